@@ -1,0 +1,110 @@
+# Kite: build, boot and test.
+#   make qemu      build everything and boot to a shell (Ctrl-A x quits QEMU)
+#   make test      build everything and run every test; ends "N passed, N failed"
+#   make clean
+# Variables: CPUS=n (harts, 1..8, default 3), TOOLPREFIX=riscv64-linux-gnu-
+
+CPUS ?= 3
+B := build
+
+# The cross toolchain: the first prefix whose g++ exists; installed by
+# tools/ensure-toolchain when none does.
+TOOLPREFIX ?= $(firstword $(foreach p,riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-,\
+                 $(if $(shell command -v $(p)g++ 2>/dev/null),$(p))) riscv64-linux-gnu-)
+export TOOLPREFIX
+CC := $(TOOLPREFIX)gcc
+CXX := $(TOOLPREFIX)g++
+LD := $(TOOLPREFIX)ld
+OBJCOPY := $(TOOLPREFIX)objcopy
+QEMU := qemu-system-riscv64
+HOSTCXX ?= g++
+PYTHON ?= python3
+
+ARCHFLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
+WARN := -Wall -Wextra -Werror
+OPT ?= -O2
+
+KCXXFLAGS := -std=c++20 $(OPT) -g $(ARCHFLAGS) $(WARN) \
+  -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit \
+  -nostdlib -fno-omit-frame-pointer -fno-stack-protector -fno-pie -fno-common \
+  -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+  -I. -Ikernel -Ikernel/arch/riscv64 -MMD -MP
+KASFLAGS := $(ARCHFLAGS) -g -I. -Ikernel -Ikernel/arch/riscv64 -I$(B) -MMD -MP
+UCFLAGS := -std=gnu11 -O2 -g $(ARCHFLAGS) -Wall -Werror -ffreestanding -fno-common -nostdlib \
+  -fno-builtin -fno-pie -fno-omit-frame-pointer -fno-stack-protector \
+  -fno-asynchronous-unwind-tables -I. -MMD -MP
+
+KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/arch/riscv64/*.cc)
+KASMS := $(wildcard kernel/*.S kernel/arch/riscv64/*.S)
+KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS) $(KASMS)))
+
+ULIB := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o)
+UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c),$(wildcard user/*.c)))
+
+QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M -smp $(CPUS) \
+  -global virtio-mmio.force-legacy=false \
+  -drive file=$(B)/fs.img,if=none,format=raw,id=disk0 \
+  -device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0
+
+.PHONY: all qemu test clean toolchain
+.DEFAULT_GOAL := all
+all: $(B)/kernel/kernel $(B)/fs.img compile_commands.json
+
+toolchain:
+	@tools/ensure-toolchain
+
+# ---- kernel
+$(B)/%.o: %.cc | toolchain
+	@mkdir -p $(dir $@)
+	$(CXX) $(KCXXFLAGS) -c $< -o $@
+
+$(B)/kernel/%.o: kernel/%.S | toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/kernel/initcode.o: $(B)/user/initcode
+
+$(B)/kernel/kernel: $(KOBJS) kernel/kernel.ld
+	$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJS) $$($(CXX) -print-libgcc-file-name)
+	$(TOOLPREFIX)objdump -S $@ > $(B)/kernel/kernel.asm
+
+# ---- user space
+$(B)/user/%.o: user/%.c | toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+$(B)/user/%.o: user/%.S | toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+$(B)/user/_%: $(B)/user/%.o $(ULIB) user/user.ld
+	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $< $(ULIB)
+
+$(B)/user/initcode: $(B)/user/initcode.o
+	$(LD) -z max-page-size=4096 --no-warn-rwx-segments -N -e start -Ttext 0 -o $@.elf $<
+	$(OBJCOPY) -S -O binary $@.elf $@
+
+# ---- file system
+$(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+	@mkdir -p $(dir $@)
+	$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc
+
+$(B)/fs.img: $(B)/mkfs/mkfs README.md $(UPROGS)
+	$(B)/mkfs/mkfs $@ README.md $(UPROGS)
+
+# Editors and clangd: the exact flags each kernel file is compiled with.
+compile_commands.json: Makefile tools/compdb.py
+	$(PYTHON) tools/compdb.py "$(CXX)" "$(KCXXFLAGS)" $(KSRCS) > $@
+
+# ---- running
+qemu: all
+	@echo "*** Booting Kite on $(CPUS) harts. Quit QEMU with Ctrl-A then x."
+	$(QEMU) $(QEMUOPTS) -nographic
+
+test: all
+	$(PYTHON) tools/test.py --cpus $(CPUS)
+
+clean:
+	rm -rf $(B) compile_commands.json
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,163 @@
+// Traps: system calls, interrupts and exceptions, from user or kernel mode.
+//
+// From user mode: uservec (trapvec.S) saves the user registers in the trap
+// frame on the process's kernel stack and calls usertrap(). The way back is
+// usertrapret() -> userret. From kernel mode: kernelvec saves the registers a
+// call clobbers and calls kerneltrap().
+#include "arch.hh"
+#include "clock.hh"
+#include "dev/uart.hh"
+#include "dev/virtio.hh"
+#include "plic.hh"
+#include "printf.hh"
+#include "proc.hh"
+#include "syscall.hh"
+
+extern "C" {
+void uservec();
+void kernelvec();
+[[noreturn]] void userret(kernel::trapframe *tf);
+void usertrap();
+void kerneltrap();
+}
+
+namespace kernel {
+
+using namespace riscv;
+
+namespace {
+
+constexpr uint64_t TIMER_INTERVAL = arch::TIMEBASE_HZ / HZ;
+
+void set_next_timer() { asm volatile("csrw 0x14d, %0" : : "r"(read_time() + TIMER_INTERVAL)); } // stimecmp
+
+enum class irq { none, timer, other };
+
+const char *cause_name(uint64_t scause) {
+  switch (scause) {
+  case 0: return "misaligned instruction";
+  case 1: return "instruction access fault";
+  case 2: return "illegal instruction";
+  case 3: return "breakpoint";
+  case 4: return "misaligned load";
+  case 5: return "load access fault";
+  case 6: return "misaligned store";
+  case 7: return "store access fault";
+  case EXC_INST_PAGE_FAULT: return "instruction page fault";
+  case EXC_LOAD_PAGE_FAULT: return "load page fault";
+  case EXC_STORE_PAGE_FAULT: return "store page fault";
+  default: return "unknown exception";
+  }
+}
+
+// Handle an interrupt, if scause is one.
+irq devintr(uint64_t scause) {
+  if (!(scause & SCAUSE_INTERRUPT)) return irq::none;
+  switch (scause & ~SCAUSE_INTERRUPT) {
+  case IRQ_S_EXT: {
+    const int n = plic_claim();
+    if (n == UART0_IRQ)
+      uartintr();
+    else if (n == VIRTIO0_IRQ)
+      virtio_disk_intr();
+    else if (n != 0)
+      printf("unexpected interrupt irq=%d\n", n);
+    if (n != 0) plic_complete(n);
+    return irq::other;
+  }
+  case IRQ_S_TIMER:
+    set_next_timer();
+    clock_tick();
+    return irq::timer;
+  case IRQ_S_SOFT:
+    // An IPI: another hart made a process runnable and this hart was idle.
+    // Waking from wfi was the point; nothing else to do.
+    CSR_CLEAR(sip, SIE_SSIE);
+    return irq::other;
+  default:
+    return irq::none;
+  }
+}
+
+} // namespace
+
+namespace arch {
+
+void trapinit() {}
+
+void trapinithart() {
+  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec));
+  CSR_WRITE(scounteren, 0x7); // user mode may read cycle, time, instret
+  set_next_timer();
+}
+
+} // namespace arch
+
+[[noreturn]] void usertrapret() {
+  proc *p = myproc();
+  // From here to sret a trap would enter uservec while still in the kernel.
+  intr_off();
+  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(uservec));
+  CSR_WRITE(sscratch, reinterpret_cast<uint64_t>(p->kstack) + KSTACK_SIZE);
+  uint64_t s = CSR_READ(sstatus);
+  s &= ~SSTATUS_SPP; // sret goes to user mode
+  s |= SSTATUS_SPIE; // with interrupts on
+  CSR_WRITE(sstatus, s);
+  CSR_WRITE(sepc, p->tf->epc);
+  p->tf->kernel_hartid = hartid();
+  userret(p->tf);
+}
+
+} // namespace kernel
+
+using namespace kernel;
+
+extern "C" void usertrap() {
+  if (CSR_READ(sstatus) & SSTATUS_SPP) panic("usertrap: trap did not come from user mode");
+  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec)); // we are in the kernel now
+
+  proc *p = myproc();
+  const uint64_t scause = CSR_READ(scause);
+  irq kind = irq::none;
+  if (scause == EXC_ECALL_U) {
+    if (killed(p)) exit(-1);
+    p->tf->epc += 4; // return past the ecall
+    intr_on();       // the system call may take a while; let interrupts in
+    syscall();
+  } else if ((kind = devintr(scause)) == irq::none) {
+    printf("pid %d (%s): %s at pc %p, address %p: killed\n", p->pid, p->name, cause_name(scause),
+           reinterpret_cast<void *>(CSR_READ(sepc)), reinterpret_cast<void *>(CSR_READ(stval)));
+    setkilled(p);
+  }
+  if (killed(p)) exit(-1);
+  if (kind == irq::timer) yield(); // preemption: give up the hart each tick
+  usertrapret();
+}
+
+extern "C" void kerneltrap() {
+  // yield() may run other code that traps; keep what sret needs.
+  const uint64_t sepc = CSR_READ(sepc);
+  const uint64_t sstatus = CSR_READ(sstatus);
+  const uint64_t scause = CSR_READ(scause);
+  if (!(sstatus & SSTATUS_SPP)) panic("kerneltrap: trap did not come from supervisor mode");
+  if (intr_get()) panic("kerneltrap: interrupts enabled");
+
+  const irq kind = devintr(scause);
+  if (kind == irq::none) {
+    const uint64_t stval = CSR_READ(stval);
+    proc *p = myproc();
+    printf("kernel trap: %s at pc %p, address %p, process %d (%s)\n", cause_name(scause),
+           reinterpret_cast<void *>(sepc), reinterpret_cast<void *>(stval), p ? p->pid : 0,
+           p ? p->name : "none");
+    if (p && stval >= reinterpret_cast<uint64_t>(p->kstack) - 4096 && stval < reinterpret_cast<uint64_t>(p->kstack))
+      panic("kernel stack overflow (the address is in the stack's guard page)");
+    panic("kerneltrap: unexpected exception in the kernel");
+  }
+  // Preempt a process running kernel code too. Interrupts were on when the
+  // timer fired, so no spinlock is held and switching away is safe.
+  proc *p = myproc();
+  if (kind == irq::timer && p && p->state == procstate::RUNNING) yield();
+
+  CSR_WRITE(sepc, sepc);
+  CSR_WRITE(sstatus, sstatus);
+}

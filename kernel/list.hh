@@ -1,0 +1,96 @@
+// The kernel's one intrusive doubly linked list.
+//
+// An object joins a list through a list_node member of its own, so linking
+// never allocates and an object can be unlinked in O(1) from wherever it is.
+// A node knows whether it is linked: linking it twice or unlinking it twice
+// is a bug, and panics instead of corrupting two lists.
+//
+//   struct buf { list_node lru; ... };
+//   intrusive_list<buf, &buf::lru> bcache_lru;
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace kernel {
+
+[[noreturn]] void list_panic(const char *what);
+
+struct list_node {
+  list_node *prev = nullptr;
+  list_node *next = nullptr;
+  [[nodiscard]] bool linked() const { return next != nullptr; }
+};
+
+template <typename T, list_node T::*Link> class intrusive_list {
+public:
+  // The head is a sentinel node in a circle with the elements, so insertion
+  // and removal never test for an empty list or an end.
+  constexpr intrusive_list() : head_{&head_, &head_} {}
+  intrusive_list(const intrusive_list &) = delete;
+  intrusive_list &operator=(const intrusive_list &) = delete;
+
+  [[nodiscard]] bool empty() const { return head_.next == &head_; }
+  T *front() { return empty() ? nullptr : owner(head_.next); }
+  T *back() { return empty() ? nullptr : owner(head_.prev); }
+
+  void push_front(T &x) { insert_after(&head_, &(x.*Link)); }
+  void push_back(T &x) { insert_after(head_.prev, &(x.*Link)); }
+
+  static void remove(T &x) {
+    list_node *n = &(x.*Link);
+    if (!n->linked()) list_panic("intrusive_list: removing a node that is not linked");
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = nullptr;
+  }
+
+  T *pop_front() {
+    T *x = front();
+    if (x) remove(*x);
+    return x;
+  }
+
+  // Iteration that tolerates removal of the current element: the next node
+  // is read before the loop body runs.
+  class iterator {
+  public:
+    iterator(list_node *n) : n_(n), next_(n->next) {}
+    T &operator*() const { return *owner(n_); }
+    T *operator->() const { return owner(n_); }
+    iterator &operator++() {
+      n_ = next_;
+      next_ = n_->next;
+      return *this;
+    }
+    bool operator!=(const iterator &o) const { return n_ != o.n_; }
+
+  private:
+    list_node *n_;
+    list_node *next_;
+  };
+  iterator begin() { return iterator(head_.next); }
+  iterator end() { return iterator(&head_); }
+
+private:
+  static void insert_after(list_node *pos, list_node *n) {
+    if (n->linked()) list_panic("intrusive_list: inserting a node that is already linked");
+    n->prev = pos;
+    n->next = pos->next;
+    pos->next->prev = n;
+    pos->next = n;
+  }
+
+  // From a node back to the object that contains it: the member pointer
+  // gives the node's offset inside T.
+  static T *owner(list_node *n) {
+    // No T is touched: the probe address is only used for arithmetic.
+    const T *probe = reinterpret_cast<const T *>(uintptr_t{4096});
+    const auto offset = reinterpret_cast<const char *>(&(probe->*Link)) -
+                        reinterpret_cast<const char *>(probe);
+    return reinterpret_cast<T *>(reinterpret_cast<char *>(n) - offset);
+  }
+
+  list_node head_;
+};
+
+} // namespace kernel

@@ -1,0 +1,58 @@
+// main(): every hart arrives here in supervisor mode from start(). Hart 0
+// sets up the machine; the others wait for it, then set up their own
+// per-hart state. All of them end in the scheduler.
+#include "arch.hh"
+#include "buf.hh"
+#include "console.hh"
+#include "dev/virtio.hh"
+#include "file.hh"
+#include "fs.hh"
+#include "kalloc.hh"
+#include "printf.hh"
+#include "proc.hh"
+#include "vm.hh"
+
+namespace kernel {
+
+namespace {
+volatile bool started = false; // hart 0 is done with shared setup
+uint32_t nstarted = 0;         // harts that reached the scheduler (atomic)
+} // namespace
+
+int started_harts() { return static_cast<int>(__atomic_load_n(&nstarted, __ATOMIC_RELAXED)); }
+
+} // namespace kernel
+
+using namespace kernel;
+
+extern "C" void main() {
+  if (cpuid() == 0) {
+    kinit();         // physical page allocator
+    kvminit();       // the kernel's page table
+    procinit();      // process table, kernel stacks and their guard pages
+    kvminithart();   // paging on: devices are reachable from here
+    consoleinit();
+    printf("\nkite: a teaching kernel for RISC-V, booting on hart 0\n");
+    printf("kite: %lu KiB of free memory in %lu pages\n", kfree_pages() * 4, kfree_pages());
+    arch::trapinit();
+    arch::trapinithart();
+    arch::plicinit();
+    arch::plicinithart();
+    binit();            // buffer cache
+    fileinit();         // file table
+    virtio_disk_init(); // the disk holding fs.img
+    userinit();         // the first process
+    __sync_synchronize();
+    started = true;
+  } else {
+    while (!started) {
+    }
+    __sync_synchronize();
+    kvminithart();
+    arch::trapinithart();
+    arch::plicinithart();
+  }
+  printf("kite: hart %d scheduling\n", cpuid());
+  __atomic_fetch_add(&nstarted, 1u, __ATOMIC_RELAXED);
+  scheduler();
+}

@@ -1,0 +1,146 @@
+// Pipes.
+//
+// A pipe is a ring of PIPESIZE bytes spread over PIPE_PAGES pages, with two
+// counters that only grow: nwrite - nread bytes are waiting. Readers sleep on
+// &nread until there is data, writers on &nwrite until there is room, each
+// through xv6's sleep/wakeup with the pipe's own lock.
+//
+// Data moves between user memory and the ring in runs as long as possible
+// (up to a page edge or the ring's end), one copyin/copyout per run, so a
+// 4 KiB write costs a few page-table walks, not 4096 of them.
+#include "pipe.hh"
+#include <new>
+#include "file.hh"
+#include "kalloc.hh"
+#include "proc.hh"
+#include "spinlock.hh"
+#include "vm.hh"
+
+namespace kernel {
+
+constexpr int PIPE_PAGES = 4;
+constexpr uint64_t PIPESIZE = PIPE_PAGES * PGSIZE;
+// A write of at most PIPE_BUF bytes is atomic, as POSIX requires: it waits
+// for room for all of it, so several writers' records never interleave.
+constexpr uint64_t PIPE_BUF = PGSIZE;
+
+// Lives in a page of its own from kalloc(). All fields but pages are
+// guarded by lock; the pages' bytes in [nread, nwrite) belong to readers,
+// the rest to writers.
+struct pipe {
+  spinlock lock{"pipe"};
+  uint64_t nread = 0;     // bytes read so far
+  uint64_t nwrite = 0;    // bytes written so far
+  bool readopen = true;   // the read end is still open
+  bool writeopen = true;  // the write end is still open
+  char *pages[PIPE_PAGES] = {};
+};
+
+namespace {
+
+// Where ring position pos lives, and how many bytes follow it contiguously.
+char *ring_at(pipe *pi, uint64_t pos, uint64_t *contiguous) {
+  const uint64_t off = pos % PIPESIZE;
+  *contiguous = PGSIZE - off % PGSIZE;
+  return pi->pages[off / PGSIZE] + off % PGSIZE;
+}
+
+uint64_t min(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+void free_pipe(pipe *pi) {
+  for (char *page : pi->pages)
+    if (page) kfree(page);
+  pi->~pipe();
+  kfree(pi);
+}
+
+} // namespace
+
+int pipealloc(file **rf, file **wf) {
+  *rf = *wf = nullptr;
+  void *mem = kalloc();
+  if (!mem) return -1;
+  pipe *pi = new (mem) pipe;
+  bool ok = true;
+  for (char *&page : pi->pages) ok = ok && (page = static_cast<char *>(kalloc())) != nullptr;
+  if (ok) ok = (*rf = filealloc()) != nullptr && (*wf = filealloc()) != nullptr;
+  if (!ok) {
+    if (*rf) fileclose(*rf);
+    if (*wf) fileclose(*wf);
+    *rf = *wf = nullptr;
+    free_pipe(pi);
+    return -1;
+  }
+  (*rf)->type = file::kind::PIPE;
+  (*rf)->readable = true;
+  (*rf)->writable = false;
+  (*rf)->pipe = pi;
+  (*wf)->type = file::kind::PIPE;
+  (*wf)->readable = false;
+  (*wf)->writable = true;
+  (*wf)->pipe = pi;
+  return 0;
+}
+
+void pipeclose(pipe *pi, bool writable) {
+  bool last;
+  {
+    lock_guard g(pi->lock);
+    if (writable) {
+      pi->writeopen = false;
+      wakeup(&pi->nread); // readers see end of file
+    } else {
+      pi->readopen = false;
+      wakeup(&pi->nwrite); // writers see a broken pipe
+    }
+    last = !pi->readopen && !pi->writeopen;
+  }
+  if (last) free_pipe(pi);
+}
+
+int pipewrite(pipe *pi, uint64_t uaddr, int n) {
+  proc *p = myproc();
+  const uint64_t need = n > 0 && static_cast<uint64_t>(n) <= PIPE_BUF ? n : 1;
+  int done = 0;
+  lock_guard g(pi->lock);
+  while (done < n) {
+    if (!pi->readopen || killed(p)) return -1;
+    const uint64_t room = PIPESIZE - (pi->nwrite - pi->nread);
+    if (room == 0 || (done == 0 && room < need)) {
+      wakeup(&pi->nread); // let readers drain the ring, then wait for room
+      sleep(&pi->nwrite, g);
+      continue;
+    }
+    uint64_t run;
+    char *dst = ring_at(pi, pi->nwrite, &run);
+    run = min(min(run, room), static_cast<uint64_t>(n - done));
+    if (copyin(p->pagetable, dst, uaddr + done, run) < 0) break; // bad address: stop here
+    pi->nwrite += run;
+    done += static_cast<int>(run);
+  }
+  wakeup(&pi->nread);
+  return done > 0 || n == 0 ? done : -1;
+}
+
+int piperead(pipe *pi, uint64_t uaddr, int n) {
+  proc *p = myproc();
+  lock_guard g(pi->lock);
+  while (pi->nread == pi->nwrite && pi->writeopen) {
+    if (killed(p)) return -1;
+    sleep(&pi->nread, g);
+  }
+  int done = 0;
+  while (done < n && pi->nread != pi->nwrite) {
+    uint64_t run;
+    const char *src = ring_at(pi, pi->nread, &run);
+    run = min(min(run, pi->nwrite - pi->nread), static_cast<uint64_t>(n - done));
+    // Advance nread only after a successful copy: a bad address loses nothing.
+    if (copyout(p->pagetable, uaddr + done, src, run) < 0) break;
+    pi->nread += run;
+    done += static_cast<int>(run);
+  }
+  wakeup(&pi->nwrite);
+  return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
+}
+
+} // namespace kernel

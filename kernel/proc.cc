@@ -1,0 +1,406 @@
+// Processes: creation, the scheduler, sleep and wakeup, exit and wait.
+//
+// The whole table is guarded by one lock, ptable.lock (see proc.hh). A
+// process switching away holds ptable.lock across swtch(); the code on the
+// other side (the scheduler loop, or sched()'s caller in another process)
+// releases it. That hand-off is what keeps two harts from ever picking the
+// same RUNNABLE process.
+#include "proc.hh"
+#include "arch.hh"
+#include "file.hh"
+#include "fs.hh"
+#include "kalloc.hh"
+#include "log.hh"
+#include "printf.hh"
+#include "string.hh"
+#include "vm.hh"
+
+extern "C" {
+void swtch(kernel::context *old, kernel::context *next);
+void forkret_entry(); // swtch.S: calls forkret() with a clean frame chain
+void forkret();
+extern char initcode_start[], initcode_end[]; // user/initcode, linked in
+}
+
+namespace kernel {
+
+[[noreturn]] void usertrapret(); // arch trap.cc
+
+constinit proc_table ptable;
+proc *initproc = nullptr;
+
+namespace {
+
+constinit cpu cpus[NCPU];
+int nextpid = 1; // guarded by ptable.lock
+
+// Each process slot owns a kernel stack, preceded by an unmapped guard
+// page: a stack overflow faults instead of silently corrupting a neighbour.
+alignas(PGSIZE) uint8_t kstacks[NPROC][PGSIZE + KSTACK_SIZE];
+
+// Make p runnable and, if some hart is idle in wfi, poke it so it runs p
+// now rather than at its next timer tick.
+void make_runnable(proc *p) {
+  KASSERT(holding(&ptable.lock));
+  p->state = procstate::RUNNABLE;
+  const int self = arch::hartid();
+  for (int i = 0; i < NCPU; i++) {
+    // exchange: one poke per idle period; the next waker picks another hart.
+    if (i != self && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {
+      arch::send_ipi(i);
+      return;
+    }
+  }
+}
+
+// Return a slot to UNUSED, freeing its user memory. Caller holds ptable.lock.
+void freeproc(proc *p) {
+  if (p->pagetable) uvmfree(p->pagetable, p->sz);
+  p->pagetable = nullptr;
+  p->sz = 0;
+  p->pid = 0;
+  p->parent = nullptr;
+  p->name[0] = 0;
+  p->chan = nullptr;
+  p->killed = 0;
+  p->xstate = 0;
+  p->hart = -1;
+  p->state = procstate::UNUSED;
+}
+
+// Claim an UNUSED slot: EMBRYO, with a pid, an empty address space and a
+// context that starts at forkret. Null if the table or memory is full.
+proc *allocproc() {
+  proc *p = nullptr;
+  {
+    lock_guard g(ptable.lock);
+    for (proc &candidate : ptable.proc) {
+      if (candidate.state == procstate::UNUSED) {
+        p = &candidate;
+        break;
+      }
+    }
+    if (!p) return nullptr;
+    p->state = procstate::EMBRYO;
+    p->pid = nextpid++;
+  }
+  p->pagetable = uvmcreate();
+  if (!p->pagetable) {
+    lock_guard g(ptable.lock);
+    freeproc(p);
+    return nullptr;
+  }
+  memset(&p->ctx, 0, sizeof p->ctx);
+  p->ctx.ra = reinterpret_cast<uint64_t>(forkret_entry);
+  p->ctx.sp = reinterpret_cast<uint64_t>(p->tf); // the kernel stack continues below the trap frame
+  return p;
+}
+
+// Switch this hart to p. Called by the scheduler with ptable.lock held;
+// returns when p gives the hart back, with ptable.lock held again.
+void run(cpu *c, proc *p) {
+  c->proc = p;
+  p->hart = static_cast<int>(c - cpus);
+  switch_to(p->pagetable);
+  p->state = procstate::RUNNING;
+  swtch(&c->scheduler, &p->ctx);
+  c->proc = nullptr;
+}
+
+const char *state_name(procstate s) {
+  switch (s) {
+  case procstate::UNUSED: return "unused";
+  case procstate::EMBRYO: return "embryo";
+  case procstate::SLEEPING: return "sleep";
+  case procstate::RUNNABLE: return "runble";
+  case procstate::RUNNING: return "run";
+  case procstate::ZOMBIE: return "zombie";
+  }
+  return "???";
+}
+
+} // namespace
+
+// Interrupts must be off: otherwise the process could move to another hart
+// between reading the hart id and using the result.
+cpu *mycpu() { return &cpus[arch::hartid()]; }
+int cpuid() { return arch::hartid(); }
+
+proc *myproc() {
+  push_off();
+  proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+void procinit() {
+  for (int i = 0; i < NPROC; i++) {
+    proc &p = ptable.proc[i];
+    kvm_unmap_page(reinterpret_cast<uint64_t>(kstacks[i])); // the guard page
+    p.kstack = kstacks[i] + PGSIZE;
+    p.tf = reinterpret_cast<trapframe *>(p.kstack + KSTACK_SIZE - TRAPFRAME_SPACE);
+  }
+}
+
+// The first process runs initcode (user/initcode.S), which execs /init.
+void userinit() {
+  proc *p = allocproc();
+  if (!p) panic("userinit: no process slot");
+  initproc = p;
+  const uint64_t size = initcode_end - initcode_start;
+  if (uvmalloc(p->pagetable, 0, PGSIZE, PERM_W | PERM_X) != PGSIZE ||
+      copyout(p->pagetable, 0, initcode_start, size) < 0)
+    panic("userinit: out of memory");
+  p->sz = PGSIZE;
+  memset(p->tf, 0, sizeof *p->tf);
+  p->tf->epc = 0;      // initcode's first instruction
+  p->tf->sp = PGSIZE;  // its stack grows down from the top of its one page
+  safestrcpy(p->name, "initcode", sizeof p->name);
+  p->cwd = namei("/");
+  lock_guard g(ptable.lock);
+  make_runnable(p);
+}
+
+// A new process's first code in the kernel, reached by the scheduler's
+// swtch() (through forkret_entry), still holding ptable.lock.
+extern "C" void forkret() {
+  static bool first = true;
+  release(&ptable.lock);
+  if (first) {
+    // Reading the superblock sleeps on the disk, so it must happen in a
+    // process, not in main(). Only initproc gets here first.
+    first = false;
+    fsinit(ROOTDEV);
+  }
+  usertrapret();
+}
+
+int growproc(int64_t n) {
+  proc *p = myproc();
+  uint64_t sz = p->sz;
+  if (n > 0) {
+    if (sz + n > USERTOP || sz + n < sz) return -1; // would reach the kernel
+    sz = uvmalloc(p->pagetable, sz, sz + n, PERM_W);
+    if (sz == 0) return -1;
+  } else if (n < 0) {
+    if (static_cast<uint64_t>(-n) > sz) return -1;
+    sz = uvmdealloc(p->pagetable, sz, sz + n);
+  }
+  p->sz = sz;
+  return 0;
+}
+
+int fork() {
+  proc *p = myproc();
+  proc *np = allocproc();
+  if (!np) return -1;
+  if (uvmcopy(p->pagetable, np->pagetable, p->sz) < 0) {
+    lock_guard g(ptable.lock);
+    freeproc(np);
+    return -1;
+  }
+  np->sz = p->sz;
+  *np->tf = *p->tf;
+  np->tf->a0 = 0; // fork returns 0 in the child
+  for (int fd = 0; fd < NOFILE; fd++)
+    if (p->ofile[fd]) np->ofile[fd] = filedup(p->ofile[fd]);
+  np->cwd = idup(p->cwd);
+  safestrcpy(np->name, p->name, sizeof np->name);
+
+  const int pid = np->pid;
+  lock_guard g(ptable.lock);
+  np->parent = p;
+  make_runnable(np);
+  return pid;
+}
+
+void exit(int status) {
+  proc *p = myproc();
+  if (p == initproc) panic("init exiting");
+
+  for (file *&f : p->ofile) {
+    if (f) {
+      fileclose(f);
+      f = nullptr;
+    }
+  }
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = nullptr;
+
+  acquire(&ptable.lock);
+  wakeup1(p->parent); // it may be sleeping in wait()
+  // Children outlive us: init adopts them and reaps them when they exit.
+  for (proc &child : ptable.proc) {
+    if (child.parent != p) continue;
+    child.parent = initproc;
+    if (child.state == procstate::ZOMBIE) wakeup1(initproc);
+  }
+  p->xstate = status;
+  p->state = procstate::ZOMBIE;
+  sched(); // the parent's wait() frees the slot; we never come back
+  panic("exit: a zombie ran again");
+}
+
+int wait(uint64_t status_uva) {
+  proc *p = myproc();
+  lock_guard g(ptable.lock);
+  for (;;) {
+    bool have_children = false;
+    for (proc &child : ptable.proc) {
+      if (child.parent != p) continue;
+      have_children = true;
+      if (child.state != procstate::ZOMBIE) continue;
+      // A bad status address fails the call but leaves the zombie for a retry.
+      if (status_uva && copyout(p->pagetable, status_uva, &child.xstate, sizeof child.xstate) < 0) return -1;
+      const int pid = child.pid;
+      freeproc(&child);
+      return pid;
+    }
+    if (!have_children || p->killed) return -1;
+    sleep(p, g); // exit() calls wakeup1(parent)
+  }
+}
+
+int kill(int pid) {
+  lock_guard g(ptable.lock);
+  for (proc &p : ptable.proc) {
+    if (p.pid != pid || p.state == procstate::UNUSED) continue;
+    p.killed = 1;
+    // Wake it so it notices: every sleep loop re-checks killed.
+    if (p.state == procstate::SLEEPING) make_runnable(&p);
+    return 0;
+  }
+  return -1;
+}
+
+bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
+
+void setkilled(proc *p) {
+  lock_guard g(ptable.lock);
+  p->killed = 1;
+}
+
+// The scheduler loop each hart runs after boot, on its boot stack. It picks
+// RUNNABLE processes round-robin; with nothing to run it waits in wfi.
+void scheduler() {
+  cpu *c = mycpu();
+  for (;;) {
+    // Interrupts stay off from here to wfi: an IPI sent after our scan is
+    // left pending, and a pending interrupt ends wfi at once. Announcing
+    // idleness before the scan closes the other half of the race: a waker
+    // that makes a process runnable after the scan sees idle set (ptable.lock
+    // orders the two) and sends that IPI.
+    arch::intr_off();
+    __atomic_store_n(&c->idle, 1u, __ATOMIC_SEQ_CST);
+    bool ran = false;
+    acquire(&ptable.lock);
+    for (proc &p : ptable.proc) {
+      if (p.state != procstate::RUNNABLE) continue;
+      __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
+      run(c, &p);
+      ran = true;
+    }
+    // The last process's page table may be freed (exit, exec) as soon as
+    // ptable.lock is released: stop using it first.
+    switch_to(kernel_pagetable);
+    release(&ptable.lock);
+    if (!ran) arch::wait_for_interrupt();
+    __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
+    arch::intr_on(); // take whatever interrupt is pending
+  }
+}
+
+// Give the hart back to the scheduler. The caller holds ptable.lock (and no
+// other lock) and has already changed its state from RUNNING.
+void sched() {
+  proc *p = myproc();
+  cpu *c = mycpu();
+  if (!holding(&ptable.lock)) panic("sched: ptable.lock not held");
+  if (c->noff != 1) panic("sched: a lock other than ptable.lock is held");
+  if (p->state == procstate::RUNNING) panic("sched: process still RUNNING");
+  if (arch::intr_enabled()) panic("sched: interrupts enabled");
+  // intena belongs to this kernel thread, not to the hart: save it across
+  // the switch, during which other threads run on this hart.
+  const bool intena = c->intena;
+  swtch(&p->ctx, &c->scheduler);
+  mycpu()->intena = intena;
+}
+
+void yield() {
+  lock_guard g(ptable.lock);
+  myproc()->state = procstate::RUNNABLE;
+  sched();
+}
+
+// Sleep on chan until wakeup(chan); lk is released while asleep and held
+// again on return. Callers re-check their condition in a loop: a wakeup
+// means "look again", not "it is true".
+//
+// The lost-wakeup problem: a caller checks its condition under lk, finds it
+// false and decides to sleep. If lk were released before the process was
+// marked SLEEPING, a waker on another hart could change the condition and
+// call wakeup() in between; finding no sleeper, the wakeup would be lost and
+// the process would sleep forever. So ptable.lock is taken *before* lk is
+// released. wakeup() needs ptable.lock, and a waker that changes the
+// condition holds lk while it does, so it can only run either before our
+// check (and we see the new condition) or after we are SLEEPING (and it
+// finds us).
+void sleep(void *chan, spinlock *lk) {
+  proc *p = myproc();
+  if (!p) panic("sleep: no process");
+  if (!lk) panic("sleep: no lock");
+  if (lk != &ptable.lock) { // when lk is ptable.lock, we already hold it
+    acquire(&ptable.lock);
+    release(lk);
+  }
+  p->chan = chan;
+  p->state = procstate::SLEEPING;
+  sched();
+  p->chan = nullptr;
+  if (lk != &ptable.lock) {
+    release(&ptable.lock);
+    acquire(lk);
+  }
+}
+
+// Wake every process sleeping on chan. The caller holds ptable.lock: used
+// where it already does (exit() waking the parent), and by wakeup().
+void wakeup1(void *chan) {
+  if (!holding(&ptable.lock)) panic("wakeup1: ptable.lock not held");
+  for (proc &p : ptable.proc)
+    if (p.state == procstate::SLEEPING && p.chan == chan) make_runnable(&p);
+}
+
+void wakeup(void *chan) {
+  lock_guard g(ptable.lock);
+  wakeup1(chan);
+}
+
+int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len) {
+  if (user_dst) return copyout(myproc()->pagetable, dst, src, len);
+  memmove(reinterpret_cast<void *>(dst), src, len);
+  return 0;
+}
+
+int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len) {
+  if (user_src) return copyin(myproc()->pagetable, dst, src, len);
+  memmove(dst, reinterpret_cast<const void *>(src), len);
+  return 0;
+}
+
+// The process table on the console (^P). Takes no lock, so it works even
+// when the kernel is wedged holding ptable.lock.
+void procdump() {
+  printf("\n");
+  for (proc &p : ptable.proc) {
+    if (p.state == procstate::UNUSED) continue;
+    printf("%d %s %s", p.pid, state_name(p.state), p.name);
+    if (p.state == procstate::SLEEPING) printf(" chan %p", p.chan);
+    if (p.state == procstate::RUNNING) printf(" hart %d", p.hart);
+    printf("\n");
+  }
+}
+
+} // namespace kernel

@@ -1,0 +1,120 @@
+// Processes, harts and the scheduler.
+//
+// One lock, ptable.lock, guards every process's state, chan, killed, xstate
+// and parent fields and the scheduler's choice of what runs where -- the
+// design of the classic x86 xv6. A single lock makes sleep/wakeup easy to
+// reason about: whoever holds ptable.lock sees a consistent table.
+//
+// Lock order: any other lock (a pipe's, the console's, a buffer's) may be
+// held when ptable.lock is taken, never the other way round -- except in
+// sleep(), which takes ptable.lock *before* releasing the caller's lock.
+#pragma once
+#include <cstdint>
+#include "param.h"
+#include "spinlock.hh"
+
+namespace kernel {
+
+struct file;
+struct inode;
+using pagetable_t = uint64_t *;
+
+// Registers swtch() saves and restores: the callee-saved ones. Everything
+// else is already on the stack of whoever called swtch.
+struct context {
+  uint64_t ra;
+  uint64_t sp;
+  uint64_t s[12]; // s0 (the frame pointer) .. s11
+};
+
+// The user registers, saved by uservec on the process's kernel stack at the
+// top. Registers are in x1..x31 order; the offsets are used by trapvec.S.
+struct trapframe {
+  uint64_t ra, sp, gp, tp;
+  uint64_t t0, t1, t2;
+  uint64_t s0, s1;
+  uint64_t a0, a1, a2, a3, a4, a5, a6, a7;
+  uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+  uint64_t t3, t4, t5, t6;
+  uint64_t epc;           // user pc to return to
+  uint64_t kernel_hartid; // restored into tp on entry; user code may clobber tp
+};
+static_assert(sizeof(trapframe) == 33 * 8, "trapvec.S knows this layout");
+// Room the trap frame takes at the top of a kernel stack: rounded up so the
+// stack pointer below it stays 16-byte aligned. trapvec.S uses the same size.
+constexpr uint64_t TRAPFRAME_SPACE = 272;
+
+// Per-hart state.
+struct cpu {
+  struct proc *proc = nullptr; // the process running here, or null
+  context scheduler;           // swtch() here to enter the scheduler loop
+  int noff = 0;                // depth of push_off() nesting
+  bool intena = false;         // were interrupts on before the first push_off()?
+  uint32_t idle = 0;           // waiting in wfi for a runnable process (atomic)
+};
+
+enum class procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+constexpr uint64_t KSTACK_SIZE = 4 * 4096;
+
+struct proc {
+  // Guarded by ptable.lock:
+  procstate state = procstate::UNUSED;
+  void *chan = nullptr;    // if SLEEPING: what it sleeps on
+  int killed = 0;          // kill() was called; exit at the next chance
+  int xstate = 0;          // exit status, for the parent's wait()
+  int pid = 0;
+  proc *parent = nullptr;
+  int hart = -1;           // where it runs or last ran (for the proc dump)
+
+  // Private to the process; others touch these only while it cannot run:
+  uint8_t *kstack = nullptr;      // bottom of the kernel stack (KSTACK_SIZE)
+  trapframe *tf = nullptr;        // at the top of the kernel stack
+  context ctx{};                  // swtch() here to run the process
+  uint64_t sz = 0;                // bytes of user memory
+  pagetable_t pagetable = nullptr;
+  file *ofile[NOFILE] = {};
+  inode *cwd = nullptr;
+  char name[16] = {};             // for debugging
+};
+
+struct proc_table {
+  spinlock lock{"ptable"};
+  struct proc proc[NPROC]; // "struct": the member is named after its type, as in xv6
+};
+extern proc_table ptable;
+extern proc *initproc;
+
+cpu *mycpu();
+proc *myproc();
+int cpuid();
+
+void procinit();
+void userinit();
+[[noreturn]] void scheduler();
+void sched();
+void yield();
+
+int fork();
+[[noreturn]] void exit(int status);
+int wait(uint64_t status_uva);
+int kill(int pid);
+[[nodiscard]] bool killed(proc *p);
+void setkilled(proc *p);
+[[nodiscard]] int growproc(int64_t n);
+
+// xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.
+void sleep(void *chan, spinlock *lk);
+inline void sleep(void *chan, lock_guard &held) { sleep(chan, held.lock()); }
+void wakeup(void *chan);
+void wakeup1(void *chan); // caller holds ptable.lock
+
+// Copy to or from either a user address (in the current process) or a
+// kernel address. Returns 0 or -1 (a bad user address).
+[[nodiscard]] int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len);
+[[nodiscard]] int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len);
+
+void procdump();
+[[nodiscard]] int started_harts(); // harts that reached the scheduler (main.cc)
+
+} // namespace kernel

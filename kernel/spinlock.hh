@@ -1,0 +1,45 @@
+// Spinlocks. Holding one disables interrupts on this hart, because an
+// interrupt handler that wanted the same lock would spin forever on the hart
+// that holds it. Disabling nests (push_off/pop_off): interrupts come back on
+// only when the outermost lock is released, and only if they were on before.
+#pragma once
+#include <cstdint>
+
+namespace kernel {
+
+struct cpu;
+
+struct spinlock {
+  constexpr explicit spinlock(const char *lock_name) : name(lock_name) {}
+  spinlock(const spinlock &) = delete;
+  spinlock &operator=(const spinlock &) = delete;
+
+  // 32 bits, not bool: GCC 12 would call libatomic for a byte-sized swap.
+  uint32_t locked = 0;
+  const char *name;              // for panics and GDB
+  cpu *holder = nullptr;         // the hart holding it
+  void *acquired_at = nullptr;   // return address of the acquire() call
+};
+
+void acquire(spinlock *lk);
+void release(spinlock *lk);
+[[nodiscard]] bool holding(spinlock *lk);
+
+void push_off();
+void pop_off();
+
+// Holds a spinlock for one C++ scope. A wait can be handed the guard so it
+// can release and re-take the lock (sleep(chan, guard)).
+class [[nodiscard]] lock_guard {
+public:
+  [[nodiscard]] explicit lock_guard(spinlock &lk) : lk_(lk) { acquire(&lk_); }
+  ~lock_guard() { release(&lk_); }
+  lock_guard(const lock_guard &) = delete;
+  lock_guard &operator=(const lock_guard &) = delete;
+  spinlock *lock() const { return &lk_; }
+
+private:
+  spinlock &lk_;
+};
+
+} // namespace kernel

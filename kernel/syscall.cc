@@ -1,0 +1,70 @@
+// System-call dispatch: the number in a7 picks a handler from the table
+// built from syscalls.def; its result goes back to user space in a0.
+#include "syscall.hh"
+#include <array>
+#include "printf.hh"
+#include "proc.hh"
+#include "string.hh"
+#include "vm.hh"
+
+namespace kernel {
+
+namespace {
+
+using handler = int64_t (*)();
+
+constexpr int NSYSCALL = [] {
+  int highest = 0;
+#define SYSCALL(name, number) highest = number > highest ? number : highest;
+#include "syscalls.def"
+#undef SYSCALL
+  return highest + 1;
+}();
+
+constexpr std::array<handler, NSYSCALL> syscalls = [] {
+  std::array<handler, NSYSCALL> table{};
+#define SYSCALL(name, number) table[number] = sys_##name;
+#include "syscalls.def"
+#undef SYSCALL
+  return table;
+}();
+
+uint64_t argraw(int n) {
+  const trapframe *tf = myproc()->tf;
+  switch (n) {
+  case 0: return tf->a0;
+  case 1: return tf->a1;
+  case 2: return tf->a2;
+  case 3: return tf->a3;
+  case 4: return tf->a4;
+  case 5: return tf->a5;
+  }
+  panic("argraw: no such argument register");
+}
+
+} // namespace
+
+int argint(int n) { return static_cast<int>(argraw(n)); }
+uint64_t argaddr(int n) { return argraw(n); }
+
+int fetchaddr(uint64_t addr, uint64_t *out) { return copyin(myproc()->pagetable, out, addr, sizeof *out); }
+
+int fetchstr(uint64_t addr, char *buf, int max) {
+  if (copyinstr(myproc()->pagetable, buf, addr, max) < 0) return -1;
+  return static_cast<int>(strlen(buf));
+}
+
+int argstr(int n, char *buf, int max) { return fetchstr(argaddr(n), buf, max); }
+
+void syscall() {
+  proc *p = myproc();
+  const uint64_t num = p->tf->a7;
+  if (num < syscalls.size() && syscalls[num]) {
+    p->tf->a0 = syscalls[num]();
+  } else {
+    printf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
+    p->tf->a0 = -1;
+  }
+}
+
+} // namespace kernel

@@ -1,0 +1,61 @@
+// Process-related system calls.
+#include "arch.hh"
+#include "clock.hh"
+#include "kalloc.hh"
+#include "proc.hh"
+#include "syscall.hh"
+#include "sysinfo.h"
+#include "vm.hh"
+
+namespace kernel {
+
+int64_t sys_exit() { exit(argint(0)); }
+int64_t sys_getpid() { return myproc()->pid; }
+int64_t sys_fork() { return fork(); }
+int64_t sys_wait() { return wait(argaddr(0)); }
+int64_t sys_kill() { return kill(argint(0)); }
+
+int64_t sys_sbrk() {
+  const int n = argint(0);
+  const uint64_t old = myproc()->sz;
+  if (growproc(n) < 0) return -1;
+  return static_cast<int64_t>(old);
+}
+
+int64_t sys_sleep() {
+  const int n = argint(0);
+  lock_guard g(tickslock);
+  const uint64_t start = ticks;
+  while (n > 0 && ticks - start < static_cast<uint64_t>(n)) {
+    if (killed(myproc())) return -1;
+    sleep(&ticks, g);
+  }
+  return 0;
+}
+
+int64_t sys_uptime() {
+  lock_guard g(tickslock);
+  return static_cast<int64_t>(ticks);
+}
+
+int64_t sys_sysinfo() {
+  struct sysinfo info = {};
+  info.freepages = kfree_pages();
+  {
+    lock_guard g(ptable.lock);
+    for (proc &p : ptable.proc)
+      if (p.state != procstate::UNUSED) info.nproc++;
+  }
+  info.ncpu = started_harts();
+  {
+    lock_guard g(tickslock);
+    info.ticks = ticks;
+  }
+  return copyout(myproc()->pagetable, argaddr(0), &info, sizeof info);
+}
+
+// Power the machine off, QEMU exiting with the given status. For test runs;
+// any process may call it, as in a teaching kernel with no users.
+int64_t sys_halt() { arch::poweroff(argint(0)); }
+
+} // namespace kernel

@@ -1,0 +1,132 @@
+"""Boot Kite in QEMU with its console on pipes, for tests and benchmarks.
+
+A Guest is one headless QEMU: no terminal, the disk image opened with
+snapshot=on (so runs never share or change fs.img), killed by PID on every
+path. Output is collected by a reader thread; tests wait for patterns in it
+with a time-out instead of sleeping.
+"""
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+PROMPT = "$ "
+
+
+class GuestError(Exception):
+    """The guest panicked, died or did not answer in time."""
+
+
+def qemu_command(cpus, kernel=BUILD / "kernel" / "kernel", fsimg=BUILD / "fs.img", extra=()):
+    return [
+        "qemu-system-riscv64",
+        "-machine", "virt,aclint=on",
+        "-bios", "none",
+        "-kernel", str(kernel),
+        "-m", "128M",
+        "-smp", str(cpus),
+        "-global", "virtio-mmio.force-legacy=false",
+        "-drive", f"file={fsimg},if=none,format=raw,id=disk0,snapshot=on",
+        "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0",
+        "-display", "none",
+        "-monitor", "none",
+        "-serial", "stdio",
+        "-no-reboot",
+        *extra,
+    ]
+
+
+class Guest:
+    def __init__(self, cpus, extra=()):
+        self.cpus = cpus
+        self.proc = subprocess.Popen(
+            qemu_command(cpus, extra=extra),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._out = bytearray()
+        self._cond = threading.Condition()
+        self._eof = False
+        self.mark = 0  # searches start here; advanced past each match
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        while True:
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            with self._cond:
+                if not chunk:
+                    self._eof = True
+                else:
+                    self._out += chunk
+                self._cond.notify_all()
+            if not chunk:
+                return
+
+    def text(self, start=0):
+        with self._cond:
+            return self._out[start:].decode("utf-8", "replace")
+
+    def tail(self, n=1500):
+        return self.text()[-n:]
+
+    def expect(self, pattern, timeout):
+        """Wait for regex `pattern` after the mark; move the mark past it."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._out, self.mark)
+                if m:
+                    self.mark = m.end()
+                    return m
+                if b"panic on hart" in self._out[max(0, self.mark - 4096):]:
+                    self._cond.wait(0.5)  # let the backtrace arrive
+                    raise GuestError("kernel panic")
+                if self._eof:
+                    raise GuestError(f"QEMU exited (status {self.proc.poll()})")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise GuestError(f"timed out after {timeout}s waiting for {pattern!r}")
+                self._cond.wait(min(left, 1.0))
+
+    def send(self, line):
+        # The console's input line holds 127 characters.
+        assert len(line) < 120, "command line too long for the console"
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def boot(self, timeout=60):
+        self.expect(r"init: starting sh", timeout)
+        self.expect(re.escape(PROMPT), timeout)
+
+    def run(self, command, timeout=60):
+        """Type a command at the shell; return what it printed before the next prompt."""
+        with self._cond:
+            start = len(self._out)
+        self.mark = start
+        self.send(command)
+        m = self.expect(r"^\$ ", timeout)
+        out = self.text(start)[: m.start() - start]
+        # The console echoes what we type: drop that first line.
+        first, _, rest = out.partition("\n")
+        return rest if first.strip() == command.strip() else out
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""`make test`: every test of Kite, one result line each, then `N passed, N failed`.
+
+Three kinds of test, all run from here:
+  host    the Python modules in tools/tests/ (mkfs and other host-side code);
+          each function named test_* is one test.
+  boot    a real QEMU boot to the shell on CPUS harts.
+  guest   programs run at the shell in that QEMU: every test of user/usertests
+          (one command per test, each with its own time-out), shell pipelines,
+          and a check that no physical page leaked over the whole run.
+A guest that panics or stops answering fails the test it was running and is
+booted again for the next one. Python 3 standard library only.
+"""
+import argparse
+import importlib.util
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qemu import ROOT, Guest, GuestError  # noqa: E402
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def record(self, name, ok, seconds, reason=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS {name} ({seconds:.1f}s)", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {name} ({seconds:.1f}s): {reason}", flush=True)
+
+
+def run_host_tests(results, selected):
+    for path in sorted((ROOT / "tools" / "tests").glob("test_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name in sorted(n for n in dir(module) if n.startswith("test_")):
+            full = f"host/{path.stem[5:]}/{name[5:]}"
+            if not selected(full):
+                continue
+            t0 = time.monotonic()
+            try:
+                getattr(module, name)()
+                results.record(full, True, time.monotonic() - t0)
+            except Exception as e:  # a failing assert or a crash: both fail the test
+                reason = f"{type(e).__name__}: {e}" if str(e) else traceback.format_exc(limit=2)
+                results.record(full, False, time.monotonic() - t0, reason.strip().splitlines()[-1])
+
+
+class GuestSession:
+    """A booted guest that is re-booted after a failure."""
+
+    def __init__(self, cpus):
+        self.cpus = cpus
+        self.guest = None
+        self.boots = 0
+
+    def get(self):
+        if self.guest is None:
+            self.guest = Guest(self.cpus)
+            self.boots += 1
+            self.guest.boot()
+        return self.guest
+
+    def discard(self):
+        if self.guest:
+            self.guest.close()
+            self.guest = None
+
+    def close(self):
+        self.discard()
+
+
+def guest_test(results, session, name, body):
+    """Run body(guest) -> (ok, reason) as one test; reboot after a failure."""
+    t0 = time.monotonic()
+    try:
+        ok, reason = body(session.get())
+    except GuestError as e:
+        tail = session.guest.tail(600) if session.guest else ""
+        ok, reason = False, f"{e}; console ends with:\n{tail}"
+        session.discard()
+    results.record(name, ok, time.monotonic() - t0, reason)
+    return ok
+
+
+def check_boot(guest):
+    text = guest.text()
+    harts = len(re.findall(r"kite: hart \d+ scheduling", text))
+    if harts != guest.cpus:
+        return False, f"{harts} harts scheduling, expected {guest.cpus}"
+    return True, ""
+
+
+def free_pages(guest):
+    out = guest.run("freemem", 30)
+    m = re.search(r"freemem: (\d+) pages free", out)
+    if not m:
+        raise GuestError(f"freemem printed {out!r}")
+    return int(m.group(1))
+
+
+def shell_case(command, expect, timeout=30):
+    """A test that types `command` and expects output matching regex `expect`."""
+    def body(guest):
+        out = guest.run(command, timeout)
+        if re.search(expect, out, re.M):
+            return True, ""
+        return False, f"{command!r} printed {out!r}, expected /{expect}/"
+    return body
+
+
+SHELL_CASES = [
+    ("echo", "echo hello kite", r"^hello kite$"),
+    ("pipeline", "echo one two three | wc", r"^1 3 14 ?$"),
+    ("pipeline3", "cat README.md | grep Kite | wc", r"^[1-9]\d* \d+ \d+ ?$"),
+    ("redirect", "echo abc > t.txt ; cat < t.txt ; rm t.txt", r"^abc$"),
+    ("sequence", "(echo a ; echo b) | wc", r"^2 2 4 ?$"),
+    ("ls", "ls", r"^README\.md\s+2 \d+ \d+$"),
+    ("missing", "nosuchprogram", r"exec nosuchprogram failed"),
+    ("grep", "grep -c x README.md ; grep ^Kite README.md", r"^Kite"),
+    ("mkdir", "mkdir d1 ; cd d1 ; echo hi > f ; cat f ; cd .. ; rm d1/f ; rm d1", r"^hi$"),
+]
+
+
+def run_guest_tests(results, args, selected):
+    session = GuestSession(args.cpus)
+    try:
+        guest_test(results, session, f"boot/cpus{args.cpus}", check_boot)
+        if session.guest is None:
+            return
+        baseline = free_pages(session.get())
+        baseline_boot = session.boots
+
+        for name, command, expect in SHELL_CASES:
+            if selected(f"shell/{name}"):
+                guest_test(results, session, f"shell/{name}", shell_case(command, expect))
+
+        names = session.get().run("usertests -l", 30).split()
+        for test in names:
+            full = f"usertests/{test}"
+            if not selected(full):
+                continue
+
+            def body(guest, test=test):
+                out = guest.run(f"usertests {test}", args.timeout)
+                m = re.search(rf"usertests: {re.escape(test)}: (OK|FAILED.*)", out)
+                if not m:
+                    return False, f"no result line; output: {out[-800:]!r}"
+                return m.group(1) == "OK", m.group(1)
+
+            guest_test(results, session, full, body)
+
+        def leak_check(guest):
+            if session.boots != baseline_boot:
+                return False, "the guest was rebooted after a failure, so pages cannot be compared"
+            after = free_pages(guest)
+            return after == baseline, f"{baseline} pages free before the tests, {after} after"
+
+        if selected("guest/no-leaked-pages"):
+            guest_test(results, session, "guest/no-leaked-pages", leak_check)
+    finally:
+        session.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cpus", type=int, default=3, help="harts for the guest (1..8)")
+    ap.add_argument("--only", default="", help="run only tests whose name matches this regex")
+    ap.add_argument("--timeout", type=int, default=120, help="seconds per guest test")
+    ap.add_argument("--no-host", action="store_true", help="skip host-side tests")
+    args = ap.parse_args()
+    if not 1 <= args.cpus <= 8:
+        ap.error("--cpus must be between 1 and 8")
+    rx = re.compile(args.only)
+
+    def selected(name):
+        return rx.search(name) is not None
+
+    results = Results()
+    t0 = time.monotonic()
+    if not args.no_host:
+        run_host_tests(results, selected)
+    run_guest_tests(results, args, selected)
+    print(f"# {time.monotonic() - t0:.0f}s on {args.cpus} harts")
+    print(f"{results.passed} passed, {results.failed} failed")
+    return 1 if results.failed or results.passed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
