@@ -137,14 +137,22 @@ def run_guest_tests(results, args, selected):
         guest_test(results, session, f"boot/cpus{args.cpus}", check_boot)
         if session.guest is None:
             return
-        baseline = free_pages(session.get())
+        try:
+            baseline = free_pages(session.get())
+        except GuestError as e:
+            baseline = None
+            results.record("guest/freemem", False, 0, str(e))
         baseline_boot = session.boots
 
         for name, command, expect in SHELL_CASES:
             if selected(f"shell/{name}"):
                 guest_test(results, session, f"shell/{name}", shell_case(command, expect))
 
-        names = session.get().run("usertests -l", 30).split()
+        listing = session.get().run("usertests -l", 30)
+        names = listing.split()
+        if not names or "failed" in listing:
+            results.record("usertests/list", False, 0, f"usertests -l printed {listing!r}")
+            names = []
         for test in names:
             full = f"usertests/{test}"
             if not selected(full):
@@ -160,6 +168,8 @@ def run_guest_tests(results, args, selected):
             guest_test(results, session, full, body)
 
         def leak_check(guest):
+            if baseline is None:
+                return False, "no baseline: freemem failed at the start"
             if session.boots != baseline_boot:
                 return False, "the guest was rebooted after a failure, so pages cannot be compared"
             after = free_pages(guest)

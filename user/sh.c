@@ -447,6 +447,19 @@ static int is_cd(struct node *n)
   return n->kind == EXEC && n->argv[0] != 0 && strcmp(n->argv[0], "cd") == 0;
 }
 
+// Exec argv[0]; a bare name not found here is looked up in "/", where the
+// programs live, so they work from any directory. Returns only on failure.
+static void exec_command(char **argv)
+{
+  static char path[MAXPATH];
+  exec(argv[0], argv);
+  if (strchr(argv[0], '/') != 0 || strlen(argv[0]) + 2 > sizeof path)
+    return;
+  path[0] = '/';
+  strcpy(path + 1, argv[0]);
+  exec(path, argv);
+}
+
 // Run node n in this process, which ends with exit (or exec). Where a node
 // continues with another in this same process, the loop moves on to it
 // rather than recursing.
@@ -459,7 +472,7 @@ static void run(struct node *n)
         exit(0); // only redirections, e.g. "> file": already done
       if (strcmp(n->argv[0], "cd") == 0)
         exit(change_dir(n->argv));
-      exec(n->argv[0], n->argv);
+      exec_command(n->argv);
       fprintf(2, "exec %s failed\n", n->argv[0]);
       exit(1);
 
