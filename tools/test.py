@@ -131,7 +131,26 @@ SHELL_CASES = [
 ]
 
 
+def other_hart_counts(results, args, selected):
+    """Boot with 1 and with 8 harts too: the shell and a pipeline must work."""
+    for cpus in (1, 8):
+        name = f"boot/cpus{cpus}"
+        if cpus == args.cpus or not selected(name):
+            continue
+        session = GuestSession(cpus)
+
+        def body(guest):
+            ok, reason = check_boot(guest)
+            if ok:
+                return shell_case("echo one two three | wc", r"^1 3 14 ?$")(guest)
+            return ok, reason
+
+        guest_test(results, session, name, body)
+        session.close()
+
+
 def run_guest_tests(results, args, selected):
+    other_hart_counts(results, args, selected)
     session = GuestSession(args.cpus)
     try:
         guest_test(results, session, f"boot/cpus{args.cpus}", check_boot)
