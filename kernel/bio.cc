@@ -21,6 +21,7 @@ namespace kernel {
 namespace {
 
 struct buffer_cache {
+  // Guards lru, waiters, and in every buf: dev, blockno, refcnt, lru.
   spinlock lock{"bcache"};
   buf bufs[NBUF];
   intrusive_list<buf, &buf::lru> lru; // front: least recently used

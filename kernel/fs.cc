@@ -301,8 +301,13 @@ inode *idup(inode *ip) {
 
 // Lock ip, reading it from disk if this is the first use since iget().
 void ilock(inode *ip) {
-  if (ip == nullptr || ip->ref < 1)
-    panic("ilock: not a referenced inode");
+  if (ip == nullptr)
+    panic("ilock: null inode");
+  {
+    lock_guard guard(itable.lock); // ref is itable's to guard, even to read
+    if (ip->ref < 1)
+      panic("ilock: inode not referenced (used after iput?)");
+  }
   acquiresleep(&ip->lock);
   if (ip->valid)
     return;
@@ -322,7 +327,7 @@ void ilock(inode *ip) {
 }
 
 void iunlock(inode *ip) {
-  if (ip == nullptr || !holdingsleep(&ip->lock) || ip->ref < 1)
+  if (ip == nullptr || !holdingsleep(&ip->lock))
     panic("iunlock: inode not locked");
   releasesleep(&ip->lock);
 }
