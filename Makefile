@@ -47,6 +47,7 @@ QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M
   -device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0
 
 .PHONY: all qemu test clean toolchain
+.SECONDARY: # keep intermediate objects: no needless rebuilds
 .DEFAULT_GOAL := all
 all: $(B)/kernel/kernel $(B)/fs.img compile_commands.json
 

@@ -440,7 +440,7 @@ static NOINLINE int capture(char **argv, char *out, int max)
     close(p[0]);
     close(p[1]);
     exec(argv[0], argv);
-    fail("exec %s failed", argv[0]);
+    fail("exec %s failed (argv[1] is %d bytes)", argv[0], argv[1] ? (int)strlen(argv[1]) : -1);
   }
   close(p[1]);
   int n = readn(p[0], out, max - 1);
