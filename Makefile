@@ -6,6 +6,12 @@
 
 CPUS ?= 3
 B := build
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
 # The cross toolchain: the first prefix whose g++ exists; installed by
 # tools/ensure-toolchain when none does.
@@ -38,8 +44,8 @@ KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/arch/riscv64/*.cc)
 KASMS := $(wildcard kernel/*.S kernel/arch/riscv64/*.S)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS) $(KASMS)))
 
-ULIB := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o)
-UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c),$(wildcard user/*.c)))
+ULIB := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o)
+UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c),$(wildcard user/*.c)))
 
 QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M -smp $(CPUS) \
   -global virtio-mmio.force-legacy=false \
@@ -57,45 +63,52 @@ toolchain:
 # ---- kernel
 $(B)/%.o: %.cc | toolchain
 	@mkdir -p $(dir $@)
-	$(CXX) $(KCXXFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(KCXXFLAGS) -c $< -o $@
 
 $(B)/kernel/%.o: kernel/%.S | toolchain
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 $(B)/kernel/initcode.o: $(B)/user/initcode
 
 $(B)/kernel/kernel: $(KOBJS) kernel/kernel.ld
-	$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJS) $$($(CXX) -print-libgcc-file-name)
-	$(TOOLPREFIX)objdump -S $@ > $(B)/kernel/kernel.asm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJS) $$($(CXX) -print-libgcc-file-name)
+	$(Q)$(TOOLPREFIX)objdump -S $@ > $(B)/kernel/kernel.asm
 
 # ---- user space
 $(B)/user/%.o: user/%.c | toolchain
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
 $(B)/user/%.o: user/%.S | toolchain
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
 $(B)/user/_%: $(B)/user/%.o $(ULIB) user/user.ld
-	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $< $(ULIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $< $(ULIB)
 
 $(B)/user/initcode: $(B)/user/initcode.o
-	$(LD) -z max-page-size=4096 --no-warn-rwx-segments -N -e start -Ttext 0 -o $@.elf $<
-	$(OBJCOPY) -S -O binary $@.elf $@
+	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -N -e start -Ttext 0 -o $@.elf $<
+	$(Q)$(OBJCOPY) -S -O binary $@.elf $@
 
 # ---- file system
 $(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	@mkdir -p $(dir $@)
-	$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc
+	@$(if $(Q),echo "  HOSTCXX $<")
+	$(Q)$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc
 
 $(B)/fs.img: $(B)/mkfs/mkfs README.md $(UPROGS)
-	$(B)/mkfs/mkfs $@ README.md $(UPROGS)
+	$(Q)$(B)/mkfs/mkfs $@ README.md $(UPROGS)
 
 # Editors and clangd: the exact flags each kernel file is compiled with.
 compile_commands.json: Makefile tools/compdb.py
-	$(PYTHON) tools/compdb.py "$(CXX)" "$(KCXXFLAGS)" $(KSRCS) > $@
+	$(Q)$(PYTHON) tools/compdb.py "$(CXX)" "$(KCXXFLAGS)" $(KSRCS) > $@
 
 # ---- running
 qemu: all

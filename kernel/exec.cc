@@ -39,22 +39,23 @@ int flags_to_perm(uint32_t flags) {
   return 0;
 }
 
-// Map and fill every loadable segment of the ELF file. Returns the size of
-// the image, or 0 on failure (the caller frees pt).
-uint64_t load_program(pagetable_t pt, inode *ip, const elfhdr &elf) {
-  uint64_t sz = 0;
+// Map and fill every loadable segment of the ELF file. *sz is the size of
+// the image so far, kept up to date even when a later step fails, so that
+// the caller can free exactly what was mapped.
+[[nodiscard]] bool load_program(pagetable_t pt, inode *ip, const elfhdr &elf, uint64_t *sz) {
   for (int i = 0; i < elf.phnum; i++) {
     proghdr ph;
     const uint32_t off = static_cast<uint32_t>(elf.phoff + i * sizeof ph);
-    if (readi(ip, false, reinterpret_cast<uint64_t>(&ph), off, sizeof ph) != sizeof ph) return 0;
+    if (readi(ip, false, reinterpret_cast<uint64_t>(&ph), off, sizeof ph) != sizeof ph) return false;
     if (ph.type != ELF_PROG_LOAD) continue;
-    if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr || ph.vaddr % PGSIZE != 0) return 0;
-    const uint64_t newsz = uvmalloc(pt, sz, ph.vaddr + ph.memsz, flags_to_perm(ph.flags));
-    if (newsz == 0) return 0;
-    sz = newsz;
-    if (loadseg(pt, ph.vaddr, ip, static_cast<uint32_t>(ph.off), static_cast<uint32_t>(ph.filesz)) < 0) return 0;
+    if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr || ph.vaddr % PGSIZE != 0) return false;
+    const uint64_t newsz = uvmalloc(pt, *sz, ph.vaddr + ph.memsz, flags_to_perm(ph.flags));
+    if (newsz == 0) return false;
+    *sz = newsz;
+    if (loadseg(pt, ph.vaddr, ip, static_cast<uint32_t>(ph.off), static_cast<uint32_t>(ph.filesz)) < 0)
+      return false;
   }
-  return sz;
+  return *sz != 0;
 }
 
 // Copy the argument strings and the argv array to the top of the stack.
@@ -97,9 +98,10 @@ int exec(const char *path, char **argv) {
   elfhdr elf;
   pagetable_t pt = nullptr;
   uint64_t sz = 0;
+  bool loaded = false;
   if (readi(ip, false, reinterpret_cast<uint64_t>(&elf), 0, sizeof elf) == sizeof elf && elf.magic == ELF_MAGIC)
     pt = uvmcreate();
-  if (pt) sz = load_program(pt, ip, elf);
+  if (pt) loaded = load_program(pt, ip, elf, &sz);
   iunlockput(ip);
   end_op();
   if (!pt) return -1;
@@ -107,7 +109,7 @@ int exec(const char *path, char **argv) {
   // The stack: a guard page, then USERSTACK pages.
   uint64_t sp = 0;
   int argc = 0;
-  if (sz != 0) {
+  if (loaded) {
     sz = pgroundup(sz);
     const uint64_t stacktop = uvmalloc(pt, sz, sz + (USERSTACK + 1) * PGSIZE, PERM_W);
     if (stacktop != 0) {

@@ -13,7 +13,7 @@ enum {
   MAXARG = 32,              // max exec arguments
   MAXOPBLOCKS = 10,         // max # of blocks any FS op writes
   LOGSIZE = MAXOPBLOCKS * 3, // max data blocks in on-disk log
-  NBUF = MAXOPBLOCKS * 3,   // size of disk block cache
+  NBUF = LOGSIZE + 16,      // disk block cache: more than one full transaction pins
   FSSIZE = 10000,           // size of file system in blocks
   MAXPATH = 128,            // maximum file path name
   USERSTACK = 1,            // user stack pages

@@ -38,10 +38,13 @@ int nextpid = 1; // guarded by ptable.lock
 // page: a stack overflow faults instead of silently corrupting a neighbour.
 alignas(PGSIZE) uint8_t kstacks[NPROC][PGSIZE + KSTACK_SIZE];
 
+} // namespace
+
 // Make p runnable and, if some hart is idle in wfi, poke it so it runs p
 // now rather than at its next timer tick.
 void make_runnable(proc *p) {
   KASSERT(holding(&ptable.lock));
+  __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->state = procstate::RUNNABLE;
   const int self = arch::hartid();
   for (int i = 0; i < NCPU; i++) {
@@ -52,6 +55,8 @@ void make_runnable(proc *p) {
     }
   }
 }
+
+namespace {
 
 // Return a slot to UNUSED, freeing its user memory. Caller holds ptable.lock.
 void freeproc(proc *p) {
@@ -65,6 +70,7 @@ void freeproc(proc *p) {
   p->killed = 0;
   p->xstate = 0;
   p->hart = -1;
+  p->task_state = TASK_RUNNING;
   p->state = procstate::UNUSED;
 }
 
@@ -356,6 +362,7 @@ void sleep(void *chan, spinlock *lk) {
     release(lk);
   }
   p->chan = chan;
+  __atomic_store_n(&p->task_state, TASK_INTERRUPTIBLE, __ATOMIC_RELAXED);
   p->state = procstate::SLEEPING;
   sched();
   p->chan = nullptr;
@@ -369,6 +376,8 @@ void sleep(void *chan, spinlock *lk) {
 // where it already does (exit() waking the parent), and by wakeup().
 void wakeup1(void *chan) {
   if (!holding(&ptable.lock)) panic("wakeup1: ptable.lock not held");
+  // Wait-queue sleepers (schedule()) have a null chan: never match them.
+  if (!chan) panic("wakeup1: null channel");
   for (proc &p : ptable.proc)
     if (p.state == procstate::SLEEPING && p.chan == chan) make_runnable(&p);
 }

@@ -53,7 +53,17 @@ struct cpu {
   uint32_t idle = 0;           // waiting in wfi for a runnable process (atomic)
 };
 
+// A slot's place in the process life cycle (xv6's states).
 enum class procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+// Linux's task states, beside xv6's: how a process waits, and so what may
+// wake it (sched.hh). Bit flags, as in Linux, so a waker can name several.
+enum task_state : uint32_t {
+  TASK_RUNNING = 0,         // running, runnable, or about to check and sleep
+  TASK_INTERRUPTIBLE = 1,   // asleep; a wakeup, kill or signal ends the sleep
+  TASK_UNINTERRUPTIBLE = 2, // asleep; only the awaited event ends it (disk I/O)
+  TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE,
+};
 
 constexpr uint64_t KSTACK_SIZE = 4 * 4096;
 
@@ -66,6 +76,10 @@ struct proc {
   int pid = 0;
   proc *parent = nullptr;
   int hart = -1;           // where it runs or last ran (for the proc dump)
+  // Linux's task state. The process writes its own (set_current_state)
+  // without ptable.lock, wakers change it to TASK_RUNNING with it held;
+  // always accessed atomically.
+  uint32_t task_state = TASK_RUNNING;
 
   // Private to the process; others touch these only while it cannot run:
   uint8_t *kstack = nullptr;      // bottom of the kernel stack (KSTACK_SIZE)
@@ -108,6 +122,7 @@ void sleep(void *chan, spinlock *lk);
 inline void sleep(void *chan, lock_guard &held) { sleep(chan, held.lock()); }
 void wakeup(void *chan);
 void wakeup1(void *chan); // caller holds ptable.lock
+void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart
 
 // Copy to or from either a user address (in the current process) or a
 // kernel address. Returns 0 or -1 (a bad user address).

@@ -18,6 +18,7 @@ constexpr int NSYSCALL = [] {
 #define SYSCALL(name, number) highest = number > highest ? number : highest;
 #include "syscalls.def"
 #undef SYSCALL
+#undef SYSCALL_ERRNO
   return highest + 1;
 }();
 
@@ -26,6 +27,7 @@ constexpr std::array<handler, NSYSCALL> syscalls = [] {
 #define SYSCALL(name, number) table[number] = sys_##name;
 #include "syscalls.def"
 #undef SYSCALL
+#undef SYSCALL_ERRNO
   return table;
 }();
 

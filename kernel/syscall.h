@@ -5,4 +5,5 @@ enum {
 #define SYSCALL(name, number) SYS_##name = number,
 #include "syscalls.def"
 #undef SYSCALL
+#undef SYSCALL_ERRNO
 };

@@ -23,5 +23,6 @@ void syscall();
 #define SYSCALL(name, number) int64_t sys_##name();
 #include "syscalls.def"
 #undef SYSCALL
+#undef SYSCALL_ERRNO
 
 } // namespace kernel

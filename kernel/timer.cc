@@ -1,0 +1,111 @@
+// Kernel timers and schedule_timeout().
+//
+// The pending timers are one list, scanned each tick: a teaching kernel has
+// a handful at a time (Linux's timer wheel exists for the millions case).
+#include "timer.hh"
+#include "arch.hh"
+#include "clock.hh"
+#include "printf.hh"
+#include "proc.hh"
+#include "sched.hh"
+#include "spinlock.hh"
+#include "wait.hh"
+
+namespace kernel {
+
+namespace {
+
+using timer_queue = intrusive_list<timer_list, &timer_list::entry>;
+
+// Guarded by timer_lock: the pending list and running.
+constinit spinlock timer_lock{"timers"};
+constinit timer_queue pending;
+timer_list *running = nullptr; // whose function run_timers() is calling now
+
+} // namespace
+
+uint64_t jiffies() { return __atomic_load_n(&ticks, __ATOMIC_RELAXED); }
+
+void add_timer(timer_list *t) {
+  lock_guard g(timer_lock);
+  pending.push_back(*t);
+}
+
+int del_timer(timer_list *t) {
+  lock_guard g(timer_lock);
+  if (!t->entry.linked()) return 0;
+  timer_queue::remove(*t);
+  return 1;
+}
+
+int del_timer_sync(timer_list *t) {
+  for (;;) {
+    {
+      lock_guard g(timer_lock);
+      if (running != t) {
+        if (!t->entry.linked()) return 0;
+        timer_queue::remove(*t);
+        return 1;
+      }
+    }
+    // Its function is running on hart 0 right now: wait for it to return.
+  }
+}
+
+void run_timers() {
+  const uint64_t now = jiffies();
+  lock_guard g(timer_lock);
+  for (;;) {
+    timer_list *due = nullptr;
+    for (timer_list &t : pending) {
+      if (t.expires <= now) {
+        due = &t;
+        break;
+      }
+    }
+    if (!due) return;
+    timer_queue::remove(*due);
+    running = due;
+    // The function may take other locks (ptable.lock, to wake a task):
+    // call it without ours, as Linux does. The list may change meanwhile,
+    // so the scan starts again afterwards.
+    release(&timer_lock);
+    due->function(due);
+    acquire(&timer_lock);
+    running = nullptr;
+  }
+}
+
+// ---- schedule_timeout (Linux: kernel/time/timer.c)
+
+namespace {
+
+// The timer's wakeup goes straight to the task, not through any wait
+// queue: the task's entry stays queued until its finish_wait().
+void process_timeout(timer_list *t) { wake_up_process(static_cast<proc *>(t->data)); }
+
+} // namespace
+
+long schedule_timeout(long timeout) {
+  if (timeout == MAX_SCHEDULE_TIMEOUT) {
+    schedule();
+    return timeout;
+  }
+  if (timeout < 0) {
+    printf("schedule_timeout: negative timeout %ld\n", timeout);
+    __set_current_state(TASK_RUNNING);
+    return 0;
+  }
+  const uint64_t expire = jiffies() + static_cast<uint64_t>(timeout);
+  timer_list timer;
+  timer.expires = expire;
+  timer.function = process_timeout;
+  timer.data = current_task();
+  add_timer(&timer);
+  schedule();
+  del_timer_sync(&timer); // the timer lives on this stack: it must be gone
+  const int64_t left = static_cast<int64_t>(expire - jiffies());
+  return left < 0 ? 0 : left;
+}
+
+} // namespace kernel

@@ -1,0 +1,27 @@
+// Kernel timers: call a function at a given tick (Linux's timer_list).
+// The timer interrupt runs them on hart 0, in interrupt context: a timer
+// function must not sleep.
+#pragma once
+#include <cstdint>
+#include "list.hh"
+
+namespace kernel {
+
+struct timer_list {
+  list_node entry;                     // on the pending list; guarded by the timer lock
+  uint64_t expires = 0;                // the tick (jiffies) it fires at
+  void (*function)(timer_list *) = nullptr;
+  void *data = nullptr;                // for the function's use
+};
+
+[[nodiscard]] uint64_t jiffies(); // ticks since boot
+
+void add_timer(timer_list *t);
+// Cancel t. Returns 1 if it was pending. del_timer_sync also waits for a
+// run of t's function on another hart to finish, so that t may be freed.
+int del_timer(timer_list *t);
+int del_timer_sync(timer_list *t);
+
+void run_timers(); // the timer interrupt, on hart 0, each tick
+
+} // namespace kernel

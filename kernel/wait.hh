@@ -1,0 +1,138 @@
+// Wait queues, as in Linux (include/linux/wait.h, kernel/sched/wait.c).
+//
+// A wait_queue_head is a lock and a list of wait_queue_entry. A waiter puts
+// an entry for itself on the queue (prepare_to_wait*), checks its
+// condition, and calls schedule(); a waker walks the entries and calls each
+// one's callback, which usually ends in try_to_wake_up(). The usual callers
+// never spell that out: they write
+//
+//   wait_event_interruptible(wq, [&] { return ready; });   // waiter
+//   ready = true; wake_up_interruptible(&wq);               // waker
+//
+// Exclusive waiters sit at the tail and are woken one at a time (a wakeup
+// wakes every non-exclusive entry it passes, then stops after nr_exclusive
+// exclusive ones); non-exclusive waiters (poll) sit at the head.
+//
+// Lock order: wq->lock, then ptable.lock (taken inside try_to_wake_up).
+#pragma once
+#include <cstdint>
+#include "list.hh"
+#include "sched.hh"
+#include "spinlock.hh"
+
+namespace kernel {
+
+struct wait_queue_entry;
+using wait_queue_func_t = int (*)(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
+
+constexpr unsigned WQ_FLAG_EXCLUSIVE = 0x01;
+constexpr int WF_SYNC = 0x01; // wake_flags: the waker is about to sleep (a hint only)
+
+int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
+int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
+
+struct wait_queue_entry {
+  wait_queue_entry(proc *task, wait_queue_func_t fn) : private_(task), func(fn) {}
+  unsigned flags = 0;
+  proc *private_;          // the waiting task (Linux: `private`)
+  wait_queue_func_t func;  // what a wakeup does for this entry
+  list_node entry;         // on wait_queue_head::head, guarded by its lock
+};
+
+struct wait_queue_head {
+  constexpr explicit wait_queue_head(const char *name) : lock(name) {}
+  constexpr wait_queue_head() : wait_queue_head("wait queue") {}
+  spinlock lock;
+  intrusive_list<wait_queue_entry, &wait_queue_entry::entry> head;
+};
+
+// An entry for the current task whose wakeup also unlinks it.
+#define DEFINE_WAIT(name) ::kernel::wait_queue_entry name(::kernel::current_task(), ::kernel::autoremove_wake_function)
+// An entry for the current task with a callback of the caller's.
+inline void init_waitqueue_func_entry(wait_queue_entry *wq_entry, wait_queue_func_t func) {
+  wq_entry->flags = 0;
+  wq_entry->private_ = nullptr;
+  wq_entry->func = func;
+}
+
+void add_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
+void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
+void prepare_to_wait(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state);
+void prepare_to_wait_exclusive(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state);
+// The wait_event loop's step: 0, or -ERESTARTSYS if an interruptible wait
+// must end for a signal (the entry is then off the queue).
+[[nodiscard]] long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state);
+void finish_wait(wait_queue_head *wq, wait_queue_entry *wq_entry);
+[[nodiscard]] bool waitqueue_active(wait_queue_head *wq);
+
+// Walk wq calling callbacks; caller holds wq->lock.
+void __wake_up_common(wait_queue_head *wq, unsigned mode, int nr_exclusive, int wake_flags, void *key);
+void __wake_up(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key);
+void __wake_up_sync_key(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key);
+
+inline void wake_up(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 1, nullptr); }
+inline void wake_up_all(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 0, nullptr); }
+inline void wake_up_interruptible(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 1, nullptr); }
+inline void wake_up_interruptible_all(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 0, nullptr); }
+inline void wake_up_interruptible_poll(wait_queue_head *wq, uint64_t key) {
+  __wake_up(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
+}
+inline void wake_up_interruptible_sync_poll(wait_queue_head *wq, uint64_t key) {
+  __wake_up_sync_key(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
+}
+
+// ---- wait_event: sleep until cond() is true (Linux's ___wait_event loop)
+
+constexpr long MAX_SCHEDULE_TIMEOUT = INT64_MAX;
+long schedule_timeout(long timeout); // timer.cc
+
+// The loop behind every wait_event variant. Returns the time left (or
+// MAX_SCHEDULE_TIMEOUT, or 1 when the condition came true just as the time
+// ran out), 0 on time-out, -ERESTARTSYS if a signal ended the wait.
+template <typename Cond>
+long ___wait_event(wait_queue_head &wq, Cond cond, task_state state, bool exclusive, long timeout) {
+  DEFINE_WAIT(wait);
+  if (exclusive) wait.flags = WQ_FLAG_EXCLUSIVE;
+  long ret = timeout;
+  for (;;) {
+    const long intr = prepare_to_wait_event(&wq, &wait, state);
+    if (cond()) {
+      if (timeout != MAX_SCHEDULE_TIMEOUT && ret == 0) ret = 1;
+      break;
+    }
+    if (intr) {
+      ret = intr;
+      break;
+    }
+    ret = schedule_timeout(ret);
+    if (timeout != MAX_SCHEDULE_TIMEOUT && ret == 0) {
+      if (cond()) ret = 1; // one last look, as Linux's ___wait_cond_timeout
+      break;
+    }
+  }
+  finish_wait(&wq, &wait);
+  return ret;
+}
+
+template <typename Cond> void wait_event(wait_queue_head &wq, Cond cond) {
+  if (!cond()) (void)___wait_event(wq, cond, TASK_UNINTERRUPTIBLE, false, MAX_SCHEDULE_TIMEOUT);
+}
+// 0 when cond() is true, -ERESTARTSYS when a signal ended the wait.
+template <typename Cond> [[nodiscard]] long wait_event_interruptible(wait_queue_head &wq, Cond cond) {
+  if (cond()) return 0;
+  const long r = ___wait_event(wq, cond, TASK_INTERRUPTIBLE, false, MAX_SCHEDULE_TIMEOUT);
+  return r < 0 ? r : 0;
+}
+template <typename Cond> [[nodiscard]] long wait_event_interruptible_exclusive(wait_queue_head &wq, Cond cond) {
+  if (cond()) return 0;
+  const long r = ___wait_event(wq, cond, TASK_INTERRUPTIBLE, true, MAX_SCHEDULE_TIMEOUT);
+  return r < 0 ? r : 0;
+}
+// Ticks left (at least 1) when cond() is true, 0 on time-out, -ERESTARTSYS on a signal.
+template <typename Cond>
+[[nodiscard]] long wait_event_interruptible_timeout(wait_queue_head &wq, Cond cond, long ticks) {
+  if (cond()) return ticks > 0 ? ticks : 1;
+  return ___wait_event(wq, cond, TASK_INTERRUPTIBLE, false, ticks);
+}
+
+} // namespace kernel

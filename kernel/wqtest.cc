@@ -1,0 +1,176 @@
+// Test wait queues that user programs drive through wqctl() (wqctl.h), so
+// tests can check the wait-queue rules through the real code paths: N
+// exclusive waiters and one wake_up() wake exactly one; a wakeup racing
+// prepare_to_wait() on another hart is never lost; a callback can filter
+// wakeups by their poll key. Also a small worked example of each API.
+#include "clock.hh"
+#include "errno.h"
+#include "printf.hh"
+#include "syscall.hh"
+#include "wait.hh"
+#include "wqctl.h"
+
+namespace kernel {
+
+namespace {
+
+struct test_queue {
+  wait_queue_head wq{"wqtest"};
+  // Guarded by wq.lock:
+  int tokens = 0;         // WQ_WAKE/WQ_WAKE_ALL deposits, each taken by one waiter
+  int wakeups = 0;        // successful wakeups of entries on this queue
+  uint64_t key_mask = 0;  // the keys WQ_WAIT_KEY's waiter wants
+  uint64_t events = 0;    // keys posted by WQ_WAKE_KEY
+  // Written by WQ_POST_SEQ, read by waiters' conditions: atomic.
+  uint64_t seq = 0;
+};
+
+constinit test_queue queues[WQ_NQUEUES];
+
+test_queue &queue_of(wait_queue_entry *e) {
+  for (test_queue &q : queues)
+    for (wait_queue_entry &x : q.wq.head)
+      if (&x == e) return q;
+  panic("wqtest: entry on no test queue");
+}
+
+// autoremove_wake_function, counting the wakeups that happened.
+// Called by __wake_up_common with the queue's lock held.
+int counting_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *key) {
+  test_queue &q = queue_of(e);
+  const int ret = autoremove_wake_function(e, mode, flags, key);
+  if (ret) q.wakeups++;
+  return ret;
+}
+
+// Like receiver_wake_function: a wakeup whose key has none of the events
+// this waiter wants is not for it (return 0: not woken, budget not spent).
+int key_filter_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *key) {
+  const uint64_t k = reinterpret_cast<uint64_t>(key);
+  if (k && !(k & queue_of(e).key_mask)) return 0;
+  return counting_wake_function(e, mode, flags, key);
+}
+
+// Written out in full (not wait_event) to show the loop every exclusive
+// waiter runs: queue, check, sleep, and leave the queue at the end.
+long wait_exclusive(test_queue &q) {
+  wait_queue_entry wait(current_task(), counting_wake_function);
+  long err = 0;
+  for (;;) {
+    prepare_to_wait_exclusive(&q.wq, &wait, TASK_INTERRUPTIBLE);
+    {
+      lock_guard g(q.wq.lock);
+      if (q.tokens > 0) {
+        q.tokens--;
+        break;
+      }
+    }
+    if (signal_pending(current_task())) {
+      err = -EINTR;
+      break;
+    }
+    schedule();
+  }
+  finish_wait(&q.wq, &wait);
+  return err;
+}
+
+long wait_key(test_queue &q, uint64_t mask) {
+  wait_queue_entry wait(current_task(), key_filter_wake_function);
+  {
+    lock_guard g(q.wq.lock);
+    q.key_mask = mask;
+  }
+  long result;
+  for (;;) {
+    prepare_to_wait(&q.wq, &wait, TASK_INTERRUPTIBLE);
+    {
+      lock_guard g(q.wq.lock);
+      if (q.events & mask) {
+        result = static_cast<long>(q.events & mask);
+        q.events &= ~mask;
+        break;
+      }
+    }
+    if (signal_pending(current_task())) {
+      result = -EINTR;
+      break;
+    }
+    schedule();
+  }
+  finish_wait(&q.wq, &wait);
+  return result;
+}
+
+long wait_seq(test_queue &q, uint64_t target) {
+  const long r = wait_event_interruptible_timeout(
+      q.wq, [&] { return __atomic_load_n(&q.seq, __ATOMIC_ACQUIRE) >= target; }, 2 * static_cast<long>(HZ));
+  if (r == 0) return -ETIMEDOUT;
+  return r < 0 ? -EINTR : 0;
+}
+
+} // namespace
+
+int64_t sys_wqctl() {
+  const int op = argint(0);
+  const int n = argint(1);
+  const uint64_t arg = argaddr(2);
+  if (n < 0 || n >= WQ_NQUEUES) return -EINVAL;
+  test_queue &q = queues[n];
+  switch (op) {
+  case WQ_RESET: {
+    lock_guard g(q.wq.lock);
+    q.tokens = q.wakeups = 0;
+    q.events = 0;
+    __atomic_store_n(&q.seq, 0, __ATOMIC_RELEASE);
+    return 0;
+  }
+  case WQ_WAIT_EXCLUSIVE: return wait_exclusive(q);
+  case WQ_WAKE: {
+    {
+      lock_guard g(q.wq.lock);
+      q.tokens++;
+    }
+    wake_up(&q.wq);
+    return 0;
+  }
+  case WQ_WAKE_ALL: {
+    {
+      lock_guard g(q.wq.lock);
+      q.tokens += static_cast<int>(arg);
+    }
+    wake_up_all(&q.wq);
+    return 0;
+  }
+  case WQ_WAIT_SEQ: return wait_seq(q, arg);
+  case WQ_POST_SEQ:
+    __atomic_store_n(&q.seq, arg, __ATOMIC_RELEASE);
+    wake_up_interruptible(&q.wq);
+    return 0;
+  case WQ_WAIT_KEY: return wait_key(q, arg);
+  case WQ_WAKE_KEY: {
+    {
+      lock_guard g(q.wq.lock);
+      q.events |= arg;
+    }
+    wake_up_interruptible_poll(&q.wq, arg);
+    return 0;
+  }
+  case WQ_STAT_WAKEUPS: {
+    lock_guard g(q.wq.lock);
+    return q.wakeups;
+  }
+  case WQ_STAT_WAITERS: {
+    lock_guard g(q.wq.lock);
+    int count = 0;
+    for (wait_queue_entry &e : q.wq.head) {
+      (void)e;
+      count++;
+    }
+    return count;
+  }
+  }
+  return -EINVAL;
+}
+
+} // namespace kernel
