@@ -44,8 +44,9 @@ KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/arch/riscv64/*.cc)
 KASMS := $(wildcard kernel/*.S kernel/arch/riscv64/*.S)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS) $(KASMS)))
 
-ULIB := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o)
-UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c),$(wildcard user/*.c)))
+ULIBOBJS := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o time.o)
+ULIB := $(B)/user/ulib.a
+UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c time.c),$(wildcard user/*.c)))
 
 QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M -smp $(CPUS) \
   -global virtio-mmio.force-legacy=false \
@@ -89,6 +90,10 @@ $(B)/user/%.o: user/%.S | toolchain
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
+# The user library is an archive: a program links only the pieces it uses.
+$(ULIB): $(ULIBOBJS)
+	$(Q)$(TOOLPREFIX)ar rcs $@ $^
+
 $(B)/user/_%: $(B)/user/%.o $(ULIB) user/user.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $< $(ULIB)
@@ -103,8 +108,15 @@ $(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/typ
 	@$(if $(Q),echo "  HOSTCXX $<")
 	$(Q)$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc
 
-$(B)/fs.img: $(B)/mkfs/mkfs README.md $(UPROGS)
-	$(Q)$(B)/mkfs/mkfs $@ README.md $(UPROGS)
+# The image gets copies without debug information (a file holds at most
+# 268 KiB); GDB reads the originals in build/user/.
+FSPROGS := $(patsubst $(B)/user/_%,$(B)/fsroot/_%,$(UPROGS))
+$(B)/fsroot/_%: $(B)/user/_%
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-debug $< $@
+
+$(B)/fs.img: $(B)/mkfs/mkfs README.md $(FSPROGS)
+	$(Q)$(B)/mkfs/mkfs $@ README.md $(FSPROGS)
 
 # Editors and clangd: the exact flags each kernel file is compiled with.
 compile_commands.json: Makefile tools/compdb.py

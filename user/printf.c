@@ -1,4 +1,4 @@
-// Formatted output: printf and fprintf.
+// Formatted output: printf and fprintf, and snprintf into a string.
 //
 // Conversions: %d %i %u %x %p %s %c %%, with an optional 'l' for 64-bit
 // integers (%ld %lu %lx; a bare %l means %ld). Between the % and the
@@ -18,11 +18,14 @@
 
 enum { OUTBUF = 1024 };
 
-// The output of the printf call in progress. A user process has a single
-// thread, so one static buffer suffices (and keeps it off the small stack).
+// The output of the call in progress. A user process has a single thread,
+// so one static buffer suffices (and keeps it off the small stack).
 static struct {
-  int fd;
-  int len;
+  int fd;        // printf/fprintf: where flush() writes
+  char *str;     // snprintf: the caller's buffer instead (fd unused)
+  int size;      // snprintf: its size
+  int total;     // characters produced so far by this call
+  int len;       // characters waiting in buf
   char buf[OUTBUF];
 } out;
 
@@ -35,9 +38,16 @@ static void flush(void)
 
 static void put(char c)
 {
+  if (out.str) {
+    if (out.total < out.size - 1)
+      out.str[out.total] = c;
+    out.total++;
+    return;
+  }
   if (out.len == OUTBUF)
     flush();
   out.buf[out.len++] = c;
+  out.total++;
 }
 
 static void put_repeat(char c, int n)
@@ -105,12 +115,9 @@ static void put_signed(long v, struct spec *sp)
   put_number(mag, 10, v < 0, 1, sp);
 }
 
-// Format fmt with the arguments in ap and send the result to fd.
-static void vprint(int fd, const char *fmt, va_list ap)
+// Format fmt with the arguments in ap, through put().
+static void vformat(const char *fmt, va_list ap)
 {
-  out.fd = fd;
-  out.len = 0;
-
   for (const char *p = fmt; *p != '\0'; p++) {
     if (*p != '%') {
       put(*p);
@@ -200,7 +207,40 @@ static void vprint(int fd, const char *fmt, va_list ap)
       break;
     }
   }
+}
+
+static void vprint(int fd, const char *fmt, va_list ap)
+{
+  out.fd = fd;
+  out.str = 0;
+  out.len = 0;
+  out.total = 0;
+  vformat(fmt, ap);
   flush();
+}
+
+// Like C's: writes at most size-1 characters and a NUL, returns how many
+// the whole result has (so a return >= size means it was cut short).
+int vsnprintf(char *str, int size, const char *fmt, va_list ap)
+{
+  out.str = str;
+  out.size = size;
+  out.total = 0;
+  vformat(fmt, ap);
+  if (size > 0)
+    str[out.total < size ? out.total : size - 1] = '\0';
+  out.str = 0;
+  return out.total;
+}
+
+int snprintf(char *str, int size, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  int n = vsnprintf(str, size, fmt, ap);
+  va_end(ap);
+  return n;
 }
 
 void fprintf(int fd, const char *fmt, ...)

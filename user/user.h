@@ -7,6 +7,7 @@
 
 struct stat;
 struct sysinfo;
+struct timespec;
 
 // system calls
 int fork(void);
@@ -30,8 +31,20 @@ int getpid(void);
 char *sbrk(int);
 int sleep(int);
 int uptime(void);
+// New calls (numbers above 21) fail POSIX-style: -1 with errno set.
 int sysinfo(struct sysinfo *); // kernel figures (kernel/sysinfo.h)
 int halt(int status);          // power QEMU off with this exit status
+int clock_gettime(int clock, struct timespec *ts); // kernel/time.h
+int nanosleep(const struct timespec *req, struct timespec *rem);
+int wqctl(int op, int queue, unsigned long arg);   // test wait queues (kernel/wqctl.h)
+
+// errno.c
+extern int errno;
+const char *strerror(int err);
+
+// time.c
+unsigned long time_ns(void); // CLOCK_MONOTONIC in nanoseconds
+int usleep(unsigned int usec);
 
 // ulib.c
 int stat(const char *, struct stat *);
@@ -49,6 +62,8 @@ void *memcpy(void *, const void *, uint);
 // printf.c
 void fprintf(int, const char *, ...) __attribute__((format(printf, 2, 3)));
 void printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *, int, const char *, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *, int, const char *, __builtin_va_list);
 
 // umalloc.c
 void *malloc(uint);

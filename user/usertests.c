@@ -47,111 +47,6 @@ static char buf2[8192 + 64] __attribute__((aligned(16)));
 #define NOINLINE __attribute__((noinline))
 
 // ---------------------------------------------------------------------------
-// Formatting into a buffer (printf in the user library only writes to fds).
-
-struct sink {
-  char *buf;
-  int len;
-  int max;
-};
-
-static void sput(struct sink *s, char c)
-{
-  if (s->len < s->max)
-    s->buf[s->len++] = c;
-}
-
-static void sputs(struct sink *s, const char *str)
-{
-  if (str == 0)
-    str = "(null)";
-  while (*str)
-    sput(s, *str++);
-}
-
-static void sputnum(struct sink *s, uint64 x, int base, int neg)
-{
-  char d[24];
-  int n = 0;
-
-  do {
-    d[n++] = "0123456789abcdef"[x % base];
-    x /= base;
-  } while (x != 0);
-  if (neg)
-    sput(s, '-');
-  while (n > 0)
-    sput(s, d[--n]);
-}
-
-// Conversions: %d %u %x (with an optional l), %p %s %c %%. Always
-// NUL-terminates; returns the length.
-static int vfmt(char *out, int size, const char *fmt, va_list ap)
-{
-  struct sink s = {out, 0, size - 1};
-
-  for (const char *p = fmt; *p; p++) {
-    if (*p != '%') {
-      sput(&s, *p);
-      continue;
-    }
-    p++;
-    int islong = 0;
-    while (*p == 'l') {
-      islong = 1;
-      p++;
-    }
-    switch (*p) {
-    case 'd': {
-      long v = islong ? va_arg(ap, long) : va_arg(ap, int);
-      sputnum(&s, v < 0 ? -(uint64)v : (uint64)v, 10, v < 0);
-      break;
-    }
-    case 'u':
-      sputnum(&s, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0);
-      break;
-    case 'x':
-      sputnum(&s, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
-      break;
-    case 'p':
-      sputs(&s, "0x");
-      sputnum(&s, (uint64)va_arg(ap, void *), 16, 0);
-      break;
-    case 's':
-      sputs(&s, va_arg(ap, const char *));
-      break;
-    case 'c':
-      sput(&s, (char)va_arg(ap, int));
-      break;
-    case '%':
-      sput(&s, '%');
-      break;
-    case '\0':
-      p--; // a lone % at the end
-      break;
-    default:
-      sput(&s, '%');
-      sput(&s, *p);
-      break;
-    }
-  }
-  out[s.len] = '\0';
-  return s.len;
-}
-
-static int sfmt(char *out, int size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int sfmt(char *out, int size, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  int n = vfmt(out, size, fmt, ap);
-  va_end(ap);
-  return n;
-}
-
-// ---------------------------------------------------------------------------
 // Failing.
 
 static int resultfd = -1; // the pipe to the parent, in test processes
@@ -165,7 +60,7 @@ static void fail(const char *fmt, ...)
   va_list ap;
 
   va_start(ap, fmt);
-  int n = vfmt(reason, sizeof reason - 1, fmt, ap);
+  int n = vsnprintf(reason, sizeof reason - 1, fmt, ap);
   va_end(ap);
   for (int i = 0; i < n; i++)
     if (reason[i] == '\n')
@@ -479,9 +374,9 @@ static void test_exec(void)
   char *want = buf2;
   int wl = 0;
   for (int i = 1; i < MAXARG - 1; i++) {
-    sfmt(words[i], sizeof words[i], "w%d", i);
+    snprintf(words[i], sizeof words[i], "w%d", i);
     argvbuf[i] = words[i];
-    wl += sfmt(want + wl, 64, "%s%c", words[i], i + 1 < MAXARG - 1 ? ' ' : '\n');
+    wl += snprintf(want + wl, 64, "%s%c", words[i], i + 1 < MAXARG - 1 ? ' ' : '\n');
   }
   argvbuf[MAXARG - 1] = 0;
   capture(argvbuf, outb, sizeof outb);
@@ -726,15 +621,18 @@ static void test_kill(void)
     if (g < 0)
       fail("fork of the grandchild failed");
     if (g == 0) {
-      sleep(100);
+      sleep(200);
       exit(0);
     }
     wait(0);
     exit(0); // reached only if wait returned: too late, or not killed
   }
   sleep(5);
+  t0 = uptime();
   EXPECT_EQ(kill(pid), 0);
   expect_child(pid, -1, "killed waiter");
+  dt = uptime() - t0;
+  EXPECT(dt < 100, "a process killed in wait() took %d ticks to die", dt);
   wait_nproc(base, "orphan of the killed waiter");
 
   // Killing a zombie does not change its exit status.
@@ -1698,8 +1596,19 @@ static void test_pipekill(void)
   int t0 = uptime();
   EXPECT_EQ(kill(ra), 0);
   EXPECT_EQ(kill(wb), 0);
-  int pids[2] = {ra, wb};
-  reap_all(pids, 2, 0, -1, "killed pipe reader and writer");
+  int left = 2;
+  for (int i = 0; i < 2; i++) {
+    int st;
+    int w = wait(&st);
+    if (w == wd)
+      fail("killed processes blocked on pipes did not die until the "
+           "watchdog exited and released their pipes");
+    EXPECT(w == ra || w == wb, "wait returned %d, not a killed child", w);
+    EXPECT(st == -1, "killed %s exited with status %d",
+           w == ra ? "reader" : "writer", st);
+    left--;
+  }
+  EXPECT(left == 0, "not all killed children reaped");
   int dt = uptime() - t0;
   EXPECT(dt < 200, "killed blocked processes took %d ticks to die", dt);
 
@@ -1907,7 +1816,7 @@ enum { CF_KIDS = 4, CF_ROUNDS = 12 };
 
 static NOINLINE void cf_name(char *out, int kid, int k)
 {
-  sfmt(out, 32, "ut_cfs/c%d_%d", kid, k);
+  snprintf(out, 32, "ut_cfs/c%d_%d", kid, k);
 }
 
 static int cf_len(int kid, int k)
