@@ -24,17 +24,20 @@ struct list_node {
 template <typename T, list_node T::*Link> class intrusive_list {
 public:
   // The head is a sentinel node in a circle with the elements, so insertion
-  // and removal never test for an empty list or an end.
-  constexpr intrusive_list() : head_{&head_, &head_} {}
+  // and removal never test for an end. An all-zero head is a valid empty
+  // list too (the circle is closed on first use), so lists work in zeroed
+  // memory, and no constant initializer has to point at itself: GCC 12
+  // silently emits zeros for such an initializer inside an array.
+  constexpr intrusive_list() = default;
   intrusive_list(const intrusive_list &) = delete;
   intrusive_list &operator=(const intrusive_list &) = delete;
 
-  [[nodiscard]] bool empty() const { return head_.next == &head_; }
+  [[nodiscard]] bool empty() const { return head_.next == nullptr || head_.next == &head_; }
   T *front() { return empty() ? nullptr : owner(head_.next); }
   T *back() { return empty() ? nullptr : owner(head_.prev); }
 
-  void push_front(T &x) { insert_after(&head_, &(x.*Link)); }
-  void push_back(T &x) { insert_after(head_.prev, &(x.*Link)); }
+  void push_front(T &x) { insert_after(sentinel(), &(x.*Link)); }
+  void push_back(T &x) { insert_after(sentinel()->prev, &(x.*Link)); }
 
   static void remove(T &x) {
     list_node *n = &(x.*Link);
@@ -68,10 +71,15 @@ public:
     list_node *n_;
     list_node *next_;
   };
-  iterator begin() { return iterator(head_.next); }
-  iterator end() { return iterator(&head_); }
+  iterator begin() { return iterator(sentinel()->next); }
+  iterator end() { return iterator(sentinel()); }
 
 private:
+  list_node *sentinel() {
+    if (head_.next == nullptr) head_.next = head_.prev = &head_;
+    return &head_;
+  }
+
   static void insert_after(list_node *pos, list_node *n) {
     if (n->linked()) list_panic("intrusive_list: inserting a node that is already linked");
     n->prev = pos;

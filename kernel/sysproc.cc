@@ -1,6 +1,7 @@
 // Process-related system calls.
 #include "arch.hh"
 #include "clock.hh"
+#include "errno.h"
 #include "kalloc.hh"
 #include "proc.hh"
 #include "syscall.hh"
@@ -51,7 +52,8 @@ int64_t sys_sysinfo() {
     lock_guard g(tickslock);
     info.ticks = ticks;
   }
-  return copyout(myproc()->pagetable, argaddr(0), &info, sizeof info);
+  if (copyout(myproc()->pagetable, argaddr(0), &info, sizeof info) < 0) return -EFAULT;
+  return 0;
 }
 
 // Power the machine off, QEMU exiting with the given status. For test runs;

@@ -24,8 +24,9 @@ int64_t sys_clock_gettime() {
   return 0;
 }
 
-// Sleep at least the time asked for, in whole ticks (rounded up). A signal
-// ends the sleep early with EINTR and the time left in *rem.
+// Sleep at least the time asked for, in whole ticks: rounded up, plus one,
+// because the current tick is already partly over. A signal ends the sleep
+// early with EINTR and the time left in *rem.
 int64_t sys_nanosleep() {
   proc *p = myproc();
   timespec req;
@@ -35,6 +36,7 @@ int64_t sys_nanosleep() {
   const long max_sec = MAX_SCHEDULE_TIMEOUT / HZ / 2;
   const long sec = req.tv_sec < max_sec ? req.tv_sec : max_sec;
   long left = sec * static_cast<long>(HZ) + (req.tv_nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+  if (left > 0) left++;
   while (left > 0 && !signal_pending(p)) {
     set_current_state(TASK_INTERRUPTIBLE);
     left = schedule_timeout(left);

@@ -51,10 +51,17 @@ int key_filter_wake_function(wait_queue_entry *e, unsigned mode, int flags, void
   return counting_wake_function(e, mode, flags, key);
 }
 
+// Every test wait gives up after this long, so that a test that fails
+// never leaves a process waiting for ever.
+constexpr long TEST_WAIT_TICKS = 5 * static_cast<long>(HZ);
+
 // Written out in full (not wait_event) to show the loop every exclusive
-// waiter runs: queue, check, sleep, and leave the queue at the end.
+// waiter runs: queue, check, sleep, and leave the queue at the end. Note
+// that a woken waiter queues itself again before it looks: a wakeup means
+// "look again", and if the token is gone it must wait on.
 long wait_exclusive(test_queue &q) {
   wait_queue_entry wait(current_task(), counting_wake_function);
+  long left = TEST_WAIT_TICKS;
   long err = 0;
   for (;;) {
     prepare_to_wait_exclusive(&q.wq, &wait, TASK_INTERRUPTIBLE);
@@ -69,7 +76,11 @@ long wait_exclusive(test_queue &q) {
       err = -EINTR;
       break;
     }
-    schedule();
+    if (left == 0) {
+      err = -ETIMEDOUT;
+      break;
+    }
+    left = schedule_timeout(left);
   }
   finish_wait(&q.wq, &wait);
   return err;
@@ -82,6 +93,7 @@ long wait_key(test_queue &q, uint64_t mask) {
     q.key_mask = mask;
   }
   long result;
+  long left = TEST_WAIT_TICKS;
   for (;;) {
     prepare_to_wait(&q.wq, &wait, TASK_INTERRUPTIBLE);
     {
@@ -96,7 +108,11 @@ long wait_key(test_queue &q, uint64_t mask) {
       result = -EINTR;
       break;
     }
-    schedule();
+    if (left == 0) {
+      result = -ETIMEDOUT;
+      break;
+    }
+    left = schedule_timeout(left);
   }
   finish_wait(&q.wq, &wait);
   return result;
@@ -105,6 +121,7 @@ long wait_key(test_queue &q, uint64_t mask) {
 long wait_seq(test_queue &q, uint64_t target) {
   const long r = wait_event_interruptible_timeout(
       q.wq, [&] { return __atomic_load_n(&q.seq, __ATOMIC_ACQUIRE) >= target; }, 2 * static_cast<long>(HZ));
+  // (2 s, not TEST_WAIT_TICKS: the timeout test measures this one.)
   if (r == 0) return -ETIMEDOUT;
   return r < 0 ? -EINTR : 0;
 }

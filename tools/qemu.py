@@ -93,6 +93,11 @@ class Guest:
                     raise GuestError(f"QEMU exited (status {self.proc.poll()})")
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    self._cond.release()
+                    try:
+                        self.procdump()
+                    finally:
+                        self._cond.acquire()
                     raise GuestError(f"timed out after {timeout}s waiting for {pattern!r}")
                 self._cond.wait(min(left, 1.0))
 
@@ -101,6 +106,16 @@ class Guest:
         assert len(line) < 120, "command line too long for the console"
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
+
+    def procdump(self):
+        """Ask the kernel for its process table (Ctrl-P) and give it a moment
+        to print it: a stuck test's log then says who waits where."""
+        try:
+            self.proc.stdin.write(b"\x10")
+            self.proc.stdin.flush()
+        except OSError:
+            return
+        time.sleep(1.0)
 
     def boot(self, timeout=60):
         self.expect(r"init: starting sh", timeout)

@@ -79,14 +79,26 @@ class GuestSession:
         self.discard()
 
 
+LOGS = ROOT / "build" / "test-logs"
+
+
+def save_console(guest, name):
+    """Keep everything the guest printed, for a failed test's post-mortem."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    path = LOGS / (name.replace("/", "-") + ".log")
+    path.write_text(guest.text() if guest else "")
+    return path.relative_to(ROOT)
+
+
 def guest_test(results, session, name, body):
     """Run body(guest) -> (ok, reason) as one test; reboot after a failure."""
     t0 = time.monotonic()
     try:
         ok, reason = body(session.get())
     except GuestError as e:
+        log = save_console(session.guest, name)
         tail = session.guest.tail(600) if session.guest else ""
-        ok, reason = False, f"{e}; console ends with:\n{tail}"
+        ok, reason = False, f"{e}; whole console in {log}; it ends with:\n{tail}"
         session.discard()
     results.record(name, ok, time.monotonic() - t0, reason)
     return ok
@@ -149,6 +161,35 @@ def other_hart_counts(results, args, selected):
         session.close()
 
 
+# The in-guest test programs (user/testlib.h gives their protocol).
+TEST_PROGRAMS = ("usertests", "waittests")
+
+
+def run_test_program(results, session, program, args, selected):
+    """List the program's tests, then run each as its own command."""
+    try:
+        listing = session.get().run(f"{program} -l", 30)
+    except GuestError as e:
+        listing = str(e)
+    names = listing.split()
+    if not names or not all(re.fullmatch(r"[a-z0-9_]+", n) for n in names):
+        results.record(f"{program}/list", False, 0, f"{program} -l printed {listing!r}")
+        return
+    for test in names:
+        full = f"{program}/{test}"
+        if not selected(full):
+            continue
+
+        def body(guest, test=test):
+            out = guest.run(f"{program} {test}", args.timeout)
+            m = re.search(rf"{program}: {re.escape(test)}: (OK|FAILED.*)", out)
+            if not m:
+                return False, f"no result line; output: {out[-800:]!r}"
+            return m.group(1) == "OK", m.group(1)
+
+        guest_test(results, session, full, body)
+
+
 def run_guest_tests(results, args, selected):
     other_hart_counts(results, args, selected)
     session = GuestSession(args.cpus)
@@ -167,24 +208,8 @@ def run_guest_tests(results, args, selected):
             if selected(f"shell/{name}"):
                 guest_test(results, session, f"shell/{name}", shell_case(command, expect))
 
-        listing = session.get().run("usertests -l", 30)
-        names = listing.split()
-        if not names or "failed" in listing:
-            results.record("usertests/list", False, 0, f"usertests -l printed {listing!r}")
-            names = []
-        for test in names:
-            full = f"usertests/{test}"
-            if not selected(full):
-                continue
-
-            def body(guest, test=test):
-                out = guest.run(f"usertests {test}", args.timeout)
-                m = re.search(rf"usertests: {re.escape(test)}: (OK|FAILED.*)", out)
-                if not m:
-                    return False, f"no result line; output: {out[-800:]!r}"
-                return m.group(1) == "OK", m.group(1)
-
-            guest_test(results, session, full, body)
+        for program in TEST_PROGRAMS:
+            run_test_program(results, session, program, args, selected)
 
         def leak_check(guest):
             if baseline is None:

@@ -1,27 +1,6 @@
-// usertests: tests of the kernel's system calls, run inside the guest.
-//
-//   usertests -l            list the tests, one name per line
-//   usertests               run every test
-//   usertests NAME...       run the named tests
-//
-// Each test runs in a child process of its own. For each test the parent
-// prints exactly one line,
-//   usertests: NAME: OK        or        usertests: NAME: FAILED: reason
-// and at the end
-//   usertests: N ok, M failed
-// A test fails when its process exits with a non-zero status (fail() below
-// does that), is killed, or reports a reason. The reason travels back to the
-// parent through a pipe that the test process (and every process it forks)
-// inherits, so a failure found in a grandchild is reported in its own words.
-//
-// Every test cleans up after itself: it removes its files, reaps every child
-// it forks and closes every descriptor, because the harness checks that the
-// number of free pages is the same before and after the whole suite. Every
-// loop is bounded, and every process a test starts ends by itself within
-// a few seconds even if the kernel misbehaves, so a failing test reports a
-// failure instead of hanging.
-//
-// The user stack is a single page: large buffers are static.
+// usertests: tests of the kernel core's system calls -- processes, memory,
+// the file system, pipes -- run inside the guest. The runner and the
+// protocol the harness reads are in testlib.h.
 #include <stdarg.h>
 
 #include "kernel/types.h"
@@ -30,13 +9,13 @@
 #include "kernel/fs.h"
 #include "kernel/param.h"
 #include "kernel/sysinfo.h"
+#include "user/testlib.h"
 #include "user/user.h"
 
 enum {
   PGSIZE = 4096,
   PIPESIZE = 16384,       // a pipe's buffer
   PIPE_BUF = 4096,        // writes up to this size are atomic
-  TIMEBASE_HZ = 10000000, // the `time` counter's rate on QEMU virt
 };
 
 // Scratch buffers. Each test runs in its own process, so tests share them.
@@ -45,177 +24,6 @@ static char buf2[8192 + 64] __attribute__((aligned(16)));
 
 // Helpers are kept out of line: see expect_eq.
 #define NOINLINE __attribute__((noinline))
-
-// ---------------------------------------------------------------------------
-// Failing.
-
-static int resultfd = -1; // the pipe to the parent, in test processes
-static char reason[256];
-
-// Report why the test failed and exit. Usable in any process a test forks.
-static void fail(const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  int n = vsnprintf(reason, sizeof reason - 1, fmt, ap);
-  va_end(ap);
-  for (int i = 0; i < n; i++)
-    if (reason[i] == '\n')
-      reason[i] = ' ';
-  reason[n++] = '\n';
-  write(resultfd >= 0 ? resultfd : 2, reason, n);
-  exit(1);
-}
-
-#define EXPECT(cond, ...)                                                      \
-  do {                                                                         \
-    if (!(cond))                                                               \
-      fail(__VA_ARGS__);                                                       \
-  } while (0)
-
-// a == b, as integers; the message shows the expression and both values.
-// (Functions rather than code in the macros keep the program small: the
-// file system holds at most MAXFILE blocks per file, debug information
-// included.)
-static NOINLINE void expect_eq(long a, long b, int line, const char *expr)
-{
-  if (a != b)
-    fail("line %d: %s gave %ld, expected %ld", line, expr, a, b);
-}
-#define EXPECT_EQ(a, b) expect_eq((long)(a), (long)(b), __LINE__, #a)
-
-// ---------------------------------------------------------------------------
-// Helpers.
-
-static NOINLINE int xfork(void)
-{
-  int pid = fork();
-  if (pid < 0)
-    fail("fork failed");
-  return pid;
-}
-
-// Wait for the one child pid; return its exit status.
-static NOINLINE int xwait(int pid)
-{
-  int st = 0x5a5a5a5a;
-  int w = wait(&st);
-  if (w != pid)
-    fail("wait returned %d, expected child %d", w, pid);
-  return st;
-}
-
-static NOINLINE void expect_child(int pid, int status, const char *what)
-{
-  int st = xwait(pid);
-  if (st != status)
-    fail("%s: child exited with status %d, expected %d", what, st, status);
-}
-
-// Reap n children whose pids are in pids[] (in any order); each must exit
-// with status[i] (or, if status is null, with st).
-static NOINLINE void reap_all(const int *pids, int n, const int *status, int st,
-                     const char *what)
-{
-  static int seen[NPROC + 8];
-  for (int i = 0; i < n; i++)
-    seen[i] = 0;
-  for (int k = 0; k < n; k++) {
-    int s = 0x5a5a5a5a;
-    int w = wait(&s);
-    int j = 0;
-    while (j < n && pids[j] != w)
-      j++;
-    if (j == n)
-      fail("%s: wait returned %d, not one of the children", what, w);
-    if (seen[j])
-      fail("%s: wait returned pid %d twice", what, w);
-    seen[j] = 1;
-    int want = status ? status[j] : st;
-    if (s != want)
-      fail("%s: child %d exited with status %d, expected %d", what, w, s, want);
-  }
-}
-
-static NOINLINE void xpipe(int *p)
-{
-  if (pipe(p) < 0)
-    fail("pipe failed");
-}
-
-static NOINLINE int xopen(const char *path, int mode)
-{
-  int fd = open(path, mode);
-  if (fd < 0)
-    fail("cannot open %s (mode 0x%x)", path, mode);
-  return fd;
-}
-
-// A write that must be accepted whole.
-static NOINLINE void xwrite(int fd, const void *p, int n)
-{
-  int r = write(fd, p, n);
-  if (r != n)
-    fail("write of %d bytes to fd %d returned %d", n, fd, r);
-}
-
-// Read until end of file or max bytes; returns the count.
-static NOINLINE int readn(int fd, void *p, int max)
-{
-  int len = 0;
-  while (len < max) {
-    int r = read(fd, (char *)p + len, max - len);
-    if (r < 0)
-      fail("read from fd %d failed after %d bytes", fd, len);
-    if (r == 0)
-      break;
-    len += r;
-  }
-  return len;
-}
-
-static NOINLINE void xsysinfo(struct sysinfo *si)
-{
-  if (sysinfo(si) < 0)
-    fail("sysinfo failed");
-}
-
-static NOINLINE uint64 freepages(void)
-{
-  struct sysinfo si;
-  xsysinfo(&si);
-  return si.freepages;
-}
-
-static NOINLINE uint64 nprocs(void)
-{
-  struct sysinfo si;
-  xsysinfo(&si);
-  return si.nproc;
-}
-
-// The `time` counter, readable in user mode: lets a process wait without
-// making a system call.
-static inline uint64 rdtime(void)
-{
-  uint64 t;
-  asm volatile("rdtime %0" : "=r"(t));
-  return t;
-}
-
-// xorshift32: deterministic pseudo-random numbers. The state must not be 0.
-static NOINLINE uint32 rnd(uint32 *s)
-{
-  uint32 x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  *s = x;
-  return x;
-}
 
 // The page below the stack: mapped, but not accessible to user code.
 static NOINLINE uint64 stack_guard(void)
@@ -1951,11 +1759,6 @@ static void test_concurrentfs(void)
 // ---------------------------------------------------------------------------
 // The runner.
 
-struct test {
-  const char *name;
-  void (*fn)(void);
-};
-
 static const struct test tests[] = {
     {"fork", test_fork},
     {"exec", test_exec},
@@ -1976,100 +1779,7 @@ static const struct test tests[] = {
 };
 enum { NTESTS = sizeof tests / sizeof tests[0] };
 
-// Run one test in a child; print its result line; return 1 if it passed.
-static int run(const struct test *t)
-{
-  static char msg[512];
-  int p[2];
-
-  if (pipe(p) < 0) {
-    printf("usertests: %s: FAILED: the runner cannot make a pipe\n", t->name);
-    return 0;
-  }
-  int pid = fork();
-  if (pid < 0) {
-    close(p[0]);
-    close(p[1]);
-    printf("usertests: %s: FAILED: the runner cannot fork\n", t->name);
-    return 0;
-  }
-  if (pid == 0) {
-    close(p[0]);
-    resultfd = p[1];
-    t->fn();
-    exit(0);
-  }
-  close(p[1]);
-
-  int st = 0, w = -1;
-  for (int i = 0; i < 100; i++) {
-    w = wait(&st);
-    if (w == pid || w < 0)
-      break;
-  }
-  // The reason, if any; end of file once the test and all it forked are gone.
-  int len = 0;
-  while (len < (int)sizeof msg - 1) {
-    int r = read(p[0], msg + len, sizeof msg - 1 - len);
-    if (r <= 0)
-      break;
-    len += r;
-  }
-  close(p[0]);
-  msg[len] = '\0';
-  for (int i = 0; i < len; i++) {
-    if (msg[i] == '\n') {
-      msg[i] = '\0';
-      break;
-    }
-  }
-
-  if (w != pid) {
-    printf("usertests: %s: FAILED: wait returned %d\n", t->name, w);
-    return 0;
-  }
-  if (st == 0 && len == 0) {
-    printf("usertests: %s: OK\n", t->name);
-    return 1;
-  }
-  if (len > 0)
-    printf("usertests: %s: FAILED: %s\n", t->name, msg);
-  else
-    printf("usertests: %s: FAILED: exit status %d\n", t->name, st);
-  return 0;
-}
-
 int main(int argc, char *argv[])
 {
-  if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-    for (int i = 0; i < NTESTS; i++)
-      printf("%s\n", tests[i].name);
-    exit(0);
-  }
-
-  int ok = 0, failed = 0;
-  if (argc < 2) {
-    for (int i = 0; i < NTESTS; i++) {
-      if (run(&tests[i]))
-        ok++;
-      else
-        failed++;
-    }
-  } else {
-    for (int a = 1; a < argc; a++) {
-      int i = 0;
-      while (i < NTESTS && strcmp(tests[i].name, argv[a]) != 0)
-        i++;
-      if (i == NTESTS) {
-        printf("usertests: %s: FAILED: no such test\n", argv[a]);
-        failed++;
-      } else if (run(&tests[i])) {
-        ok++;
-      } else {
-        failed++;
-      }
-    }
-  }
-  printf("usertests: %d ok, %d failed\n", ok, failed);
-  exit(failed ? 1 : 0);
+  exit(test_main("usertests", tests, NTESTS, argc, argv));
 }

@@ -23,7 +23,8 @@ constexpr int THR = 0; // transmit holding register (write)
 constexpr int IER = 1; // interrupt enable
 constexpr uint8_t IER_RX = 1 << 0;
 constexpr uint8_t IER_TX = 1 << 1;
-constexpr int FCR = 2; // FIFO control
+constexpr int ISR = 2; // interrupt status (read)
+constexpr int FCR = 2; // FIFO control (write)
 constexpr uint8_t FCR_ENABLE_AND_CLEAR = 0x7;
 constexpr int LCR = 3; // line control
 constexpr uint8_t LCR_8N1 = 0x3;
@@ -83,6 +84,10 @@ void uartputc_sync(int c) {
 }
 
 void uartintr() {
+  // Reading ISR acknowledges a "transmitter empty" interrupt. Unacknowledged,
+  // it stays asserted while the ring is empty, and the hart that takes it
+  // does nothing but take it again.
+  (void)*reg(ISR);
   while (*reg(LSR) & LSR_RX_READY) consoleintr(*reg(RHR));
   lock_guard g(tx_lock);
   uartstart();
