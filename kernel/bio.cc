@@ -72,7 +72,7 @@ buf *bget(uint32_t dev, uint32_t blockno) {
       // cause this; it is not a kernel bug, so wait for a brelse(). Look the
       // block up again afterwards: someone may have cached it meanwhile.
       bcache.waiters++;
-      sleep(&bcache, guard);
+      sleep(&bcache, guard, TASK_UNINTERRUPTIBLE);
       bcache.waiters--;
     }
   }

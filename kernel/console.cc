@@ -9,7 +9,9 @@
 #include <cstdint>
 #include "dev/uart.hh"
 #include "file.hh"
+#include "errno.h"
 #include "printf.hh"
+#include "sched.hh"
 #include "proc.hh"
 #include "spinlock.hh"
 
@@ -39,7 +41,7 @@ int consoleread(bool user_dst, uint64_t dst, int n) {
   lock_guard g(cons.lock);
   while (n > 0) {
     while (cons.r == cons.w) {
-      if (killed(myproc())) return -1;
+      if (signal_pending(myproc())) return n < wanted ? wanted - n : -ERESTARTSYS;
       sleep(&cons.r, g);
     }
     char c = cons.buf[cons.r++ % INPUT_SIZE];

@@ -13,6 +13,7 @@
 #include "log.hh"
 #include "param.h"
 #include "proc.hh"
+#include "signal.hh"
 #include "string.hh"
 #include "syscall.hh"
 #include "vm.hh"
@@ -133,6 +134,7 @@ int exec(const char *path, char **argv) {
   p->tf->sp = sp;
   p->tf->a1 = sp; // argv; argc is the return value, in a0
   safestrcpy(p->name, last_element(path), sizeof p->name);
+  signals_exec(p);
   switch_to(pt); // stop using the old table before freeing it
   uvmfree(old, oldsz);
   return argc;

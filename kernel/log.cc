@@ -132,11 +132,11 @@ void begin_op() {
   lock_guard guard(log.lock);
   for (;;) {
     if (log.committing) {
-      sleep(&log, guard);
+      sleep(&log, guard, TASK_UNINTERRUPTIBLE);
     } else if (log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > log.capacity) {
       // The operations already admitted might fill the log: wait until
       // they end and their transaction is committed.
-      sleep(&log, guard);
+      sleep(&log, guard, TASK_UNINTERRUPTIBLE);
     } else {
       log.outstanding++;
       return;

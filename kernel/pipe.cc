@@ -11,7 +11,10 @@
 #include "pipe.hh"
 #include <new>
 #include "file.hh"
+#include "errno.h"
 #include "kalloc.hh"
+#include "sched.hh"
+#include "signal.hh"
 #include "proc.hh"
 #include "spinlock.hh"
 #include "vm.hh"
@@ -104,7 +107,12 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
   int done = 0;
   lock_guard g(pi->lock);
   while (done < n) {
-    if (!pi->readopen || killed(p)) return -1;
+    if (!pi->readopen) {
+      lock_guard pg(ptable.lock);
+      send_signal(p, SIGPIPE); // the Unix way to stop a writer nobody reads
+      return -EPIPE;
+    }
+    if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
     const uint64_t room = PIPESIZE - (pi->nwrite - pi->nread);
     if (room == 0 || (done == 0 && room < need)) {
       wakeup(&pi->nread); // let readers drain the ring, then wait for room
@@ -126,7 +134,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
   proc *p = myproc();
   lock_guard g(pi->lock);
   while (pi->nread == pi->nwrite && pi->writeopen) {
-    if (killed(p)) return -1;
+    if (signal_pending(p)) return -ERESTARTSYS;
     sleep(&pi->nread, g);
   }
   int done = 0;

@@ -10,8 +10,11 @@
 #include "file.hh"
 #include "fs.hh"
 #include "kalloc.hh"
+#include "errno.h"
 #include "log.hh"
 #include "printf.hh"
+#include "sched.hh"
+#include "signal.hh"
 #include "string.hh"
 #include "vm.hh"
 
@@ -69,6 +72,9 @@ void freeproc(proc *p) {
   p->chan = nullptr;
   p->killed = 0;
   p->xstate = 0;
+  p->termsig = 0;
+  p->sigpending = 0;
+  p->sigblocked = 0;
   p->hart = -1;
   p->task_state = TASK_RUNNING;
   p->state = procstate::UNUSED;
@@ -212,6 +218,7 @@ int fork() {
     if (p->ofile[fd]) np->ofile[fd] = filedup(p->ofile[fd]);
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof np->name);
+  signals_fork(p, np);
 
   const int pid = np->pid;
   lock_guard g(ptable.lock);
@@ -220,9 +227,12 @@ int fork() {
   return pid;
 }
 
-void exit(int status) {
+void exit(int status) { do_exit(status, 0); }
+
+void do_exit(int status, int termsig) {
   proc *p = myproc();
   if (p == initproc) panic("init exiting");
+  del_timer_sync(&p->alarm_timer); // an alarm must not fire for a freed slot
 
   for (file *&f : p->ofile) {
     if (f) {
@@ -237,6 +247,7 @@ void exit(int status) {
 
   acquire(&ptable.lock);
   wakeup1(p->parent); // it may be sleeping in wait()
+  send_signal(p->parent, SIGCHLD);
   // Children outlive us: init adopts them and reaps them when they exit.
   for (proc &child : ptable.proc) {
     if (child.parent != p) continue;
@@ -244,27 +255,32 @@ void exit(int status) {
     if (child.state == procstate::ZOMBIE) wakeup1(initproc);
   }
   p->xstate = status;
+  p->termsig = termsig;
   p->state = procstate::ZOMBIE;
   sched(); // the parent's wait() frees the slot; we never come back
   panic("exit: a zombie ran again");
 }
 
-int wait(uint64_t status_uva) {
+int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
   proc *p = myproc();
   lock_guard g(ptable.lock);
   for (;;) {
     bool have_children = false;
     for (proc &child : ptable.proc) {
-      if (child.parent != p) continue;
+      if (child.parent != p || (pid > 0 && child.pid != pid)) continue;
       have_children = true;
       if (child.state != procstate::ZOMBIE) continue;
+      // POSIX's status word: the signal that ended it, or exit status << 8.
+      const int status = !posix ? child.xstate : child.termsig ? child.termsig : (child.xstate & 0xff) << 8;
       // A bad status address fails the call but leaves the zombie for a retry.
-      if (status_uva && copyout(p->pagetable, status_uva, &child.xstate, sizeof child.xstate) < 0) return -1;
-      const int pid = child.pid;
+      if (status_uva && copyout(p->pagetable, status_uva, &status, sizeof status) < 0) return posix ? -EFAULT : -1;
+      const int found = child.pid;
       freeproc(&child);
-      return pid;
+      return found;
     }
-    if (!have_children || p->killed) return -1;
+    if (!have_children) return posix ? -ECHILD : -1;
+    if (options & WNOHANG) return 0;
+    if (signal_pending(p)) return -ERESTARTSYS;
     sleep(p, g); // exit() calls wakeup1(parent)
   }
 }
@@ -273,9 +289,9 @@ int kill(int pid) {
   lock_guard g(ptable.lock);
   for (proc &p : ptable.proc) {
     if (p.pid != pid || p.state == procstate::UNUSED) continue;
-    p.killed = 1;
-    // Wake it so it notices: every sleep loop re-checks killed.
-    if (p.state == procstate::SLEEPING) make_runnable(&p);
+    // xv6's kill is SIGKILL: it wakes an interruptible sleep, whose loop
+    // sees killed and returns; the process exits on its way to user mode.
+    send_signal(&p, SIGKILL);
     return 0;
   }
   return -1;
@@ -353,7 +369,7 @@ void yield() {
 // condition holds lk while it does, so it can only run either before our
 // check (and we see the new condition) or after we are SLEEPING (and it
 // finds us).
-void sleep(void *chan, spinlock *lk) {
+void sleep(void *chan, spinlock *lk, task_state state) {
   proc *p = myproc();
   if (!p) panic("sleep: no process");
   if (!lk) panic("sleep: no lock");
@@ -362,7 +378,7 @@ void sleep(void *chan, spinlock *lk) {
     release(lk);
   }
   p->chan = chan;
-  __atomic_store_n(&p->task_state, TASK_INTERRUPTIBLE, __ATOMIC_RELAXED);
+  __atomic_store_n(&p->task_state, state, __ATOMIC_RELAXED);
   p->state = procstate::SLEEPING;
   sched();
   p->chan = nullptr;

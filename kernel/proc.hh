@@ -11,7 +11,9 @@
 #pragma once
 #include <cstdint>
 #include "param.h"
+#include "signal.h"
 #include "spinlock.hh"
+#include "timer.hh"
 
 namespace kernel {
 
@@ -38,8 +40,9 @@ struct trapframe {
   uint64_t t3, t4, t5, t6;
   uint64_t epc;           // user pc to return to
   uint64_t kernel_hartid; // restored into tp on entry; user code may clobber tp
+  uint64_t orig_a0;       // a0 at system-call entry: restarting a call needs it
 };
-static_assert(sizeof(trapframe) == 33 * 8, "trapvec.S knows this layout");
+static_assert(sizeof(trapframe) == 34 * 8, "trapvec.S knows this layout");
 // Room the trap frame takes at the top of a kernel stack: rounded up so the
 // stack pointer below it stays 16-byte aligned. trapvec.S uses the same size.
 constexpr uint64_t TRAPFRAME_SPACE = 272;
@@ -80,6 +83,11 @@ struct proc {
   // without ptable.lock, wakers change it to TASK_RUNNING with it held;
   // always accessed atomically.
   uint32_t task_state = TASK_RUNNING;
+  // Signals (signal.cc): bit sig-1 of each set. Guarded by ptable.lock,
+  // read without it (atomically) by signal_pending().
+  uint64_t sigpending = 0;
+  uint64_t sigblocked = 0;
+  int termsig = 0;         // the signal that ended the process, for waitpid()
 
   // Private to the process; others touch these only while it cannot run:
   uint8_t *kstack = nullptr;      // bottom of the kernel stack (KSTACK_SIZE)
@@ -90,6 +98,8 @@ struct proc {
   file *ofile[NOFILE] = {};
   inode *cwd = nullptr;
   char name[16] = {};             // for debugging
+  struct sigaction sigactions[NSIG] = {}; // changed only by the process itself
+  timer_list alarm_timer;         // alarm(); cancelled by exit()
 };
 
 struct proc_table {
@@ -111,15 +121,23 @@ void yield();
 
 int fork();
 [[noreturn]] void exit(int status);
-int wait(uint64_t status_uva);
+// Exit; termsig is the signal that ended the process (0: it called exit).
+[[noreturn]] void do_exit(int status, int termsig);
+// wait() (posix = false: the status is exit()'s argument, errors -1) and
+// waitpid() (posix: a POSIX status word, errors -errno).
+int wait_common(int pid, uint64_t status_uva, int options, bool posix);
 int kill(int pid);
 [[nodiscard]] bool killed(proc *p);
 void setkilled(proc *p);
 [[nodiscard]] int growproc(int64_t n);
 
 // xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.
-void sleep(void *chan, spinlock *lk);
-inline void sleep(void *chan, lock_guard &held) { sleep(chan, held.lock()); }
+// TASK_INTERRUPTIBLE sleeps also end for a kill or a signal; disk waits
+// pass TASK_UNINTERRUPTIBLE.
+void sleep(void *chan, spinlock *lk, task_state state = TASK_INTERRUPTIBLE);
+inline void sleep(void *chan, lock_guard &held, task_state state = TASK_INTERRUPTIBLE) {
+  sleep(chan, held.lock(), state);
+}
 void wakeup(void *chan);
 void wakeup1(void *chan); // caller holds ptable.lock
 void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart

@@ -13,8 +13,6 @@ namespace kernel {
 
 proc *current_task() { return myproc(); }
 
-bool signal_pending(proc *p) { return killed(p); }
-
 void schedule() {
   proc *p = myproc();
   lock_guard g(ptable.lock);
@@ -41,6 +39,11 @@ int try_to_wake_up(proc *p, uint32_t states, int /*wake_flags*/) {
   // the load of the task state below; pairs with set_current_state().
   __sync_synchronize();
   lock_guard g(ptable.lock);
+  return try_to_wake_up_locked(p, states);
+}
+
+int try_to_wake_up_locked(proc *p, uint32_t states) {
+  if (!holding(&ptable.lock)) panic("try_to_wake_up_locked: ptable.lock not held");
   if (!(__atomic_load_n(&p->task_state, __ATOMIC_RELAXED) & states)) return 0;
   if (p->state == procstate::SLEEPING)
     make_runnable(p); // also sets TASK_RUNNING

@@ -16,7 +16,7 @@ void acquiresleep(sleeplock *lk) {
   // releasesleep() between our test and our sleep cannot be missed. The loop
   // re-tests because another waiter may have taken the lock first.
   while (lk->locked)
-    sleep(lk, guard);
+    sleep(lk, guard, TASK_UNINTERRUPTIBLE); // a signal must not cut a disk operation short
   lk->locked = true;
   lk->pid = myproc()->pid;
 }

@@ -61,6 +61,7 @@ int argstr(int n, char *buf, int max) { return fetchstr(argaddr(n), buf, max); }
 void syscall() {
   proc *p = myproc();
   const uint64_t num = p->tf->a7;
+  p->tf->orig_a0 = p->tf->a0; // a restarted call needs its first argument back
   if (num < syscalls.size() && syscalls[num]) {
     p->tf->a0 = syscalls[num]();
   } else {

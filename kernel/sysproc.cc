@@ -4,6 +4,7 @@
 #include "errno.h"
 #include "kalloc.hh"
 #include "proc.hh"
+#include "sched.hh"
 #include "syscall.hh"
 #include "sysinfo.h"
 #include "vm.hh"
@@ -13,7 +14,8 @@ namespace kernel {
 int64_t sys_exit() { exit(argint(0)); }
 int64_t sys_getpid() { return myproc()->pid; }
 int64_t sys_fork() { return fork(); }
-int64_t sys_wait() { return wait(argaddr(0)); }
+int64_t sys_wait() { return wait_common(-1, argaddr(0), 0, false); }
+int64_t sys_waitpid() { return wait_common(argint(0), argaddr(1), argint(2), true); }
 int64_t sys_kill() { return kill(argint(0)); }
 
 int64_t sys_sbrk() {
@@ -28,7 +30,7 @@ int64_t sys_sleep() {
   lock_guard g(tickslock);
   const uint64_t start = ticks;
   while (n > 0 && ticks - start < static_cast<uint64_t>(n)) {
-    if (killed(myproc())) return -1;
+    if (signal_pending(myproc())) return -EINTR;
     sleep(&ticks, g);
   }
   return 0;

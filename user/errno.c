@@ -16,6 +16,15 @@ long __syscall_ret(long result)
   return result;
 }
 
+long __syscall_ret_xv6(long result)
+{
+  if (result < -1 && result >= -4095) {
+    errno = (int)-result;
+    return -1;
+  }
+  return result;
+}
+
 static const char *const messages[] = {
   [EPERM] = "operation not permitted",
   [ENOENT] = "no such file or directory",

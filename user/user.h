@@ -8,6 +8,7 @@
 struct stat;
 struct sysinfo;
 struct timespec;
+struct sigaction;
 
 // system calls
 int fork(void);
@@ -37,6 +38,23 @@ int halt(int status);          // power QEMU off with this exit status
 int clock_gettime(int clock, struct timespec *ts); // kernel/time.h
 int nanosleep(const struct timespec *req, struct timespec *rem);
 int wqctl(int op, int queue, unsigned long arg);   // test wait queues (kernel/wqctl.h)
+int tkill(int pid, int sig);
+int rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
+int sigprocmask(int how, const unsigned long *set, unsigned long *oldset);
+int alarm(unsigned int seconds);
+int pause(void);
+int waitpid(int pid, int *status, int options);
+
+// signal.c (kernel/signal.h has the numbers and struct sigaction)
+int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
+void (*signal(int sig, void (*handler)(int)))(int);
+int raise(int sig);
+// kill(pid) is xv6's (it kills); kill(pid, sig) is POSIX's (it sends sig).
+// The macro picks by the number of arguments, so both kinds of program
+// build against this header unchanged.
+int kill2(int pid, int sig);
+#define KILL_PICK_(_1, _2, name, ...) name
+#define kill(...) KILL_PICK_(__VA_ARGS__, kill2, kill, _)(__VA_ARGS__)
 
 // errno.c
 extern int errno;

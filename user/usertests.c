@@ -9,6 +9,8 @@
 #include "kernel/fs.h"
 #include "kernel/param.h"
 #include "kernel/sysinfo.h"
+#include "kernel/errno.h"
+#include "kernel/signal.h"
 #include "user/testlib.h"
 #include "user/user.h"
 
@@ -1317,10 +1319,13 @@ static void test_pipeeof(void)
   close(p[0]);
   reap_all(pids, 2, 0, 0, "writers");
 
-  // No reader: writes fail, and the writer lives on.
+  // No reader: writes fail with EPIPE, and a writer that ignores SIGPIPE
+  // lives on (waittests checks that one that does not, dies of it).
+  signal(SIGPIPE, SIG_IGN);
   xpipe(p);
   close(p[0]);
   EXPECT_EQ(write(p[1], "x", 1), -1);
+  EXPECT_EQ(errno, EPIPE);
   EXPECT_EQ(write(p[1], buf, 5000), -1);
   close(p[1]);
   xpipe(p);

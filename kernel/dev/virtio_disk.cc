@@ -173,7 +173,7 @@ void virtio_disk_rw(buf *b, bool write) {
 
   int idx[3];
   while (!alloc3_desc(idx))
-    sleep(&disk.free, guard); // free_chain() wakes us
+    sleep(&disk.free, guard, TASK_UNINTERRUPTIBLE); // free_chain() wakes us
 
   const int head = idx[0];
   disk.ops[head] = {write ? BLK_T_OUT : BLK_T_IN, 0, sector};
@@ -201,7 +201,7 @@ void virtio_disk_rw(buf *b, bool write) {
   // virtio_disk_intr() clears b->disk. sleep() releases disk.lock, so the
   // interrupt handler, which needs it, can run.
   while (b->disk)
-    sleep(b, guard);
+    sleep(b, guard, TASK_UNINTERRUPTIBLE);
 
   disk.inflight[head] = nullptr;
   free_chain(head);

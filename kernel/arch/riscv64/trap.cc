@@ -11,6 +11,8 @@
 #include "plic.hh"
 #include "printf.hh"
 #include "proc.hh"
+#include "signal.hh"
+#include "syscall.h"
 #include "syscall.hh"
 
 extern "C" {
@@ -120,7 +122,7 @@ extern "C" void usertrap() {
   const uint64_t scause = CSR_READ(scause);
   irq kind = irq::none;
   if (scause == EXC_ECALL_U) {
-    if (killed(p)) exit(-1);
+    if (killed(p)) do_exit(-1, SIGKILL);
     p->tf->epc += 4; // return past the ecall
     intr_on();       // the system call may take a while; let interrupts in
     syscall();
@@ -129,8 +131,10 @@ extern "C" void usertrap() {
            reinterpret_cast<void *>(CSR_READ(sepc)), reinterpret_cast<void *>(CSR_READ(stval)));
     setkilled(p);
   }
-  if (killed(p)) exit(-1);
+  if (killed(p)) do_exit(-1, SIGKILL);
   if (kind == irq::timer) yield(); // preemption: give up the hart each tick
+  // rt_sigreturn restores registers that may hold anything: never "restart" it.
+  do_signal(p, scause == EXC_ECALL_U && p->tf->a7 != SYS_rt_sigreturn);
   usertrapret();
 }
 

@@ -9,7 +9,7 @@
 // struct trapframe (proc.hh): x1..x31 at (n-1)*8, then epc, kernel_hartid.
 #define TF_EPC    248
 #define TF_HARTID 256
-#define TF_SPACE  272 /* TRAPFRAME_SPACE in proc.hh */
+#define TF_SPACE  272 /* TRAPFRAME_SPACE in proc.hh: 34 registers' worth */
 
         .section .text
         .global uservec
