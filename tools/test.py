@@ -162,7 +162,7 @@ def other_hart_counts(results, args, selected):
 
 
 # The in-guest test programs (user/testlib.h gives their protocol).
-TEST_PROGRAMS = ("usertests", "waittests")
+TEST_PROGRAMS = ("usertests", "waittests", "sigtests")
 
 
 def run_test_program(results, session, program, args, selected):
@@ -172,7 +172,7 @@ def run_test_program(results, session, program, args, selected):
     except GuestError as e:
         listing = str(e)
     names = listing.split()
-    if not names or not all(re.fullmatch(r"[a-z0-9_]+", n) for n in names):
+    if not names or re.search(r"exec \S+ failed", listing) or not all(re.fullmatch(r"[a-z0-9_]+", n) for n in names):
         results.record(f"{program}/list", False, 0, f"{program} -l printed {listing!r}")
         return
     for test in names:
