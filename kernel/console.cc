@@ -10,6 +10,8 @@
 #include "dev/uart.hh"
 #include "file.hh"
 #include "errno.h"
+#include "poll.h"
+#include "poll.hh"
 #include "printf.hh"
 #include "sched.hh"
 #include "proc.hh"
@@ -34,6 +36,7 @@ struct console_input {
   uint32_t e = 0;
 };
 constinit console_input cons;
+constinit wait_queue_head cons_poll_wq{"console poll"}; // poll() callers
 
 // Copies at most one line to dst. Returns the count, or -1 if killed.
 int consoleread(bool user_dst, uint64_t dst, int n) {
@@ -71,6 +74,12 @@ int consolewrite(bool user_src, uint64_t src, int n) {
   return done > 0 || n == 0 ? done : -1;
 }
 
+uint32_t consolepoll(poll_table *pt) {
+  poll_wait(&cons_poll_wq, pt);
+  lock_guard g(cons.lock);
+  return (cons.r != cons.w ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+}
+
 void erase_last() {
   cons.e--;
   consputc(BACKSPACE);
@@ -105,6 +114,7 @@ void consoleintr(int c) {
       if (c == '\n' || c == ctrl('D') || cons.e - cons.r == INPUT_SIZE) {
         cons.w = cons.e; // the line is complete: hand it to readers
         wakeup(&cons.r);
+        wake_up_interruptible_poll(&cons_poll_wq, POLLIN | POLLRDNORM);
       }
     }
   }
@@ -115,6 +125,7 @@ void consoleinit() {
   uartinit();
   devsw[CONSOLE].read = consoleread;
   devsw[CONSOLE].write = consolewrite;
+  devsw[CONSOLE].poll = consolepoll;
 }
 
 } // namespace kernel

@@ -4,6 +4,7 @@
 #include "log.hh"
 #include "param.h"
 #include "pipe.hh"
+#include "poll.h"
 #include "printf.hh"
 #include "proc.hh"
 #include "spinlock.hh"
@@ -165,6 +166,21 @@ int filewrite(file *f, uint64_t addr, int n) {
     break;
   }
   panic("filewrite: file of no kind");
+}
+
+uint32_t filepoll(file *f, poll_table *pt) {
+  switch (f->type) {
+  case file::kind::PIPE:
+    return pipepoll(f->pipe, f->writable, pt);
+  case file::kind::DEVICE:
+    if (f->major >= 0 && f->major < NDEV && devsw[f->major].poll) return devsw[f->major].poll(pt);
+    return POLLIN | POLLOUT;
+  case file::kind::INODE: // a disk file never makes a reader or writer wait
+    return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+  case file::kind::NONE:
+    break;
+  }
+  return POLLNVAL;
 }
 
 } // namespace kernel

@@ -36,9 +36,12 @@ struct file {
 // How a device (an inode of type T_DEVICE) is read and written: one entry
 // per major device number. user_dst/user_src: the address is a user address
 // of the current process. They return the byte count, or -1.
+struct poll_table;
+
 struct devsw_entry {
   int (*read)(bool user_dst, uint64_t dst, int n);
   int (*write)(bool user_src, uint64_t src, int n);
+  uint32_t (*poll)(poll_table *pt); // ready events (poll.h); null: always ready
 };
 extern devsw_entry devsw[NDEV];
 constexpr int CONSOLE = 1; // major number of the console
@@ -50,5 +53,7 @@ void fileclose(file *f);
 [[nodiscard]] int filestat(file *f, uint64_t addr); // struct stat to user addr
 [[nodiscard]] int fileread(file *f, uint64_t addr, int n);
 [[nodiscard]] int filewrite(file *f, uint64_t addr, int n);
+// The poll.h events ready on f now; with pt, also register for wakeups.
+[[nodiscard]] uint32_t filepoll(file *f, poll_table *pt);
 
 } // namespace kernel

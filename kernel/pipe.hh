@@ -11,5 +11,7 @@ struct pipe;
 void pipeclose(pipe *pi, bool writable);           // one end is closed
 [[nodiscard]] int pipewrite(pipe *pi, uint64_t uaddr, int n);
 [[nodiscard]] int piperead(pipe *pi, uint64_t uaddr, int n);
+struct poll_table;
+[[nodiscard]] uint32_t pipepoll(pipe *pi, bool write_end, poll_table *pt);
 
 } // namespace kernel

@@ -76,7 +76,7 @@ void finish_wait(wait_queue_head *wq, wait_queue_entry *wq_entry) {
 bool waitqueue_active(wait_queue_head *wq) { return !wq->head.empty(); }
 
 int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void * /*key*/) {
-  return try_to_wake_up(wq_entry->private_, mode, flags);
+  return try_to_wake_up(static_cast<proc *>(wq_entry->private_), mode, flags);
 }
 
 // A woken entry leaves the queue at once, so a second wakeup passes it by

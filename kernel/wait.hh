@@ -32,9 +32,9 @@ int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, 
 int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
 
 struct wait_queue_entry {
-  wait_queue_entry(proc *task, wait_queue_func_t fn) : private_(task), func(fn) {}
+  wait_queue_entry(void *owner, wait_queue_func_t fn) : private_(owner), func(fn) {}
   unsigned flags = 0;
-  proc *private_;          // the waiting task (Linux: `private`)
+  void *private_;          // the waiting task, or the callback's own data (Linux: `private`)
   wait_queue_func_t func;  // what a wakeup does for this entry
   list_node entry;         // on wait_queue_head::head, guarded by its lock
 };

@@ -11,7 +11,9 @@ int main(int argc, char **argv);
 // first two argument registers, so a plain C function can receive them).
 // Returning from main is the same as calling exit with its result; _start
 // itself must never return, because there is no caller to return to.
-void _start(int argc, char **argv)
+// user.ld places it at address 0, the start of the text: otherwise some C
+// function could get address 0, which as a signal handler means SIG_DFL.
+__attribute__((section(".text.start"))) void _start(int argc, char **argv)
 {
   exit(main(argc, argv));
 }

@@ -44,6 +44,8 @@ int sigprocmask(int how, const unsigned long *set, unsigned long *oldset);
 int alarm(unsigned int seconds);
 int pause(void);
 int waitpid(int pid, int *status, int options);
+struct pollfd;
+int poll(struct pollfd *fds, int nfds, int timeout_ms); // kernel/poll.h
 
 // signal.c (kernel/signal.h has the numbers and struct sigaction)
 int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);

@@ -3,14 +3,14 @@
 // clock_gettime and nanosleep. The runner is in testlib.h.
 #include "kernel/types.h"
 #include "kernel/errno.h"
+#include "kernel/poll.h"
+#include "kernel/signal.h"
 #include "kernel/time.h"
 #include "kernel/wqctl.h"
 #include "user/testlib.h"
 #include "user/user.h"
 
 enum {
-  POLLIN = 0x001,
-  POLLOUT = 0x004,
   NWAITERS = 4,
   RACE_ROUNDS = 5000,
 };
@@ -213,7 +213,118 @@ static void test_badargs(void)
   EXPECT_EQ(errno, EFAULT);
 }
 
+// poll() with nothing to read times out after about the time asked for.
+static void test_polltimeout(void)
+{
+  int p[2];
+  xpipe(p);
+  struct pollfd pfd = {p[0], POLLIN, 0};
+  unsigned long t0 = time_ns();
+  EXPECT_EQ(poll(&pfd, 1, 200), 0);
+  unsigned long ms = (time_ns() - t0) / 1000000;
+  EXPECT(ms >= 200 && ms < 600, "poll(200 ms) returned after %lu ms", ms);
+  EXPECT_EQ(pfd.revents, 0);
+  EXPECT_EQ(poll(&pfd, 1, 0), 0); // 0: just look
+  close(p[0]);
+  close(p[1]);
+}
+
+// poll() sleeps until another process writes, and wakes then.
+static void test_pollwake(void)
+{
+  int p[2];
+  xpipe(p);
+  int pid = xfork();
+  if (pid == 0) {
+    close(p[0]);
+    sleep(5);
+    xwrite(p[1], "ping", 4);
+    exit(0);
+  }
+  close(p[1]);
+  struct pollfd pfds[2] = {{p[0], POLLIN, 0}, {-1, POLLIN, 0}};
+  unsigned long t0 = time_ns();
+  EXPECT_EQ(poll(pfds, 2, -1), 1);
+  EXPECT(pfds[0].revents & POLLIN, "revents 0x%x, expected POLLIN", pfds[0].revents);
+  EXPECT_EQ(pfds[1].revents, 0); // a negative fd is skipped
+  unsigned long ms = (time_ns() - t0) / 1000000;
+  EXPECT(ms >= 30 && ms < 2000, "poll returned after %lu ms", ms);
+  char b[4];
+  EXPECT_EQ(read(p[0], b, 4), 4);
+  expect_child(pid, 0, "the writer");
+  // The writer is gone: end of file is POLLHUP (and poll does not block).
+  EXPECT_EQ(poll(pfds, 1, -1), 1);
+  EXPECT(pfds[0].revents & POLLHUP, "revents 0x%x, expected POLLHUP", pfds[0].revents);
+  close(p[0]);
+}
+
+// Write ends, errors and descriptors that are not open.
+static void test_pollevents(void)
+{
+  int p[2];
+  xpipe(p);
+  struct pollfd pfds[3] = {{p[1], POLLOUT, 0}, {p[0], POLLIN | POLLOUT, 0}, {15, POLLIN, 0}};
+  close(15);
+  EXPECT_EQ(poll(pfds, 3, 0), 2);
+  EXPECT_EQ(pfds[0].revents, POLLOUT);
+  EXPECT_EQ(pfds[1].revents, 0); // a read end is never writable
+  EXPECT_EQ(pfds[2].revents, POLLNVAL);
+  // Fill the pipe: the write end is not writable any more.
+  static char chunk[4096];
+  for (int i = 0; i < 4; i++)
+    xwrite(p[1], chunk, sizeof chunk);
+  EXPECT_EQ(poll(pfds, 1, 0), 0);
+  // No reader left: POLLERR on the write end, even though not asked for.
+  signal(SIGPIPE, SIG_IGN);
+  close(p[0]);
+  EXPECT_EQ(poll(pfds, 1, 0), 1);
+  EXPECT(pfds[0].revents & POLLERR, "revents 0x%x, expected POLLERR", pfds[0].revents);
+  close(p[1]);
+}
+
+static void noop_handler(int sig)
+{
+  (void)sig;
+}
+
+// A signal ends a poll with nothing ready: -1, EINTR.
+static void test_pollsignal(void)
+{
+  int p[2];
+  xpipe(p);
+  struct sigaction act = {noop_handler, 0, 0, 0};
+  EXPECT_EQ(sigaction(SIGUSR1, &act, 0), 0);
+  int parent = getpid();
+  int pid = xfork();
+  if (pid == 0) {
+    sleep(3);
+    exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+  }
+  struct pollfd pfd = {p[0], POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 5000), -1);
+  EXPECT_EQ(errno, EINTR);
+  expect_child(pid, 0, "the sender");
+  close(p[0]);
+  close(p[1]);
+}
+
+static void test_pollbad(void)
+{
+  struct pollfd pfd = {0, POLLIN, 0};
+  EXPECT_EQ(poll((struct pollfd *)0x7ffff000, 1, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(poll(&pfd, -1, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(poll(&pfd, POLL_MAX_FDS + 1, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(poll((struct pollfd *)0x80000000, 1, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(poll(0, 0, 10), 0); // nothing to wait for: just the time-out
+}
+
 static const struct test tests[] = {
+    {"polltimeout", test_polltimeout}, {"pollwake", test_pollwake}, {"pollevents", test_pollevents},
+    {"pollsignal", test_pollsignal},   {"pollbad", test_pollbad},
     {"exclusive", test_exclusive}, {"wakeall", test_wakeall},       {"race", test_race},
     {"keyfilter", test_keyfilter}, {"timeout", test_timeout},       {"killwaiter", test_killwaiter},
     {"clock", test_clock},         {"nanosleep", test_nanosleep},   {"sleepkill", test_sleepkill},
