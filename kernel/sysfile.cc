@@ -330,19 +330,22 @@ int64_t sys_open() {
   return fd;
 }
 
+// Create path as a new inode of this type and let go of it: what mkdir
+// and mknod have in common. 0, or -1.
+static int make_node(const char *path, short type, short major, short minor) {
+  begin_op();
+  inode *ip = create(path, type, major, minor);
+  if (ip != nullptr)
+    iunlockput(ip);
+  end_op();
+  return ip != nullptr ? 0 : -1;
+}
+
 int64_t sys_mkdir() {
   char path[MAXPATH];
   if (argstr(0, path, MAXPATH) < 0)
     return -1;
-  begin_op();
-  inode *ip = create(path, T_DIR, 0, 0);
-  if (ip == nullptr) {
-    end_op();
-    return -1;
-  }
-  iunlockput(ip);
-  end_op();
-  return 0;
+  return make_node(path, T_DIR, 0, 0);
 }
 
 // mknod(path, major, minor): create a device file.
@@ -354,15 +357,7 @@ int64_t sys_mknod() {
   const int minor = argint(2);
   if (major < 0 || major >= NDEV || minor < 0 || minor > 0x7fff)
     return -1;
-  begin_op();
-  inode *ip = create(path, T_DEVICE, static_cast<short>(major), static_cast<short>(minor));
-  if (ip == nullptr) {
-    end_op();
-    return -1;
-  }
-  iunlockput(ip);
-  end_op();
-  return 0;
+  return make_node(path, T_DEVICE, static_cast<short>(major), static_cast<short>(minor));
 }
 
 int64_t sys_chdir() {

@@ -55,54 +55,24 @@ int key_filter_wake_function(wait_queue_entry *e, unsigned mode, int flags, void
 // never leaves a process waiting for ever.
 constexpr long TEST_WAIT_TICKS = 5 * static_cast<long>(HZ);
 
-// Written out in full (not wait_event) to show the loop every exclusive
-// waiter runs: queue, check, sleep, and leave the queue at the end. Note
-// that a woken waiter queues itself again before it looks: a wakeup means
-// "look again", and if the token is gone it must wait on.
-long wait_exclusive(test_queue &q) {
-  wait_queue_entry wait(current_task(), counting_wake_function);
+// Written out in full (not wait_event) to show the loop every waiter runs:
+// queue, check, sleep, and leave the queue at the end. take() looks for
+// what the waiter waits for, under the queue's lock, and returns a result
+// >= 0 when it has it. Note that a woken waiter queues itself again before
+// it looks: a wakeup means "look again", and if what it wanted is gone it
+// waits on.
+template <typename Take>
+long test_wait(test_queue &q, wait_queue_entry &wait, bool exclusive, Take take) {
   long left = TEST_WAIT_TICKS;
-  long err = 0;
-  for (;;) {
-    prepare_to_wait_exclusive(&q.wq, &wait, TASK_INTERRUPTIBLE);
-    {
-      lock_guard g(q.wq.lock);
-      if (q.tokens > 0) {
-        q.tokens--;
-        break;
-      }
-    }
-    if (signal_pending(current_task())) {
-      err = -EINTR;
-      break;
-    }
-    if (left == 0) {
-      err = -ETIMEDOUT;
-      break;
-    }
-    left = schedule_timeout(left);
-  }
-  finish_wait(&q.wq, &wait);
-  return err;
-}
-
-long wait_key(test_queue &q, uint64_t mask) {
-  wait_queue_entry wait(current_task(), key_filter_wake_function);
-  {
-    lock_guard g(q.wq.lock);
-    q.key_mask = mask;
-  }
   long result;
-  long left = TEST_WAIT_TICKS;
   for (;;) {
-    prepare_to_wait(&q.wq, &wait, TASK_INTERRUPTIBLE);
+    if (exclusive)
+      prepare_to_wait_exclusive(&q.wq, &wait, TASK_INTERRUPTIBLE);
+    else
+      prepare_to_wait(&q.wq, &wait, TASK_INTERRUPTIBLE);
     {
       lock_guard g(q.wq.lock);
-      if (q.events & mask) {
-        result = static_cast<long>(q.events & mask);
-        q.events &= ~mask;
-        break;
-      }
+      if ((result = take()) >= 0) break;
     }
     if (signal_pending(current_task())) {
       result = -EINTR;
@@ -116,6 +86,29 @@ long wait_key(test_queue &q, uint64_t mask) {
   }
   finish_wait(&q.wq, &wait);
   return result;
+}
+
+long wait_exclusive(test_queue &q) {
+  wait_queue_entry wait(current_task(), counting_wake_function);
+  return test_wait(q, wait, true, [&]() -> long {
+    if (q.tokens == 0) return -1;
+    q.tokens--;
+    return 0;
+  });
+}
+
+long wait_key(test_queue &q, uint64_t mask) {
+  wait_queue_entry wait(current_task(), key_filter_wake_function);
+  {
+    lock_guard g(q.wq.lock);
+    q.key_mask = mask;
+  }
+  return test_wait(q, wait, false, [&]() -> long {
+    const uint64_t seen = q.events & mask;
+    if (!seen) return -1;
+    q.events &= ~mask;
+    return static_cast<long>(seen);
+  });
 }
 
 long wait_seq(test_queue &q, uint64_t target) {
