@@ -40,13 +40,13 @@ UCFLAGS := -std=gnu11 -O2 -g $(ARCHFLAGS) -Wall -Werror -ffreestanding -fno-comm
   -fno-builtin -fno-pie -fno-omit-frame-pointer -fno-stack-protector \
   -fno-asynchronous-unwind-tables -I. -MMD -MP
 
-KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/arch/riscv64/*.cc)
+KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/net/*.cc kernel/arch/riscv64/*.cc)
 KASMS := $(wildcard kernel/*.S kernel/arch/riscv64/*.S)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS) $(KASMS)))
 
-ULIBOBJS := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o time.o testlib.o signal.o)
+ULIBOBJS := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o time.o testlib.o signal.o net.o)
 ULIB := $(B)/user/ulib.a
-UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c time.c testlib.c signal.c),$(wildcard user/*.c)))
+UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c time.c testlib.c signal.c net.c),$(wildcard user/*.c)))
 
 QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M -smp $(CPUS) \
   -global virtio-mmio.force-legacy=false \

@@ -3,6 +3,7 @@
 #include "fs.hh"
 #include "log.hh"
 #include "param.h"
+#include "net/socket.hh"
 #include "pipe.hh"
 #include "poll.h"
 #include "printf.hh"
@@ -102,6 +103,8 @@ void fileclose(file *f) {
 
   if (closed.type == file::kind::PIPE) {
     pipeclose(closed.pipe, closed.writable);
+  } else if (closed.type == file::kind::SOCKET) {
+    sock_release(closed.sock);
   } else if (closed.type == file::kind::INODE || closed.type == file::kind::DEVICE) {
     begin_op(); // iput may free the inode, if this file was its last use
     iput(closed.ip);
@@ -127,6 +130,8 @@ int fileread(file *f, uint64_t addr, int n) {
   switch (f->type) {
   case file::kind::PIPE:
     return piperead(f->pipe, addr, n);
+  case file::kind::SOCKET:
+    return sock_read(f, addr, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
     if (dev == nullptr || dev->read == nullptr)
@@ -154,6 +159,8 @@ int filewrite(file *f, uint64_t addr, int n) {
   switch (f->type) {
   case file::kind::PIPE:
     return pipewrite(f->pipe, addr, n);
+  case file::kind::SOCKET:
+    return sock_write(f, addr, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
     if (dev == nullptr || dev->write == nullptr)
@@ -172,6 +179,8 @@ uint32_t filepoll(file *f, poll_table *pt) {
   switch (f->type) {
   case file::kind::PIPE:
     return pipepoll(f->pipe, f->writable, pt);
+  case file::kind::SOCKET:
+    return sock_poll(f, pt);
   case file::kind::DEVICE:
     if (f->major >= 0 && f->major < NDEV && devsw[f->major].poll) return devsw[f->major].poll(pt);
     return POLLIN | POLLOUT;

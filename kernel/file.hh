@@ -14,7 +14,7 @@ struct inode;
 struct pipe;
 
 struct file {
-  enum class kind { NONE, PIPE, INODE, DEVICE };
+  enum class kind { NONE, PIPE, INODE, DEVICE, SOCKET };
 
   // Guarded by the file table's spinlock (ftable.lock in file.cc).
   int ref = 0; // 0 means this slot is free
@@ -27,6 +27,10 @@ struct file {
   struct pipe *pipe = nullptr; // kind::PIPE
   inode *ip = nullptr;         // kind::INODE and kind::DEVICE
   short major = 0;             // kind::DEVICE
+  struct socket *sock = nullptr; // kind::SOCKET
+
+  // fcntl's O_NONBLOCK | O_ASYNC (socket.h); set by fcntl, read without a lock.
+  uint32_t flags = 0;
 
   // Guarded by ip's sleep lock: processes sharing the file each read or
   // write under ilock, so each sees and advances the offset in turn.
@@ -37,6 +41,7 @@ struct file {
 // per major device number. user_dst/user_src: the address is a user address
 // of the current process. They return the byte count, or -1.
 struct poll_table;
+struct socket;
 
 struct devsw_entry {
   int (*read)(bool user_dst, uint64_t dst, int n);
@@ -53,6 +58,12 @@ void fileclose(file *f);
 [[nodiscard]] int filestat(file *f, uint64_t addr); // struct stat to user addr
 [[nodiscard]] int fileread(file *f, uint64_t addr, int n);
 [[nodiscard]] int filewrite(file *f, uint64_t addr, int n);
+// The open file that file-descriptor argument n names, or null; the
+// descriptor goes to *pfd if pfd is not null (sysfile.cc).
+[[nodiscard]] file *argfd(int n, int *pfd);
+// Give f the lowest free descriptor of the current process; -1 if none.
+[[nodiscard]] int fdalloc(file *f);
+
 // The poll.h events ready on f now; with pt, also register for wakeups.
 [[nodiscard]] uint32_t filepoll(file *f, poll_table *pt);
 

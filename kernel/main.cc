@@ -8,6 +8,7 @@
 #include "file.hh"
 #include "fs.hh"
 #include "kalloc.hh"
+#include "net/ip.hh"
 #include "printf.hh"
 #include "proc.hh"
 #include "vm.hh"
@@ -40,6 +41,7 @@ extern "C" void main() {
     arch::plicinithart();
     binit();            // buffer cache
     fileinit();         // file table
+    net_init();         // the loopback network's software interrupt
     virtio_disk_init(); // the disk holding fs.img
     userinit();         // the first process
     __sync_synchronize();

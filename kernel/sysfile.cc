@@ -19,10 +19,6 @@
 
 namespace kernel {
 
-namespace {
-
-constexpr uint32_t DIRENT_SIZE = sizeof(dirent);
-
 // The open file that file-descriptor argument n names, or null. The
 // descriptor goes to *pfd if pfd is not null.
 file *argfd(int n, int *pfd) {
@@ -47,6 +43,10 @@ int fdalloc(file *f) {
   }
   return -1;
 }
+
+namespace {
+
+constexpr uint32_t DIRENT_SIZE = sizeof(dirent);
 
 // Is directory dp empty but for "." and ".."? Caller holds dp's lock.
 bool isdirempty(inode *dp) {

@@ -366,7 +366,7 @@ static void redirect(struct node *r)
 }
 
 // Connect fd (0 or 1) to the pipe end pfd.
-static void connect(int fd, int pfd)
+static void attach_fd(int fd, int pfd)
 {
   close(fd);
   dup(pfd);
@@ -396,10 +396,10 @@ static void run_pipeline(struct node *n)
     int pid = fork_or_die();
     if (pid == 0) {
       if (in >= 0)
-        connect(0, in);
+        attach_fd(0, in);
       if (!islast) {
         close(p[0]); // only the next command reads from this pipe
-        connect(1, p[1]);
+        attach_fd(1, p[1]);
       }
       run(cmd);
     }

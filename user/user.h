@@ -47,6 +47,31 @@ int waitpid(int pid, int *status, int options);
 struct pollfd;
 int poll(struct pollfd *fds, int nfds, int timeout_ms); // kernel/poll.h
 
+// sockets (kernel/socket.h): UDP over loopback
+struct sockaddr;
+struct net_counters;
+int socket(int domain, int type, int protocol);
+int bind(int fd, const struct sockaddr *addr, unsigned int addrlen);
+int connect(int fd, const struct sockaddr *addr, unsigned int addrlen);
+long sendto(int fd, const void *buf, unsigned long len, int flags, const struct sockaddr *dest,
+            unsigned int addrlen);
+long recvfrom(int fd, void *buf, unsigned long len, int flags, struct sockaddr *src, unsigned int *addrlen);
+int getsockname(int fd, struct sockaddr *addr, unsigned int *addrlen);
+int getpeername(int fd, struct sockaddr *addr, unsigned int *addrlen);
+int setsockopt(int fd, int level, int name, const void *val, unsigned int len);
+int getsockopt(int fd, int level, int name, void *val, unsigned int *len);
+int shutdown(int fd, int how);
+int fcntl(int fd, int cmd, long arg);
+int netstat(int fd, struct net_counters *c);
+// net.c
+long send(int fd, const void *buf, unsigned long len, int flags);
+long recv(int fd, void *buf, unsigned long len, int flags);
+unsigned short htons(unsigned short x);
+unsigned short ntohs(unsigned short x);
+unsigned int htonl(unsigned int x);
+unsigned int ntohl(unsigned int x);
+unsigned int inet_addr(const char *dotted); // "127.0.0.1" -> network order; -1 if bad
+
 // signal.c (kernel/signal.h has the numbers and struct sigaction)
 int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
 void (*signal(int sig, void (*handler)(int)))(int);

@@ -12,6 +12,7 @@
 #include "printf.hh"
 #include "proc.hh"
 #include "signal.hh"
+#include "softirq.hh"
 #include "syscall.h"
 #include "syscall.hh"
 
@@ -72,9 +73,10 @@ irq devintr(uint64_t scause) {
     clock_tick();
     return irq::timer;
   case IRQ_S_SOFT:
-    // An IPI: another hart made a process runnable and this hart was idle.
-    // Waking from wfi was the point; nothing else to do.
+    // An IPI (another hart made a process runnable while this one was
+    // idle: waking from wfi was the point) or a softirq this hart raised.
     CSR_CLEAR(sip, SIE_SSIE);
+    do_softirq();
     return irq::other;
   default:
     return irq::none;

@@ -1,0 +1,75 @@
+// The loopback device and the receive backlog (Linux's
+// drivers/net/loopback.c and net/core/dev.c, reduced).
+//
+// Sending to 127.0.0.1 "transmits" a packet by queueing it on this hart's
+// backlog and raising the network software interrupt: the rest of the
+// receive path then runs in interrupt context, as it would for a packet a
+// network card delivered, not in the sender's system call.
+#include "arch.hh"
+#include "net/ip.hh"
+#include "net/sock.hh"
+#include "param.h"
+#include "softirq.hh"
+
+namespace kernel {
+
+namespace {
+
+constexpr uint32_t NETDEV_MAX_BACKLOG = 1000;
+constexpr int NAPI_BUDGET = 64; // packets per softirq run before yielding
+
+// Per hart: packets waiting for the receive path (Linux's softnet_data).
+struct softnet_data {
+  sk_buff_head input_pkt_queue{"backlog"};
+};
+constinit softnet_data softnet[NCPU];
+
+// Linux's process_backlog: feed queued packets to IP, a budget at a time.
+int process_backlog(softnet_data *sd, int budget) {
+  int done = 0;
+  while (done < budget) {
+    sk_buff *skb = skb_dequeue(&sd->input_pkt_queue);
+    if (!skb) break;
+    ip_rcv(skb);
+    done++;
+  }
+  return done;
+}
+
+} // namespace
+
+int loopback_xmit(sk_buff *skb) { return netif_rx(skb); }
+
+int netif_rx(sk_buff *skb) {
+  push_off(); // stay on this hart: the backlog is per hart
+  softnet_data *sd = &softnet[arch::hartid()];
+  bool dropped = false;
+  {
+    lock_guard g(sd->input_pkt_queue.lock);
+    if (sd->input_pkt_queue.qlen >= NETDEV_MAX_BACKLOG) {
+      dropped = true;
+    } else {
+      sd->input_pkt_queue.list.push_back(*skb);
+      sd->input_pkt_queue.qlen++;
+    }
+  }
+  if (!dropped) raise_softirq(NET_RX_SOFTIRQ);
+  pop_off(); // interrupts on again: the softirq runs now
+  if (dropped) {
+    NET_INC(static_cast<struct sock *>(nullptr), drops_backlog);
+    kfree_skb(skb);
+    return -1;
+  }
+  return 0;
+}
+
+// The NET_RX softirq: in interrupt context on the hart that queued.
+void net_rx_action() {
+  softnet_data *sd = &softnet[arch::hartid()];
+  if (process_backlog(sd, NAPI_BUDGET) == NAPI_BUDGET && !skb_queue_empty(&sd->input_pkt_queue))
+    raise_softirq(NET_RX_SOFTIRQ); // more later: let the interrupted code breathe
+}
+
+void net_init() { open_softirq(NET_RX_SOFTIRQ, net_rx_action); }
+
+} // namespace kernel

@@ -1,0 +1,110 @@
+// IPv4 over the loopback device: build and check headers, route (127/8
+// only), and ICMP port-unreachable (Linux's net/ipv4/ip_output.c,
+// ip_input.c, icmp.c, reduced to loopback).
+#include "net/ip.hh"
+#include "errno.h"
+#include "net/sock.hh"
+#include "net/udp.hh"
+#include "string.hh"
+
+namespace kernel {
+
+constexpr uint8_t IP_DEFAULT_TTL = 64;
+
+uint32_t csum_partial(const void *data, uint32_t len, uint32_t sum) {
+  const auto *p = static_cast<const uint8_t *>(data);
+  for (; len > 1; len -= 2, p += 2) sum += static_cast<uint32_t>(p[0] << 8 | p[1]);
+  if (len) sum += static_cast<uint32_t>(p[0] << 8);
+  return sum;
+}
+
+uint16_t csum_fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return htons(static_cast<uint16_t>(~sum & 0xffff));
+}
+
+bool ipv4_is_loopback(uint32_t addr_net) { return (ntohl(addr_net) >> 24) == 127; }
+
+int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol) {
+  static uint32_t next_id = 1; // datagram ids (atomic; 32 bits: GCC has no inline 16-bit atomics here)
+  auto *iph = reinterpret_cast<iphdr *>(skb_push(skb, sizeof(iphdr)));
+  skb->network_header = skb->data;
+  iph->ihl_version = 0x45;
+  iph->tos = 0;
+  iph->tot_len = htons(static_cast<uint16_t>(skb->len));
+  iph->id = htons(static_cast<uint16_t>(__atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED)));
+  iph->frag_off = 0;
+  iph->ttl = IP_DEFAULT_TTL;
+  iph->protocol = protocol;
+  iph->saddr = saddr;
+  iph->daddr = daddr;
+  iph->check = 0;
+  iph->check = csum_fold(csum_partial(iph, sizeof *iph, 0));
+  return ip_output(skb);
+}
+
+// The route lookup is one question: loopback or not (checked by the
+// protocols before they build a packet); the one device is loopback.
+int ip_output(sk_buff *skb) { return loopback_xmit(skb); }
+
+int ip_rcv(sk_buff *skb) {
+  if (skb->len < sizeof(iphdr)) goto drop;
+  {
+    auto *iph = reinterpret_cast<iphdr *>(skb->data);
+    const uint32_t hlen = (iph->ihl_version & 0xf) * 4u;
+    const uint32_t tot = ntohs(iph->tot_len);
+    if ((iph->ihl_version >> 4) != 4 || hlen < sizeof(iphdr) || tot < hlen || tot > skb->len) goto drop;
+    if (csum_fold(csum_partial(iph, hlen, 0)) != 0) goto drop; // a correct header sums to 0xffff
+    if (!ipv4_is_loopback(iph->daddr) || iph->ttl == 0) goto drop;
+    skb->network_header = skb->data;
+    skb->len = tot; // drop any padding past the datagram
+    skb->tail = skb->data + tot;
+    skb_pull(skb, hlen);
+    skb->transport_header = skb->data;
+    if (iph->protocol == IPPROTO_UDP_NR) return udp_rcv(skb);
+    if (iph->protocol == IPPROTO_ICMP_NR) {
+      icmp_rcv(skb);
+      return 0;
+    }
+  }
+drop:
+  NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+  kfree_skb(skb);
+  return -1;
+}
+
+// ICMP destination/port unreachable back to the sender of skb, carrying
+// its IP header and first 8 bytes of payload, as RFC 792 asks.
+void icmp_send_port_unreach(sk_buff *skb) {
+  const auto *orig = reinterpret_cast<const iphdr *>(skb->network_header);
+  const uint32_t quoted = sizeof(iphdr) + 8;
+  sk_buff *reply = alloc_skb(SKB_MAX_HEADER + sizeof(icmphdr) + quoted);
+  if (!reply) return;
+  skb_reserve(reply, SKB_MAX_HEADER);
+  auto *icmp = reinterpret_cast<icmphdr *>(skb_put(reply, sizeof(icmphdr) + quoted));
+  icmp->type = ICMP_DEST_UNREACH;
+  icmp->code = ICMP_PORT_UNREACH;
+  icmp->unused = 0;
+  memcpy(icmp + 1, orig, quoted);
+  icmp->checksum = 0;
+  icmp->checksum = csum_fold(csum_partial(icmp, sizeof(icmphdr) + quoted, 0));
+  (void)ip_queue_xmit(reply, orig->daddr, orig->saddr, IPPROTO_ICMP_NR);
+}
+
+void icmp_rcv(sk_buff *skb) {
+  const uint32_t need = sizeof(icmphdr) + sizeof(iphdr) + 8;
+  if (skb->len < need || csum_fold(csum_partial(skb->data, skb->len, 0)) != 0) {
+    NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+    kfree_skb(skb);
+    return;
+  }
+  const auto *icmp = reinterpret_cast<const icmphdr *>(skb->data);
+  if (icmp->type == ICMP_DEST_UNREACH && icmp->code == ICMP_PORT_UNREACH) {
+    const auto *orig = reinterpret_cast<const iphdr *>(icmp + 1);
+    const auto *uh = reinterpret_cast<const udphdr *>(reinterpret_cast<const uint8_t *>(orig) + sizeof(iphdr));
+    if (orig->protocol == IPPROTO_UDP_NR) udp_err(orig->saddr, uh->source, orig->daddr, uh->dest);
+  }
+  kfree_skb(skb);
+}
+
+} // namespace kernel

@@ -1,0 +1,71 @@
+// IPv4, ICMP and the loopback device: header layouts and entry points.
+// Headers are in network byte order, as on the wire.
+#pragma once
+#include <cstdint>
+#include "net/skbuff.hh"
+
+namespace kernel {
+
+struct sock;
+
+struct iphdr {
+  uint8_t ihl_version; // version 4 in the high nibble, header length/4 in the low
+  uint8_t tos;
+  uint16_t tot_len;
+  uint16_t id;
+  uint16_t frag_off;
+  uint8_t ttl;
+  uint8_t protocol;
+  uint16_t check;
+  uint32_t saddr;
+  uint32_t daddr;
+};
+static_assert(sizeof(iphdr) == 20);
+
+struct udphdr {
+  uint16_t source;
+  uint16_t dest;
+  uint16_t len;
+  uint16_t check;
+};
+
+struct icmphdr {
+  uint8_t type;
+  uint8_t code;
+  uint16_t checksum;
+  uint32_t unused;
+};
+
+constexpr uint8_t IPPROTO_ICMP_NR = 1;
+constexpr uint8_t IPPROTO_UDP_NR = 17;
+constexpr uint8_t ICMP_DEST_UNREACH = 3;
+constexpr uint8_t ICMP_PORT_UNREACH = 3;
+
+constexpr uint16_t bswap16(uint16_t x) { return static_cast<uint16_t>((x << 8) | (x >> 8)); }
+constexpr uint32_t bswap32(uint32_t x) { return __builtin_bswap32(x); }
+constexpr uint16_t htons(uint16_t x) { return bswap16(x); }
+constexpr uint16_t ntohs(uint16_t x) { return bswap16(x); }
+constexpr uint32_t htonl(uint32_t x) { return bswap32(x); }
+constexpr uint32_t ntohl(uint32_t x) { return bswap32(x); }
+
+// The Internet checksum (RFC 1071): the one's complement of the one's
+// complement sum of 16-bit words. Start from `sum` to chain pieces.
+[[nodiscard]] uint32_t csum_partial(const void *data, uint32_t len, uint32_t sum);
+[[nodiscard]] uint16_t csum_fold(uint32_t sum);
+
+[[nodiscard]] bool ipv4_is_loopback(uint32_t addr_net);
+
+// Down: add the IP header and hand the packet to the loopback device.
+[[nodiscard]] int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol);
+int ip_output(sk_buff *skb);
+int loopback_xmit(sk_buff *skb);
+int netif_rx(sk_buff *skb);
+// Up, in the software interrupt.
+void net_rx_action();
+int ip_rcv(sk_buff *skb);
+void icmp_send_port_unreach(sk_buff *skb); // the offending packet, IP header at network_header
+void icmp_rcv(sk_buff *skb);
+
+void net_init();
+
+} // namespace kernel

@@ -1,0 +1,82 @@
+// sk_buff allocation, reference counting and queues.
+#include "net/skbuff.hh"
+#include <new>
+#include "kalloc.hh"
+#include "net/sock.hh"
+#include "printf.hh"
+#include "vm.hh"
+
+namespace kernel {
+
+using skb_list = intrusive_list<sk_buff, &sk_buff::list>;
+
+uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE - sizeof(sk_buff)); }
+
+sk_buff *alloc_skb(uint32_t size) {
+  if (size > skb_max_size()) panic("alloc_skb: packet larger than a page");
+  void *page = kalloc();
+  if (!page) return nullptr;
+  auto *skb = new (page) sk_buff;
+  skb->head = reinterpret_cast<uint8_t *>(skb + 1);
+  skb->data = skb->tail = skb->head;
+  skb->end = reinterpret_cast<uint8_t *>(page) + PGSIZE;
+  skb->truesize = PGSIZE;
+  return skb;
+}
+
+void skb_get(sk_buff *skb) { __atomic_add_fetch(&skb->users, 1, __ATOMIC_RELAXED); }
+
+void kfree_skb(sk_buff *skb) {
+  if (!skb) return;
+  if (__atomic_sub_fetch(&skb->users, 1, __ATOMIC_ACQ_REL) != 0) return;
+  if (skb->list.linked()) panic("kfree_skb: packet still queued");
+  if (skb->sk) sock_rfree(skb); // give the receive memory back to its socket
+  skb->~sk_buff();
+  kfree(skb);
+}
+
+uint8_t *skb_put(sk_buff *skb, uint32_t n) {
+  uint8_t *old = skb->tail;
+  if (skb->tail + n > skb->end) panic("skb_put: past the end of the buffer");
+  skb->tail += n;
+  skb->len += n;
+  return old;
+}
+
+uint8_t *skb_push(sk_buff *skb, uint32_t n) {
+  if (skb->data - n < skb->head) panic("skb_push: no head room");
+  skb->data -= n;
+  skb->len += n;
+  return skb->data;
+}
+
+uint8_t *skb_pull(sk_buff *skb, uint32_t n) {
+  if (n > skb->len) return nullptr;
+  skb->data += n;
+  skb->len -= n;
+  return skb->data;
+}
+
+void skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
+  lock_guard g(q->lock);
+  q->list.push_back(*skb);
+  q->qlen++;
+}
+
+sk_buff *skb_dequeue(sk_buff_head *q) {
+  lock_guard g(q->lock);
+  sk_buff *skb = q->list.pop_front();
+  if (skb) q->qlen--;
+  return skb;
+}
+
+void skb_queue_purge(sk_buff_head *q) {
+  while (sk_buff *skb = skb_dequeue(q)) kfree_skb(skb);
+}
+
+bool skb_queue_empty(sk_buff_head *q) {
+  lock_guard g(q->lock);
+  return q->qlen == 0;
+}
+
+} // namespace kernel

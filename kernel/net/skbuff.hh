@@ -1,0 +1,60 @@
+// sk_buff: one network packet and its headers (Linux's struct sk_buff,
+// much reduced). Each lives in one page from kalloc(): the struct at the
+// start, the packet bytes after it, with head room in front so each layer
+// on the way down can prepend its header (skb_push) without copying.
+//
+//   head        data              tail        end
+//    | headroom  | headers+payload |  tailroom  |
+#pragma once
+#include <cstdint>
+#include "list.hh"
+#include "spinlock.hh"
+
+namespace kernel {
+
+struct sock;
+
+struct sk_buff {
+  list_node list;               // on one sk_buff_head at a time
+  uint32_t users = 1;           // references (atomic); MSG_PEEK takes one more
+  struct sock *sk = nullptr;           // the socket whose receive memory it is charged to
+  uint8_t *head = nullptr;
+  uint8_t *data = nullptr;
+  uint8_t *tail = nullptr;
+  uint8_t *end = nullptr;
+  uint32_t len = 0;             // tail - data
+  uint32_t truesize = 0;        // memory it really uses: a page
+  uint8_t *network_header = nullptr;   // the IPv4 header
+  uint8_t *transport_header = nullptr; // the UDP (or ICMP) header
+};
+
+constexpr uint32_t SKB_MAX_HEADER = 64; // head room for all headers
+
+[[nodiscard]] sk_buff *alloc_skb(uint32_t size); // null if out of memory
+[[nodiscard]] uint32_t skb_max_size();
+void kfree_skb(sk_buff *skb); // drop a reference; the last frees and uncharges
+void skb_get(sk_buff *skb);
+
+inline void skb_reserve(sk_buff *skb, uint32_t n) {
+  skb->data += n;
+  skb->tail += n;
+}
+uint8_t *skb_put(sk_buff *skb, uint32_t n);  // grow at the tail; returns the new bytes
+uint8_t *skb_push(sk_buff *skb, uint32_t n); // grow at the front (a header)
+uint8_t *skb_pull(sk_buff *skb, uint32_t n); // drop n bytes at the front; returns new data
+
+// A queue of packets with its own lock: socket receive queues, backlogs.
+// Interrupt context (the receive path) takes the lock too.
+struct sk_buff_head {
+  constexpr explicit sk_buff_head(const char *name) : lock(name) {}
+  spinlock lock;
+  intrusive_list<sk_buff, &sk_buff::list> list; // guarded by lock
+  uint32_t qlen = 0;                            // guarded by lock
+};
+
+void skb_queue_tail(sk_buff_head *q, sk_buff *skb);
+[[nodiscard]] sk_buff *skb_dequeue(sk_buff_head *q);
+void skb_queue_purge(sk_buff_head *q); // free every packet
+[[nodiscard]] bool skb_queue_empty(sk_buff_head *q);
+
+} // namespace kernel

@@ -1,0 +1,86 @@
+// struct socket (the file side) and struct sock (the protocol side), as in
+// Linux, for UDP over IPv4 only. One page from kalloc() holds both.
+//
+// Locks: the receive queue's own lock guards the queue; ptable.lock is
+// taken inside wakeups. udp_table.lock (udp.cc) guards the port table and
+// the bound fields. Lock order: udp_table.lock, then a receive queue's
+// lock, then sk_wq.lock, then ptable.lock.
+#pragma once
+#include <cstdint>
+#include "list.hh"
+#include "net/skbuff.hh"
+#include "socket.h"
+#include "wait.hh"
+
+namespace kernel {
+
+struct file;
+struct socket;
+struct msghdr;
+
+constexpr uint32_t RCV_SHUTDOWN = 1;
+constexpr uint32_t SEND_SHUTDOWN = 2;
+
+struct sock {
+  // The inet part; guarded by udp_table.lock once the socket is bound.
+  uint32_t rcv_saddr = 0;  // local address (network order); 0: any
+  uint16_t sport = 0;      // local port (network order); 0: not bound
+  uint32_t daddr = 0;      // peer, if connected
+  uint16_t dport = 0;
+  bool connected = false;
+  list_node hash;          // on the UDP port table
+
+  // Receiving.
+  sk_buff_head sk_receive_queue{"sk_receive_queue"};
+  uint32_t sk_rmem_alloc = 0;  // bytes charged by queued packets (atomic)
+  uint32_t sk_rcvbuf = 0;      // the limit
+  long sk_rcvtimeo = 0;        // ticks; MAX_SCHEDULE_TIMEOUT: block for ever
+  int sk_err = 0;              // a pending error (ECONNREFUSED), taken by the next call (atomic)
+  uint32_t sk_shutdown = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN (atomic)
+  wait_queue_head sk_wq{"sk_wq"}; // readers, writers and pollers
+
+  // The callbacks the protocol calls on events (set by sock_init_data).
+  void (*sk_data_ready)(struct sock *sk) = nullptr;
+  void (*sk_write_space)(struct sock *sk) = nullptr;
+  void (*sk_state_change)(struct sock *sk) = nullptr;
+  void (*sk_error_report)(struct sock *sk) = nullptr;
+
+  socket *sk_socket = nullptr;
+  uint32_t refcnt = 1;     // the socket's reference, plus one per user in flight (atomic)
+  net_counters stats = {}; // this socket's counters (atomic increments)
+};
+
+struct socket {
+  struct file *file = nullptr;
+  struct sock *sk = nullptr;
+  uint32_t flags = 0;      // O_NONBLOCK | O_ASYNC, from fcntl
+  int owner = 0;           // F_SETOWN: who gets SIGIO
+};
+
+inline wait_queue_head *sk_sleep(struct sock *sk) { return &sk->sk_wq; }
+
+void sock_init_data(socket *sock, struct sock *sk);
+void sock_hold(struct sock *sk);
+void sock_put(struct sock *sk); // the last reference frees the page and its queue
+
+// Take the pending error, if any: -errno or 0.
+[[nodiscard]] int sock_error(struct sock *sk);
+// Charge skb to sk and queue it, then tell readers (sk_data_ready).
+[[nodiscard]] int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb);
+void sock_rfree(sk_buff *skb); // uncharge a freed packet
+
+void sock_def_readable(struct sock *sk);
+void sock_def_write_space(struct sock *sk);
+void sock_def_wakeup(struct sock *sk);
+void sock_def_error_report(struct sock *sk);
+void sk_wake_async(struct sock *sk, int band);
+
+// Bump a counter in this socket's and the stack's totals.
+#define NET_INC(sk, field)                                                  \
+  do {                                                                      \
+    __atomic_add_fetch(&::kernel::net_stats.field, 1, __ATOMIC_RELAXED);    \
+    if (sk) __atomic_add_fetch(&(sk)->stats.field, 1, __ATOMIC_RELAXED);    \
+  } while (0)
+extern net_counters net_stats;
+
+} // namespace kernel

@@ -1,0 +1,352 @@
+// The BSD socket system calls, down to the protocol: sys_recvfrom ->
+// sock_recvmsg -> inet_recvmsg -> udp_recvmsg, and sys_sendto ->
+// sock_sendmsg -> inet_sendmsg -> udp_sendmsg (Linux's net/socket.c and
+// net/ipv4/af_inet.c). Errors are -errno (errno.h).
+#include "net/socket.hh"
+#include <new>
+#include "clock.hh"
+#include "errno.h"
+#include "file.hh"
+#include "kalloc.hh"
+#include "net/ip.hh"
+#include "net/sock.hh"
+#include "net/udp.hh"
+#include "proc.hh"
+#include "syscall.hh"
+#include "time.h"
+#include "vm.hh"
+
+namespace kernel {
+
+namespace {
+
+// A socket and its sock share one page; sock_put() frees it.
+struct socket_page {
+  struct socket sock;
+  struct sock sk;
+};
+static_assert(sizeof(socket_page) <= 4096);
+
+constexpr uint32_t SOCK_MIN_RCVBUF = 2 * 4096; // two packets
+constexpr uint32_t SOCK_MAX_RCVBUF = 4 * 1024 * 1024;
+
+// The socket behind fd argument n, or null with *err set.
+socket *sockfd_lookup(int n, int *err, file **fp = nullptr) {
+  file *f = argfd(n, nullptr);
+  if (!f) {
+    *err = -EBADF;
+    return nullptr;
+  }
+  if (f->type != file::kind::SOCKET) {
+    *err = -ENOTSOCK;
+    return nullptr;
+  }
+  if (fp) *fp = f;
+  return f->sock;
+}
+
+// A sockaddr_in from user space: family checked by the caller.
+int move_addr_to_kernel(uint64_t uaddr, uint32_t len, sockaddr_in *out) {
+  if (len < sizeof(sockaddr_in)) return -EINVAL;
+  if (copyin(myproc()->pagetable, out, uaddr, sizeof *out) < 0) return -EFAULT;
+  return 0;
+}
+
+// Copy an address out as recvfrom/getsockname do: at most *ulen bytes,
+// then the full length into *ulen.
+int move_addr_to_user(const sockaddr_in &addr, uint64_t uaddr, uint64_t ulen_uva) {
+  pagetable_t pt = myproc()->pagetable;
+  int len;
+  if (copyin(pt, &len, ulen_uva, sizeof len) < 0) return -EFAULT;
+  if (len < 0) return -EINVAL;
+  const uint32_t n = static_cast<uint32_t>(len) < sizeof addr ? static_cast<uint32_t>(len) : sizeof addr;
+  if (n && copyout(pt, uaddr, &addr, n) < 0) return -EFAULT;
+  const int full = sizeof addr;
+  if (copyout(pt, ulen_uva, &full, sizeof full) < 0) return -EFAULT;
+  return 0;
+}
+
+int inet_recvmsg(socket *sock, msghdr *msg, uint64_t size, int flags) {
+  return udp_recvmsg(sock->sk, msg, size, flags & MSG_DONTWAIT, flags & ~MSG_DONTWAIT);
+}
+
+int inet_sendmsg(socket *sock, msghdr *msg, uint64_t size) {
+  if (__atomic_load_n(&sock->sk->sk_shutdown, __ATOMIC_RELAXED) & SEND_SHUTDOWN) return -EPIPE;
+  return udp_sendmsg(sock->sk, msg, size);
+}
+
+int sock_recvmsg(socket *sock, msghdr *msg, uint64_t size, int flags) {
+  return inet_recvmsg(sock, msg, size, flags);
+}
+
+int sock_sendmsg(socket *sock, msghdr *msg, uint64_t size) { return inet_sendmsg(sock, msg, size); }
+
+int dontwait(file *f) { return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ? MSG_DONTWAIT : 0; }
+
+sockaddr_in local_name(struct sock *sk) {
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_port = sk->sport;
+  a.sin_addr.s_addr = sk->rcv_saddr;
+  return a;
+}
+
+} // namespace
+
+void sock_release(socket *sock) {
+  struct sock *sk = sock->sk;
+  udp_unhash(sk);   // no more datagrams can find it
+  sock_put(sk);     // queued datagrams hold references; the last frees it all
+}
+
+int sock_read(file *f, uint64_t addr, int n) {
+  msghdr msg;
+  msg.buf = addr;
+  return sock_recvmsg(f->sock, &msg, static_cast<uint64_t>(n), dontwait(f));
+}
+
+int sock_write(file *f, uint64_t addr, int n) {
+  msghdr msg;
+  msg.buf = addr;
+  return sock_sendmsg(f->sock, &msg, static_cast<uint64_t>(n));
+}
+
+uint32_t sock_poll(file *f, poll_table *pt) { return datagram_poll(f->sock->sk, pt); }
+
+int64_t sys_socket() {
+  const int family = argint(0);
+  const int type = argint(1);
+  const int protocol = argint(2);
+  if (family != AF_INET) return -EAFNOSUPPORT;
+  if (type != SOCK_DGRAM || (protocol != 0 && protocol != IPPROTO_UDP)) return -EPROTONOSUPPORT;
+  void *page = kalloc();
+  if (!page) return -ENOMEM;
+  auto *sp = new (page) socket_page;
+  sock_init_data(&sp->sock, &sp->sk);
+  file *f = filealloc();
+  const int fd = f ? fdalloc(f) : -1;
+  if (fd < 0) {
+    if (f) fileclose(f); // an empty file: closing it frees only the slot
+    sock_put(&sp->sk);
+    return f ? -EMFILE : -ENFILE;
+  }
+  f->type = file::kind::SOCKET;
+  f->readable = f->writable = true;
+  f->sock = &sp->sock;
+  sp->sock.file = f;
+  return fd;
+}
+
+int64_t sys_bind() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  sockaddr_in addr;
+  if ((err = move_addr_to_kernel(argaddr(1), static_cast<uint32_t>(argint(2)), &addr)) < 0) return err;
+  if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
+  if (addr.sin_addr.s_addr != INADDR_ANY && !ipv4_is_loopback(addr.sin_addr.s_addr)) return -EADDRNOTAVAIL;
+  return udp_bind(sock->sk, addr.sin_addr.s_addr, addr.sin_port);
+}
+
+int64_t sys_connect() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  struct sock *sk = sock->sk;
+  sockaddr_in addr;
+  const uint32_t len = static_cast<uint32_t>(argint(2));
+  if (len < sizeof(sa_family_t)) return -EINVAL;
+  if (copyin(myproc()->pagetable, &addr, argaddr(1), len < sizeof addr ? len : sizeof addr) < 0) return -EFAULT;
+  if (addr.sin_family == AF_UNSPEC) { // forget the peer
+    sk->connected = false;
+    sk->daddr = 0;
+    sk->dport = 0;
+    return 0;
+  }
+  if (len < sizeof addr) return -EINVAL;
+  if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
+  if (!ipv4_is_loopback(addr.sin_addr.s_addr)) return -ENETUNREACH;
+  if ((err = udp_autobind(sk)) < 0) return err;
+  sk->daddr = addr.sin_addr.s_addr;
+  sk->dport = addr.sin_port;
+  sk->connected = true;
+  return 0;
+}
+
+int64_t sys_sendto() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  msghdr msg;
+  msg.buf = argaddr(1);
+  const uint64_t len = argaddr(2);
+  const uint64_t dest = argaddr(4);
+  if (dest) {
+    if ((err = move_addr_to_kernel(dest, static_cast<uint32_t>(argint(5)), &msg.name)) < 0) return err;
+    msg.has_name = true;
+  }
+  return sock_sendmsg(sock, &msg, len);
+}
+
+// O_NONBLOCK on the file becomes MSG_DONTWAIT, as in Linux.
+int64_t sys_recvfrom() {
+  int err = -EBADF;
+  file *f;
+  socket *sock = sockfd_lookup(0, &err, &f);
+  if (!sock) return err;
+  msghdr msg;
+  msg.buf = argaddr(1);
+  const uint64_t len = argaddr(2);
+  const int flags = argint(3) | dontwait(f);
+  const uint64_t src = argaddr(4);
+  const uint64_t srclen = argaddr(5);
+  msg.has_name = src != 0;
+  const int n = sock_recvmsg(sock, &msg, len, flags);
+  if (n >= 0 && src && (err = move_addr_to_user(msg.name, src, srclen)) < 0) return err;
+  return n;
+}
+
+int64_t sys_getsockname() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  return move_addr_to_user(local_name(sock->sk), argaddr(1), argaddr(2));
+}
+
+int64_t sys_getpeername() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  struct sock *sk = sock->sk;
+  if (!sk->connected) return -ENOTCONN;
+  sockaddr_in peer = {};
+  peer.sin_family = AF_INET;
+  peer.sin_port = sk->dport;
+  peer.sin_addr.s_addr = sk->daddr;
+  return move_addr_to_user(peer, argaddr(1), argaddr(2));
+}
+
+int64_t sys_setsockopt() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  const int level = argint(1);
+  const int name = argint(2);
+  const uint64_t val = argaddr(3);
+  const uint32_t len = static_cast<uint32_t>(argint(4));
+  struct sock *sk = sock->sk;
+  pagetable_t pt = myproc()->pagetable;
+  if (level != SOL_SOCKET) return -ENOPROTOOPT;
+  if (name == SO_RCVBUF) {
+    int v;
+    if (len < sizeof v) return -EINVAL;
+    if (copyin(pt, &v, val, sizeof v) < 0) return -EFAULT;
+    // Linux doubles the value, to leave room for bookkeeping.
+    uint64_t doubled = v < 0 ? 0 : 2 * static_cast<uint64_t>(v);
+    if (doubled < SOCK_MIN_RCVBUF) doubled = SOCK_MIN_RCVBUF;
+    if (doubled > SOCK_MAX_RCVBUF) doubled = SOCK_MAX_RCVBUF;
+    sk->sk_rcvbuf = static_cast<uint32_t>(doubled);
+    return 0;
+  }
+  if (name == SO_RCVTIMEO) {
+    timeval tv;
+    if (len < sizeof tv) return -EINVAL;
+    if (copyin(pt, &tv, val, sizeof tv) < 0) return -EFAULT;
+    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EINVAL;
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+      sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT; // {0, 0}: no time-out
+    } else {
+      const long usec_per_tick = 1000000 / static_cast<long>(HZ);
+      sk->sk_rcvtimeo = tv.tv_sec * static_cast<long>(HZ) + (tv.tv_usec + usec_per_tick - 1) / usec_per_tick;
+    }
+    return 0;
+  }
+  return -ENOPROTOOPT;
+}
+
+int64_t sys_getsockopt() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  const int level = argint(1);
+  const int name = argint(2);
+  const uint64_t val = argaddr(3);
+  const uint64_t len_uva = argaddr(4);
+  pagetable_t pt = myproc()->pagetable;
+  int len;
+  if (copyin(pt, &len, len_uva, sizeof len) < 0) return -EFAULT;
+  if (level != SOL_SOCKET) return -ENOPROTOOPT;
+  struct sock *sk = sock->sk;
+  if (name == SO_RCVBUF) {
+    const int v = static_cast<int>(sk->sk_rcvbuf);
+    if (len < static_cast<int>(sizeof v)) return -EINVAL;
+    len = sizeof v;
+    if (copyout(pt, val, &v, sizeof v) < 0 || copyout(pt, len_uva, &len, sizeof len) < 0) return -EFAULT;
+    return 0;
+  }
+  if (name == SO_RCVTIMEO) {
+    timeval tv = {0, 0};
+    if (sk->sk_rcvtimeo != MAX_SCHEDULE_TIMEOUT) {
+      tv.tv_sec = sk->sk_rcvtimeo / static_cast<long>(HZ);
+      tv.tv_usec = (sk->sk_rcvtimeo % static_cast<long>(HZ)) * (1000000 / static_cast<long>(HZ));
+    }
+    if (len < static_cast<int>(sizeof tv)) return -EINVAL;
+    len = sizeof tv;
+    if (copyout(pt, val, &tv, sizeof tv) < 0 || copyout(pt, len_uva, &len, sizeof len) < 0) return -EFAULT;
+    return 0;
+  }
+  return -ENOPROTOOPT;
+}
+
+// shutdown(SHUT_RD) wakes every reader, which then sees end of file. On an
+// unconnected UDP socket it still does that but reports ENOTCONN, as
+// Linux's inet_shutdown does ("wake up other listeners").
+int64_t sys_shutdown() {
+  int err = -EBADF;
+  socket *sock = sockfd_lookup(0, &err);
+  if (!sock) return err;
+  const int how = argint(1);
+  if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+  struct sock *sk = sock->sk;
+  __atomic_or_fetch(&sk->sk_shutdown, static_cast<uint32_t>(how + 1), __ATOMIC_RELAXED); // RD->1 WR->2 RDWR->3
+  sk->sk_state_change(sk);
+  return sk->connected ? 0 : -ENOTCONN;
+}
+
+int64_t sys_fcntl() {
+  file *f = argfd(0, nullptr);
+  if (!f) return -EBADF;
+  const int cmd = argint(1);
+  const uint64_t arg = argaddr(2);
+  switch (cmd) {
+  case F_GETFL:
+    return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
+           (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
+  case F_SETFL:
+    __atomic_store_n(&f->flags, static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC), __ATOMIC_RELAXED);
+    if (f->type == file::kind::SOCKET) f->sock->flags = f->flags;
+    return 0;
+  case F_SETOWN:
+    if (f->type != file::kind::SOCKET) return -EINVAL;
+    f->sock->owner = static_cast<int>(arg);
+    return 0;
+  case F_GETOWN:
+    return f->type == file::kind::SOCKET ? f->sock->owner : 0;
+  }
+  return -EINVAL;
+}
+
+int64_t sys_netstat() {
+  const int fd = argint(0);
+  net_counters c = net_stats;
+  if (fd != -1) {
+    int err = -EBADF;
+    socket *sock = sockfd_lookup(0, &err);
+    if (!sock) return err;
+    c = sock->sk->stats;
+  }
+  if (copyout(myproc()->pagetable, argaddr(1), &c, sizeof c) < 0) return -EFAULT;
+  return 0;
+}
+
+} // namespace kernel

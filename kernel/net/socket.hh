@@ -1,0 +1,16 @@
+// The socket layer: system calls and the file operations of sockets.
+#pragma once
+#include <cstdint>
+
+namespace kernel {
+
+struct file;
+struct socket;
+struct poll_table;
+
+void sock_release(socket *sock); // the last close of the file
+[[nodiscard]] int sock_read(file *f, uint64_t addr, int n);
+[[nodiscard]] int sock_write(file *f, uint64_t addr, int n);
+[[nodiscard]] uint32_t sock_poll(file *f, poll_table *pt);
+
+} // namespace kernel

@@ -1,0 +1,223 @@
+// UDP over IPv4 loopback (Linux's net/ipv4/udp.c, reduced): the port
+// table, sending, and the receive path from ip_rcv to the socket's queue.
+#include "net/udp.hh"
+#include "errno.h"
+#include "net/ip.hh"
+#include "net/sock.hh"
+#include "proc.hh"
+#include "string.hh"
+#include "vm.hh"
+
+namespace kernel {
+
+namespace {
+
+constexpr uint16_t EPHEMERAL_LOW = 32768; // Linux's ip_local_port_range
+constexpr uint16_t EPHEMERAL_HIGH = 60999;
+
+// The bound sockets. Guarded by lock, as are their address fields.
+struct udp_table_t {
+  spinlock lock{"udp_table"};
+  intrusive_list<sock, &sock::hash> bound;
+  uint16_t next_ephemeral = EPHEMERAL_LOW;
+};
+constinit udp_table_t udp_table;
+
+struct sock *find_port_locked(uint16_t port) {
+  for (sock &sk : udp_table.bound)
+    if (sk.sport == port) return &sk;
+  return nullptr;
+}
+
+// The socket a datagram to daddr:dport from saddr:sport belongs to, with a
+// reference held, or null.
+struct sock *__udp4_lib_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
+  lock_guard g(udp_table.lock);
+  for (sock &sk : udp_table.bound) {
+    if (sk.sport != dport || (sk.rcv_saddr && sk.rcv_saddr != daddr)) continue;
+    if (sk.connected && (sk.daddr != saddr || sk.dport != sport)) continue;
+    sock_hold(&sk);
+    return &sk;
+  }
+  return nullptr;
+}
+
+struct pseudo_header {
+  uint32_t saddr;
+  uint32_t daddr;
+  uint8_t zero;
+  uint8_t protocol;
+  uint16_t len;
+};
+
+// The UDP checksum: over a pseudo-header of the IP addresses, then the
+// UDP header and payload.
+uint32_t udp_csum_start(uint32_t saddr, uint32_t daddr, uint16_t ulen) {
+  const pseudo_header ph = {saddr, daddr, 0, IPPROTO_UDP_NR, htons(ulen)};
+  return csum_partial(&ph, sizeof ph, 0);
+}
+
+int __udp_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
+  const int rc = sock_queue_rcv_skb(sk, skb);
+  if (rc < 0) {
+    kfree_skb(skb); // counted by sock_queue_rcv_skb
+    return -1;
+  }
+  return 0;
+}
+
+// Linux queues here on the socket's backlog when a process holds the
+// socket lock; our receive queue has its own spinlock, so there is none.
+int udp_queue_rcv_skb(struct sock *sk, sk_buff *skb) { return __udp_queue_rcv_skb(sk, skb); }
+
+int __udp4_lib_rcv(sk_buff *skb) {
+  const auto *iph = reinterpret_cast<const iphdr *>(skb->network_header);
+  auto *uh = reinterpret_cast<udphdr *>(skb->data);
+  const uint32_t ulen = skb->len >= sizeof(udphdr) ? ntohs(uh->len) : 0;
+  if (ulen < sizeof(udphdr) || ulen > skb->len) goto drop;
+  skb->len = ulen; // anything after the datagram is padding
+  skb->tail = skb->data + ulen;
+  if (uh->check != 0 &&
+      csum_fold(csum_partial(uh, ulen, udp_csum_start(iph->saddr, iph->daddr, static_cast<uint16_t>(ulen)))) != 0)
+    goto drop;
+  {
+    struct sock *sk = __udp4_lib_lookup(iph->saddr, uh->source, iph->daddr, uh->dest);
+    if (!sk) {
+      NET_INC(static_cast<struct sock *>(nullptr), drops_noport);
+      icmp_send_port_unreach(skb);
+      kfree_skb(skb);
+      return 0;
+    }
+    const int rc = udp_queue_rcv_skb(sk, skb);
+    sock_put(sk);
+    return rc;
+  }
+drop:
+  NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+  kfree_skb(skb);
+  return -1;
+}
+
+} // namespace
+
+int udp_rcv(sk_buff *skb) { return __udp4_lib_rcv(skb); }
+
+void udp_err(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
+  NET_INC(static_cast<struct sock *>(nullptr), icmp_unreachable);
+  // Our socket sent from saddr:sport to daddr:dport: look it up as if the
+  // datagram were coming back.
+  struct sock *sk = __udp4_lib_lookup(daddr, dport, saddr, sport);
+  if (!sk) return;
+  // As Linux without IP_RECVERR: only a connected socket hears of it.
+  if (sk->connected) {
+    __atomic_store_n(&sk->sk_err, ECONNREFUSED, __ATOMIC_RELEASE);
+    sk->sk_error_report(sk);
+  }
+  sock_put(sk);
+}
+
+int udp_bind(struct sock *sk, uint32_t addr, uint16_t port) {
+  lock_guard g(udp_table.lock);
+  if (sk->sport) return -EINVAL; // already bound
+  if (port == 0) {
+    for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
+      const uint16_t candidate = htons(udp_table.next_ephemeral);
+      udp_table.next_ephemeral =
+          udp_table.next_ephemeral == EPHEMERAL_HIGH ? EPHEMERAL_LOW : udp_table.next_ephemeral + 1;
+      if (!find_port_locked(candidate)) {
+        port = candidate;
+        break;
+      }
+    }
+    if (port == 0) return -EAGAIN;
+  } else if (find_port_locked(port)) {
+    return -EADDRINUSE;
+  }
+  sk->rcv_saddr = addr;
+  sk->sport = port;
+  udp_table.bound.push_back(*sk);
+  return 0;
+}
+
+int udp_autobind(struct sock *sk) {
+  if (__atomic_load_n(&sk->sport, __ATOMIC_ACQUIRE)) return 0;
+  const int err = udp_bind(sk, 0, 0);
+  return err == -EINVAL ? 0 : err; // bound meanwhile: fine
+}
+
+void udp_unhash(struct sock *sk) {
+  lock_guard g(udp_table.lock);
+  if (sk->hash.linked()) decltype(udp_table.bound)::remove(*sk);
+}
+
+int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
+  if (len > UDP_MAX_PAYLOAD) return -EMSGSIZE;
+  uint32_t daddr;
+  uint16_t dport;
+  if (msg->has_name) {
+    if (msg->name.sin_family != AF_INET) return -EAFNOSUPPORT;
+    daddr = msg->name.sin_addr.s_addr;
+    dport = msg->name.sin_port;
+    if (dport == 0) return -EINVAL;
+  } else {
+    if (!sk->connected) return -EDESTADDRREQ;
+    daddr = sk->daddr;
+    dport = sk->dport;
+    if (const int err = sock_error(sk)) return err; // an ICMP error from before
+  }
+  if (!ipv4_is_loopback(daddr)) return -ENETUNREACH;
+  if (const int err = udp_autobind(sk)) return err;
+
+  sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
+  if (!skb) {
+    NET_INC(sk, drops_nomem);
+    return -ENOBUFS;
+  }
+  skb_reserve(skb, SKB_MAX_HEADER);
+  uint8_t *payload = skb_put(skb, static_cast<uint32_t>(len));
+  if (copyin(myproc()->pagetable, payload, msg->buf, len) < 0) {
+    kfree_skb(skb);
+    return -EFAULT;
+  }
+  const uint32_t saddr = sk->rcv_saddr ? sk->rcv_saddr : htonl(INADDR_LOOPBACK);
+  const uint16_t ulen = static_cast<uint16_t>(len + sizeof(udphdr));
+  auto *uh = reinterpret_cast<udphdr *>(skb_push(skb, sizeof(udphdr)));
+  skb->transport_header = skb->data;
+  uh->source = sk->sport;
+  uh->dest = dport;
+  uh->len = htons(ulen);
+  uh->check = 0;
+  uh->check = csum_fold(csum_partial(uh, ulen, udp_csum_start(saddr, daddr, ulen)));
+  if (uh->check == 0) uh->check = 0xffff; // 0 would mean "no checksum"
+  NET_INC(sk, datagrams_out);
+  (void)ip_queue_xmit(skb, saddr, daddr, IPPROTO_UDP_NR);
+  return static_cast<int>(len);
+}
+
+int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int flags) {
+  int err = 0;
+  sk_buff *skb = __skb_recv_datagram(sk, flags | (noblock ? MSG_DONTWAIT : 0), &err);
+  if (!skb) return err;
+  const auto *iph = reinterpret_cast<const iphdr *>(skb->network_header);
+  const auto *uh = reinterpret_cast<const udphdr *>(skb->data);
+  const uint64_t ulen = skb->len - sizeof(udphdr);
+  uint64_t copied = len;
+  if (copied > ulen)
+    copied = ulen;
+  else if (copied < ulen)
+    msg->flags |= MSG_TRUNC; // the rest of the datagram is discarded
+  err = copyout(myproc()->pagetable, msg->buf, skb->data + sizeof(udphdr), copied) < 0 ? -EFAULT : 0;
+  if (err == 0) {
+    if (msg->has_name) {
+      msg->name = {};
+      msg->name.sin_family = AF_INET;
+      msg->name.sin_port = uh->source;
+      msg->name.sin_addr.s_addr = iph->saddr;
+    }
+    err = static_cast<int>((flags & MSG_TRUNC) ? ulen : copied);
+  }
+  kfree_skb(skb); // Linux's skb_free_datagram
+  return err;
+}
+
+} // namespace kernel

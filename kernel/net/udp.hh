@@ -1,0 +1,35 @@
+// UDP (Linux's net/ipv4/udp.c) and the datagram receive helpers
+// (net/core/datagram.c).
+#pragma once
+#include <cstdint>
+#include "net/skbuff.hh"
+#include "socket.h"
+
+namespace kernel {
+
+struct sock;
+struct poll_table;
+
+// One send or receive, as the socket layer hands it down.
+struct msghdr {
+  uint64_t buf = 0;       // user address of the data
+  sockaddr_in name = {};  // sendto's destination / recvfrom's source
+  bool has_name = false;  // a destination was given / a source is wanted
+  int flags = 0;          // out: MSG_TRUNC when a datagram was cut short
+};
+
+[[nodiscard]] int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len);
+[[nodiscard]] int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int flags);
+[[nodiscard]] int udp_bind(struct sock *sk, uint32_t addr, uint16_t port); // network order
+[[nodiscard]] int udp_autobind(struct sock *sk);
+void udp_unhash(struct sock *sk);
+
+int udp_rcv(sk_buff *skb); // from ip_rcv, in the software interrupt
+// An ICMP error about a datagram we sent from saddr:sport to daddr:dport.
+void udp_err(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+
+// datagram.c
+[[nodiscard]] sk_buff *__skb_recv_datagram(struct sock *sk, unsigned flags, int *err);
+[[nodiscard]] uint32_t datagram_poll(struct sock *sk, poll_table *pt);
+
+} // namespace kernel
