@@ -111,4 +111,17 @@ void __wake_up_sync_key(wait_queue_head *wq, unsigned mode, int nr_exclusive, vo
   __wake_up_common(wq, mode, nr_exclusive, WF_SYNC, key);
 }
 
+void wake_up(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 1, nullptr); }
+void wake_up_all(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 0, nullptr); }
+void wake_up_interruptible(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 1, nullptr); }
+void wake_up_interruptible_all(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 0, nullptr); }
+
+void wake_up_interruptible_poll(wait_queue_head *wq, uint64_t key) {
+  __wake_up(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
+}
+
+void wake_up_interruptible_sync_poll(wait_queue_head *wq, uint64_t key) {
+  __wake_up_sync_key(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
+}
+
 } // namespace kernel

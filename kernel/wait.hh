@@ -70,16 +70,14 @@ void __wake_up_common(wait_queue_head *wq, unsigned mode, int nr_exclusive, int 
 void __wake_up(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key);
 void __wake_up_sync_key(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key);
 
-inline void wake_up(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 1, nullptr); }
-inline void wake_up_all(wait_queue_head *wq) { __wake_up(wq, TASK_NORMAL, 0, nullptr); }
-inline void wake_up_interruptible(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 1, nullptr); }
-inline void wake_up_interruptible_all(wait_queue_head *wq) { __wake_up(wq, TASK_INTERRUPTIBLE, 0, nullptr); }
-inline void wake_up_interruptible_poll(wait_queue_head *wq, uint64_t key) {
-  __wake_up(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
-}
-inline void wake_up_interruptible_sync_poll(wait_queue_head *wq, uint64_t key) {
-  __wake_up_sync_key(wq, TASK_INTERRUPTIBLE, 1, reinterpret_cast<void *>(key));
-}
+// Each is a real function, not an inline, so that every step of a wakeup
+// shows up in a GDB backtrace with Linux's name.
+void wake_up(wait_queue_head *wq);                    // one exclusive waiter
+void wake_up_all(wait_queue_head *wq);
+void wake_up_interruptible(wait_queue_head *wq);
+void wake_up_interruptible_all(wait_queue_head *wq);
+void wake_up_interruptible_poll(wait_queue_head *wq, uint64_t key);
+void wake_up_interruptible_sync_poll(wait_queue_head *wq, uint64_t key);
 
 // ---- wait_event: sleep until cond() is true (Linux's ___wait_event loop)
 
