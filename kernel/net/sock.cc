@@ -40,9 +40,11 @@ int sock_error(struct sock *sk) {
   return err ? -err : 0;
 }
 
+// A queued packet does not pin its sock: the sock's last sock_put() purges
+// the queue before freeing it, and a reader that dequeued a packet holds
+// the socket's file open while it uses it.
 void sock_rfree(sk_buff *skb) {
   __atomic_sub_fetch(&skb->sk->sk_rmem_alloc, skb->truesize, __ATOMIC_RELAXED);
-  sock_put(skb->sk);
   skb->sk = nullptr;
 }
 
@@ -55,7 +57,6 @@ int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
     return -ENOMEM;
   }
   __atomic_add_fetch(&sk->sk_rmem_alloc, skb->truesize, __ATOMIC_RELAXED);
-  sock_hold(sk); // the packet's reference: the sock outlives its queue
   skb->sk = sk;
   skb_queue_tail(&sk->sk_receive_queue, skb);
   NET_INC(sk, datagrams_in);

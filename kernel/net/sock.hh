@@ -46,7 +46,7 @@ struct sock {
   void (*sk_error_report)(struct sock *sk) = nullptr;
 
   socket *sk_socket = nullptr;
-  uint32_t refcnt = 1;     // the socket's reference, plus one per user in flight (atomic)
+  uint32_t refcnt = 1;     // the socket's, plus one per receive path using it now (atomic)
   net_counters stats = {}; // this socket's counters (atomic increments)
 };
 
