@@ -5,7 +5,7 @@
 # Variables: CPUS=n (harts, 1..8, default 3), TOOLPREFIX=riscv64-linux-gnu-
 
 CPUS ?= 3
-B := build
+B ?= build
 # `make V=1` shows the full commands.
 ifeq ($(V),1)
 Q :=
@@ -53,7 +53,7 @@ QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M
   -drive file=$(B)/fs.img,if=none,format=raw,id=disk0 \
   -device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0
 
-.PHONY: all qemu test clean toolchain
+.PHONY: all qemu qemu-gdb gdb test clean toolchain
 .SECONDARY: # keep intermediate objects: no needless rebuilds
 .DEFAULT_GOAL := all
 all: $(B)/kernel/kernel $(B)/fs.img compile_commands.json
@@ -127,10 +127,27 @@ qemu: all
 	@echo "*** Booting Kite on $(CPUS) harts. Quit QEMU with Ctrl-A then x."
 	$(QEMU) $(QEMUOPTS) -nographic
 
+# Debugging: a separate build for stepping (-Og, -g3), QEMU halted with its
+# GDB stub on 127.0.0.1 at a port found free now, and `make gdb` to attach.
+DEBUG_B := build-debug
+qemu-gdb:
+	@$(MAKE) --no-print-directory B=$(DEBUG_B) OPT="-Og -g3" $(DEBUG_B)/kernel/kernel $(DEBUG_B)/fs.img
+	@port=$$($(PYTHON) tools/freeport.py); \
+	 echo "target remote 127.0.0.1:$$port" > $(DEBUG_B)/gdb-target; \
+	 echo "*** QEMU is waiting for GDB on 127.0.0.1:$$port. In another terminal, type: make gdb"; \
+	 echo "*** (Ctrl-A x quits QEMU.)"; \
+	 $(QEMU) $(subst $(B)/,$(DEBUG_B)/,$(QEMUOPTS)) -nographic -S -gdb tcp:127.0.0.1:$$port
+
+gdb:
+	@test -f $(DEBUG_B)/gdb-target || { echo "make gdb: start 'make qemu-gdb' in another terminal first"; exit 1; }
+	@grep -qs "add-auto-load-safe-path $(CURDIR)" $$HOME/.config/gdb/gdbinit $$HOME/.gdbinit || \
+	  echo "(To let a plain 'gdb-multiarch' load .gdbinit here, add this line to ~/.config/gdb/gdbinit: add-auto-load-safe-path $(CURDIR)/.gdbinit)"
+	gdb-multiarch -q -iex "set auto-load safe-path /" -x .gdbinit
+
 test: all
 	$(PYTHON) tools/test.py --cpus $(CPUS)
 
 clean:
-	rm -rf $(B) compile_commands.json
+	rm -rf build build-debug compile_commands.json
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
