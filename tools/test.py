@@ -162,7 +162,7 @@ def other_hart_counts(results, args, selected):
 
 
 # The in-guest test programs (user/testlib.h gives their protocol).
-TEST_PROGRAMS = ("usertests", "waittests", "sigtests")
+TEST_PROGRAMS = ("usertests", "waittests", "sigtests", "nettests")
 
 
 def run_test_program(results, session, program, args, selected):
