@@ -163,20 +163,24 @@ def other_hart_counts(results, args, selected):
 
 # The in-guest test programs (user/testlib.h gives their protocol).
 TEST_PROGRAMS = ("usertests", "waittests", "sigtests", "nettests")
+# Programs that also run on a one-hart guest (when --cpus is not 1): the
+# wakeup paths differ when waker and sleeper share the only hart.
+ONE_HART_PROGRAMS = ("nettests", "sigtests")
 
 
-def run_test_program(results, session, program, args, selected):
+def run_test_program(results, session, program, args, selected, label=None):
     """List the program's tests, then run each as its own command."""
+    label = label or program
     try:
         listing = session.get().run(f"{program} -l", 30)
     except GuestError as e:
         listing = str(e)
     names = listing.split()
     if not names or re.search(r"exec \S+ failed", listing) or not all(re.fullmatch(r"[a-z0-9_]+", n) for n in names):
-        results.record(f"{program}/list", False, 0, f"{program} -l printed {listing!r}")
+        results.record(f"{label}/list", False, 0, f"{program} -l printed {listing!r}")
         return
     for test in names:
-        full = f"{program}/{test}"
+        full = f"{label}/{test}"
         if not selected(full):
             continue
 
@@ -223,6 +227,13 @@ def run_guest_tests(results, args, selected):
             guest_test(results, session, "guest/no-leaked-pages", leak_check)
     finally:
         session.close()
+    if args.cpus != 1:
+        one = GuestSession(1)
+        try:
+            for program in ONE_HART_PROGRAMS:
+                run_test_program(results, one, program, args, selected, label=f"{program}@cpus1")
+        finally:
+            one.close()
 
 
 def main():

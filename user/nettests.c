@@ -1256,13 +1256,129 @@ static void test_readwrite(void)
   close(a);
 }
 
+// ---------------------------------------------------------------------------
+// malformed: packets built by hand and injected into the loopback device's
+// receive path (netinject): every malformed one is dropped and counted, a
+// well-formed one is delivered.
+
+// The Internet checksum over n bytes, as network-order 16-bit words.
+static unsigned short inet_csum(const unsigned char *p, int n, uint32 sum)
+{
+  for (; n > 1; n -= 2, p += 2)
+    sum += (uint32)(p[0] << 8 | p[1]);
+  if (n)
+    sum += (uint32)(p[0] << 8);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return htons((unsigned short)~sum);
+}
+
+static unsigned char pkt[64];
+
+// A 20-byte IPv4 header, an 8-byte UDP header and a 4-byte payload "kite"
+// from 127.0.0.1:9999 to 127.0.0.1:port, with correct checksums. Returns
+// the length.
+static int build_packet(int port)
+{
+  memset(pkt, 0, sizeof pkt);
+  int len = 20 + 8 + 4;
+  pkt[0] = 0x45;
+  pkt[2] = 0;
+  pkt[3] = (unsigned char)len;
+  pkt[8] = 64;   // ttl
+  pkt[9] = 17;   // UDP
+  unsigned int lo = htonl(INADDR_LOOPBACK);
+  memcpy(pkt + 12, &lo, 4);
+  memcpy(pkt + 16, &lo, 4);
+  unsigned short ck = inet_csum(pkt, 20, 0);
+  memcpy(pkt + 10, &ck, 2);
+  unsigned char *u = pkt + 20;
+  unsigned short sport = htons(9999), dport = htons((unsigned short)port), ulen = htons(12);
+  memcpy(u, &sport, 2);
+  memcpy(u + 2, &dport, 2);
+  memcpy(u + 4, &ulen, 2);
+  memcpy(u + 8, "kite", 4);
+  // The pseudo-header: addresses, protocol, UDP length.
+  unsigned char ph[12];
+  memcpy(ph, &lo, 4);
+  memcpy(ph + 4, &lo, 4);
+  ph[8] = 0;
+  ph[9] = 17;
+  memcpy(ph + 10, &ulen, 2);
+  uint32 sum = 0;
+  for (int i = 0; i < 12; i += 2)
+    sum += (uint32)(ph[i] << 8 | ph[i + 1]);
+  unsigned short uck = inet_csum(u, 12, sum);
+  memcpy(u + 6, &uck, 2);
+  return len;
+}
+
+static uint64 malformed_now(void)
+{
+  struct net_counters c;
+  EXPECT_EQ(netstat(-1, &c), 0);
+  return c.drops_malformed;
+}
+
+static void inject_bad(const char *what, int len)
+{
+  uint64 before = malformed_now();
+  EXPECT_EQ(netinject(pkt, len), 0);
+  EXPECT(malformed_now() == before + 1, "%s: malformed drops went %ld -> %ld", what, (long)before,
+         (long)malformed_now());
+}
+
+static void test_malformed(void)
+{
+  const int port = 7700;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+
+  int len = build_packet(port);
+  inject_bad("a 10-byte packet", 10);
+  build_packet(port);
+  pkt[10] ^= 0x55;
+  inject_bad("a bad IP header checksum", len);
+  build_packet(port);
+  pkt[0] = 0x65;
+  inject_bad("IP version 6 in an IPv4 header", len);
+  build_packet(port);
+  pkt[3] = (unsigned char)(len + 40);
+  inject_bad("an IP length past the packet", len);
+  build_packet(port);
+  pkt[20 + 8] ^= 1;
+  inject_bad("a bad UDP checksum", len);
+  build_packet(port);
+  pkt[20 + 5] = 200; // UDP length 200 in a 12-byte datagram
+  inject_bad("a UDP length past the datagram", len);
+
+  // None of them reached the socket; a correct one does.
+  char b[8];
+  EXPECT_EQ(recv(fd, b, sizeof b, MSG_DONTWAIT), -1);
+  EXPECT_EQ(errno, EAGAIN);
+  len = build_packet(port);
+  EXPECT_EQ(netinject(pkt, len), 0);
+  EXPECT_EQ(recv(fd, b, sizeof b, MSG_DONTWAIT), 4);
+  EXPECT(memcmp(b, "kite", 4) == 0, "the injected datagram's payload differs");
+  EXPECT_EQ(netinject((void *)0x7ffff000, 20), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(netinject(pkt, -1), -1);
+  EXPECT_EQ(errno, EINVAL);
+  close(fd);
+}
+
 static const struct test tests[] = {
     {"echo", test_echo},           {"pingpong", test_pingpong},   {"bulk", test_bulk},
     {"exclusive", test_exclusive}, {"rcvtimeo", test_rcvtimeo},   {"dontwait", test_dontwait},
     {"signal", test_signal},       {"sigio", test_sigio},         {"peek", test_peek},
     {"trunc", test_trunc},         {"shutdown", test_shutdown},   {"closefree", test_closefree},
     {"unreachable", test_unreachable}, {"poll", test_poll},       {"badargs", test_badargs},
-    {"readwrite", test_readwrite},
+    {"readwrite", test_readwrite}, {"malformed", test_malformed},
 };
 
 int main(int argc, char *argv[])

@@ -349,4 +349,22 @@ int64_t sys_netstat() {
   return 0;
 }
 
+// netinject(packet, len): the bytes of an IPv4 packet enter the receive
+// path as if the loopback device had received them -- what writing to a
+// TUN device does on Linux. Lets tests send malformed packets.
+int64_t sys_netinject() {
+  const uint64_t uaddr = argaddr(0);
+  const int len = argint(1);
+  if (len < 0 || static_cast<uint32_t>(len) > skb_max_size() - SKB_MAX_HEADER) return -EINVAL;
+  sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
+  if (!skb) return -ENOBUFS;
+  skb_reserve(skb, SKB_MAX_HEADER);
+  if (copyin(myproc()->pagetable, skb_put(skb, static_cast<uint32_t>(len)), uaddr, static_cast<uint64_t>(len)) < 0) {
+    kfree_skb(skb);
+    return -EFAULT;
+  }
+  netif_rx(skb);
+  return 0;
+}
+
 } // namespace kernel
