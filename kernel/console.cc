@@ -10,6 +10,7 @@
 #include "dev/uart.hh"
 #include "file.hh"
 #include "errno.h"
+#include "signal.hh"
 #include "poll.h"
 #include "poll.hh"
 #include "printf.hh"

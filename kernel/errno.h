@@ -45,7 +45,3 @@ enum {
   ECONNREFUSED = 111, // connection refused
   EWOULDBLOCK = EAGAIN,
 };
-
-// Kernel-internal only, never seen by user programs: "restart the system
-// call if the signal handler allows it" (Linux's value).
-enum { ERESTARTSYS = 512 };

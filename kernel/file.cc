@@ -123,7 +123,8 @@ int filestat(file *f, uint64_t addr) {
   return copyout(myproc()->pagetable, addr, &st, sizeof(st));
 }
 
-// Read up to n bytes into user address addr. Returns the count, or -1.
+// Read up to n bytes into user address addr. Returns the count, -1, or
+// what a pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
 int fileread(file *f, uint64_t addr, int n) {
   if (!f->readable || n < 0)
     return -1;
@@ -152,7 +153,8 @@ int fileread(file *f, uint64_t addr, int n) {
   panic("fileread: file of no kind");
 }
 
-// Write n bytes from user address addr. Returns n, or -1.
+// Write n bytes from user address addr. Returns the count, -1, or what a
+// pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
 int filewrite(file *f, uint64_t addr, int n) {
   if (!f->writable || n < 0)
     return -1;

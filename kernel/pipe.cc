@@ -129,7 +129,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     if (!pi->readopen) {
       lock_guard pg(ptable.lock);
       send_signal(p, SIGPIPE); // the Unix way to stop a writer nobody reads
-      return -EPIPE;
+      return done > 0 ? done : -EPIPE;
     }
     if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
     const uint64_t room = PIPESIZE - (pi->nwrite - pi->nread);

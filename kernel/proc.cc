@@ -218,10 +218,10 @@ int fork() {
     if (p->ofile[fd]) np->ofile[fd] = filedup(p->ofile[fd]);
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof np->name);
-  signals_fork(p, np);
 
   const int pid = np->pid;
   lock_guard g(ptable.lock);
+  signals_fork(p, np); // under the lock: send_signal may be looking at np
   np->parent = p;
   make_runnable(np);
   return pid;
@@ -376,6 +376,17 @@ void sleep(void *chan, spinlock *lk, task_state state) {
   if (lk != &ptable.lock) { // when lk is ptable.lock, we already hold it
     acquire(&ptable.lock);
     release(lk);
+  }
+  // A signal sent after the caller last looked (send_signal needs
+  // ptable.lock, which we hold now) would find us not yet asleep and wake
+  // nobody: so an interruptible sleep with a signal pending does not
+  // happen. The caller's loop sees the signal and returns.
+  if ((state & TASK_INTERRUPTIBLE) && signal_pending(p)) {
+    if (lk != &ptable.lock) {
+      release(&ptable.lock);
+      acquire(lk);
+    }
+    return;
   }
   p->chan = chan;
   __atomic_store_n(&p->task_state, state, __ATOMIC_RELAXED);

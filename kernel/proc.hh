@@ -124,7 +124,8 @@ int fork();
 // Exit; termsig is the signal that ended the process (0: it called exit).
 [[noreturn]] void do_exit(int status, int termsig);
 // wait() (posix = false: the status is exit()'s argument, errors -1) and
-// waitpid() (posix: a POSIX status word, errors -errno).
+// waitpid() (posix: a POSIX status word, errors -errno). Both return
+// -ERESTARTSYS when a signal interrupts the wait.
 int wait_common(int pid, uint64_t status_uva, int options, bool posix);
 int kill(int pid);
 [[nodiscard]] bool killed(proc *p);

@@ -23,9 +23,6 @@
 
 namespace kernel {
 
-// Linux's kernel-internal restart codes (never seen by user programs).
-constexpr int64_t ERESTARTNOHAND = 514; // restart only if no handler ran (pause)
-
 namespace {
 
 constexpr uint64_t SIGFRAME_MAGIC = 0x5349474652414d45; // "SIGFRAME"
@@ -187,14 +184,16 @@ int64_t sys_rt_sigaction() {
   struct sigaction act;
   if (act_uva && copyin(p->pagetable, &act, act_uva, sizeof act) < 0) return -EFAULT;
   if (act_uva && (sig == SIGKILL || sig == SIGSTOP)) return -EINVAL;
+  // A handler must say where it returns to (the library sets it): without
+  // a restorer it would "return" to address 0.
+  if (act_uva && act.sa_handler != SIG_DFL && act.sa_handler != SIG_IGN && !(act.sa_flags & SA_RESTORER))
+    return -EINVAL;
   if (oldact_uva && copyout(p->pagetable, oldact_uva, &p->sigactions[sig], sizeof act) < 0) return -EFAULT;
   if (act_uva) {
     act.sa_mask &= ~UNBLOCKABLE;
+    lock_guard g(ptable.lock); // send_signal reads the actions on other harts
     p->sigactions[sig] = act;
-    if (is_ignored(p, sig)) { // POSIX: setting SIG_IGN discards a pending one
-      lock_guard g(ptable.lock);
-      p->sigpending &= ~sigmask(sig);
-    }
+    if (is_ignored(p, sig)) p->sigpending &= ~sigmask(sig); // POSIX: SIG_IGN discards a pending one
   }
   return 0;
 }
@@ -259,11 +258,14 @@ int64_t sys_alarm() {
   proc *p = myproc();
   int64_t left = 0;
   if (del_timer_sync(&p->alarm_timer)) {
-    const int64_t ticks_left = static_cast<int64_t>(p->alarm_timer.expires - jiffies());
+    // (Less the extra tick added below when it was set.)
+    const int64_t ticks_left = static_cast<int64_t>(p->alarm_timer.expires - 1 - jiffies());
     left = ticks_left <= 0 ? 1 : (ticks_left + static_cast<int64_t>(HZ) - 1) / static_cast<int64_t>(HZ);
   }
   if (seconds > 0) {
-    p->alarm_timer.expires = jiffies() + static_cast<uint64_t>(seconds) * HZ;
+    // One tick more: the tick under way is partly over, and an alarm
+    // must never come early.
+    p->alarm_timer.expires = jiffies() + static_cast<uint64_t>(seconds) * HZ + 1;
     p->alarm_timer.function = alarm_fire;
     p->alarm_timer.data = p;
     add_timer(&p->alarm_timer);

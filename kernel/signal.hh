@@ -9,6 +9,11 @@ struct proc;
 
 constexpr uint64_t sigmask(int sig) { return 1ull << (sig - 1); }
 
+// Kernel-internal results, never seen by user programs (Linux's values):
+// do_signal() turns them into a restart or EINTR.
+constexpr int ERESTARTSYS = 512;    // restart if the handler has SA_RESTART, or none runs
+constexpr int ERESTARTNOHAND = 514; // restart only if no handler runs (pause)
+
 // Make sig pending for p and wake p if it sleeps interruptibly and does
 // not block sig. Caller holds ptable.lock. Any context.
 void send_signal(proc *p, int sig);

@@ -2,6 +2,7 @@
 // (kernel/sched/wait.c in Linux 4.x). See wait.hh for the picture.
 #include "wait.hh"
 #include "errno.h"
+#include "signal.hh"
 #include "printf.hh"
 #include "proc.hh"
 

@@ -48,7 +48,8 @@ struct wait_queue_head {
 
 // An entry for the current task whose wakeup also unlinks it.
 #define DEFINE_WAIT(name) ::kernel::wait_queue_entry name(::kernel::current_task(), ::kernel::autoremove_wake_function)
-// An entry for the current task with a callback of the caller's.
+// An entry with a callback of the caller's and no task (Linux's; set
+// private_ if the callback needs one).
 inline void init_waitqueue_func_entry(wait_queue_entry *wq_entry, wait_queue_func_t func) {
   wq_entry->flags = 0;
   wq_entry->private_ = nullptr;
@@ -102,6 +103,7 @@ long ___wait_event(wait_queue_head &wq, Cond cond, task_state state, bool exclus
       ret = intr;
       break;
     }
+    if (timeout != MAX_SCHEDULE_TIMEOUT && ret == 0) break; // no time at all: do not sleep
     ret = schedule_timeout(ret);
     if (timeout != MAX_SCHEDULE_TIMEOUT && ret == 0) {
       if (cond()) ret = 1; // one last look, as Linux's ___wait_cond_timeout

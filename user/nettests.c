@@ -355,6 +355,7 @@ enum {
   BULK_SENDERS = 3,
   BULK_COUNT = 1000, // datagrams per sender
   BULK_PACE = 16,    // a tick of sleep after this many
+  BULK_OVERFLOW = 64, // datagrams to a socket nobody reads
 };
 
 struct bulk_hdr {
@@ -478,6 +479,50 @@ static void test_bulk(void)
   EXPECT(rc.datagrams_in == (uint64)got, "the socket's own datagrams_in is %ld, %ld received",
          (long)rc.datagrams_in, got);
   EXPECT(got * 2 >= sent, "only %ld of %ld datagrams arrived (%ld dropped)", got, sent, lost);
+
+  // Overflow: nobody reads a socket with the smallest receive buffer, so
+  // most datagrams are dropped -- and every one is counted.
+  r = bound_socket(PORT_BULK);
+  set_rcvbuf(r, 1);
+  int c = udp_socket();
+  counters(&c0);
+  for (int i = 0; i < BULK_OVERFLOW; i++) {
+    memset(sbuf, i, 100 + i);
+    send_to(c, sbuf, 100 + i, PORT_BULK);
+  }
+  sleep(2);
+  got = 0;
+  int prev = -1;
+  for (int i = 0; i < BULK_OVERFLOW + 1; i++) {
+    long n = recvfrom(r, buf, sizeof buf, MSG_DONTWAIT, 0, 0);
+    if (n < 0) {
+      EXPECT(errno == EAGAIN, "overflow: draining recvfrom failed: %s", strerror(errno));
+      break;
+    }
+    int seq = (int)n - 100;
+    EXPECT(seq > prev && seq < BULK_OVERFLOW && (buf[0] & 0xff) == seq && (buf[n - 1] & 0xff) == seq,
+           "overflow: a %ld-byte datagram after datagram %d", n, prev);
+    prev = seq;
+    got++;
+  }
+  counters(&c1);
+  EXPECT_EQ(netstat(r, &rc), 0);
+  lost = (long)(drops(&c1) - drops(&c0));
+  EXPECT(got + lost == BULK_OVERFLOW, "overflow: %d sent, %ld received, %ld counted as dropped", BULK_OVERFLOW,
+         got, lost);
+  EXPECT(got > 0 && c1.drops_rcvbuf - c0.drops_rcvbuf > 0,
+         "overflow: %d datagrams to a full receive buffer: %ld received, drops_rcvbuf rose by %ld", BULK_OVERFLOW,
+         got, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf));
+  EXPECT(rc.drops_rcvbuf == c1.drops_rcvbuf - c0.drops_rcvbuf && rc.datagrams_in == (uint64)got,
+         "overflow: the socket's own counters: datagrams_in %ld drops_rcvbuf %ld; %ld received, %ld dropped",
+         (long)rc.datagrams_in, (long)rc.drops_rcvbuf, got, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf));
+  // Reading gave the buffer space back.
+  send_to(c, "room", 4, PORT_BULK);
+  set_timeout(r, 2, 0);
+  long n = recv(r, buf, sizeof buf, 0);
+  EXPECT(n == 4, "overflow: after draining, recv returned %ld (%s)", n, n < 0 ? strerror(errno) : "");
+  close(c);
+  close(r);
 }
 
 // ---- 4. exclusive
@@ -541,6 +586,32 @@ static void test_exclusive(void)
 
 // ---- 5. rcvtimeo
 
+// A blocking recvfrom on s (bound to PORT_TIMEO) waits for the datagram a
+// child sends 500 ms later (what: the time-out set on s).
+static void late_datagram_arrives(int s, const char *what)
+{
+  int pid = xfork();
+  if (pid == 0) {
+    close(s);
+    int c = udp_socket();
+    sleep(50);
+    send_to(c, "late", 4, PORT_TIMEO);
+    exit(0);
+  }
+  alarm_count = 0;
+  install(SIGALRM, on_alarm, 0); // a safety net: ends the wait after 5 s
+  alarm(5);
+  unsigned long t0 = time_ns();
+  long n = recvfrom(s, buf, 16, 0, 0, 0);
+  int err = errno;
+  unsigned long ms = ms_since(t0);
+  alarm(0);
+  EXPECT(n == 4, "%s: recvfrom returned %ld (%s) after %lu ms, expected the datagram sent after 500 ms%s", what, n,
+         n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
+  EXPECT(ms >= 400, "%s: recvfrom returned after %lu ms, before the datagram was sent", what, ms);
+  expect_child(pid, 0, "the late sender");
+}
+
 static void test_rcvtimeo(void)
 {
   int s = bound_socket(PORT_TIMEO);
@@ -579,24 +650,15 @@ static void test_rcvtimeo(void)
   gl = sizeof g;
   EXPECT_EQ(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &g, &gl), 0);
   EXPECT(g.tv_sec == 0 && g.tv_usec == 0, "SO_RCVTIMEO set {0, 0}, got {%ld, %ld}", g.tv_sec, g.tv_usec);
-  int pid = xfork();
-  if (pid == 0) {
-    close(s);
-    int c = udp_socket();
-    sleep(50);
-    send_to(c, "late", 4, PORT_TIMEO);
-    exit(0);
-  }
-  install(SIGALRM, on_alarm, 0); // a safety net: ends the wait after 5 s
-  alarm(5);
-  t0 = time_ns();
-  long n = recvfrom(s, buf, 16, 0, 0, 0);
-  ms = ms_since(t0);
-  alarm(0);
-  EXPECT(n == 4, "recvfrom without a time-out returned %ld (%s) after %lu ms%s", n, n < 0 ? strerror(errno) : "",
-         ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
-  EXPECT(ms >= 400, "recvfrom without a time-out returned after %lu ms, before the datagram was sent", ms);
-  expect_child(pid, 0, "the late sender");
+  late_datagram_arrives(s, "SO_RCVTIMEO {0, 0}");
+
+  // A time-out too long to count in ticks is no time-out either (Linux
+  // caps it at MAX_SCHEDULE_TIMEOUT): it must not wrap into a short or
+  // negative one.
+  set_timeout(s, 0x7fffffffffffffffl, 999999);
+  late_datagram_arrives(s, "SO_RCVTIMEO {LONG_MAX, 999999}");
+  set_timeout(s, 1l << 62, 0);
+  late_datagram_arrives(s, "SO_RCVTIMEO {2^62, 0}");
   close(s);
 }
 
@@ -667,7 +729,7 @@ static void test_dontwait(void)
 // from another process. With a time-out set on the socket, or without
 // SA_RESTART, the call fails with EINTR; otherwise it is restarted and
 // returns the datagram sent after the signal.
-static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_eintr)
+static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_eintr, int use_read)
 {
   int s = bound_socket(PORT_SIG);
   if (timeout_sec)
@@ -692,19 +754,20 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
   }
   alarm(5); // a safety net
   unsigned long t0 = time_ns();
-  long n = recvfrom(s, buf, 16, 0, 0, 0);
+  long n = use_read ? read(s, buf, 16) : recvfrom(s, buf, 16, 0, 0, 0);
   int err = errno;
   unsigned long ms = ms_since(t0);
   alarm(0);
+  const char *call = use_read ? "read" : "recvfrom";
   const char *how = flags & SA_RESTART ? "SA_RESTART" : "no SA_RESTART";
   const char *tmo = timeout_sec ? "a time-out" : "no time-out";
   if (expect_eintr) {
-    EXPECT(n == -1 && err == EINTR, "%s, %s: recvfrom returned %ld (%s) after %lu ms, expected EINTR%s", how,
-           tmo, n, n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
+    EXPECT(n == -1 && err == EINTR, "%s, %s: %s returned %ld (%s) after %lu ms, expected EINTR%s", how,
+           tmo, call, n, n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
     EXPECT(ms < 1500, "%s, %s: EINTR only after %lu ms", how, tmo, ms);
   } else {
     EXPECT(n == 4 && memcmp(buf, "late", 4) == 0,
-           "%s, %s: recvfrom returned %ld (%s) after %lu ms, expected the datagram%s", how, tmo, n,
+           "%s, %s: %s returned %ld (%s) after %lu ms, expected the datagram%s", how, tmo, call, n,
            n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
   }
   EXPECT(sig_count == 1, "%s, %s: the SIGUSR1 handler ran %d times", how, tmo, sig_count);
@@ -714,12 +777,16 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
 
 static void test_signal(void)
 {
-  interrupted_recv(0, 3, 1);
-  interrupted_recv(0, 0, 1);
+  interrupted_recv(0, 3, 1, 0);
+  interrupted_recv(0, 0, 1, 0);
   // Linux (signal(7)): a receive on a socket with SO_RCVTIMEO set is never
   // restarted, SA_RESTART or not.
-  interrupted_recv(SA_RESTART, 3, 1);
-  interrupted_recv(SA_RESTART, 0, 0);
+  interrupted_recv(SA_RESTART, 3, 1, 0);
+  interrupted_recv(SA_RESTART, 0, 0, 0);
+  // read() on a socket the same way.
+  interrupted_recv(0, 0, 1, 1);
+  interrupted_recv(SA_RESTART, 0, 0, 1);
+  interrupted_recv(SA_RESTART, 3, 1, 1);
 }
 
 // ---- 8. sigio
@@ -1119,7 +1186,11 @@ static void test_badargs(void)
   a.sin_family = 10; // AF_INET6
   EXPECT_ERR(bind(s, SA(&a), sizeof a), EAFNOSUPPORT);
   a.sin_family = AF_INET;
+  a.sin_addr.s_addr = inet_addr("10.0.0.1"); // not an address of this machine
+  EXPECT_ERR(bind(s, SA(&a), sizeof a), EADDRNOTAVAIL);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(bind(s, SA(&a), sizeof a), 0);
+  EXPECT_ERR(bind(s, SA(&a), sizeof a), EINVAL); // bound already
   int s2 = udp_socket();
   EXPECT_ERR(bind(s2, SA(&a), sizeof a), EADDRINUSE);
   struct sockaddr_in a2 = loaddr(PORT_BAD2);
@@ -1213,6 +1284,20 @@ static void test_readwrite(void)
   EXPECT_EQ(send(a, "", 0, 0), 0);
   EXPECT_EQ(recv(b, buf, 16, 0), 0);
   EXPECT_ERR(recv(b, buf, 16, MSG_DONTWAIT), EAGAIN);
+
+  // A connected socket takes datagrams from its peer only: another
+  // sender's finds no socket on the port.
+  int o = udp_socket();
+  struct net_counters c0, c1;
+  counters(&c0);
+  send_to(o, "stranger", 8, PORT_RW_B);
+  sleep(2);
+  EXPECT_ERR(recv(b, buf, 16, MSG_DONTWAIT), EAGAIN);
+  counters(&c1);
+  EXPECT(c1.drops_noport - c0.drops_noport == 1,
+         "a datagram to a connected socket from a stranger: drops_noport rose by %ld",
+         (long)(c1.drops_noport - c0.drops_noport));
+  close(o);
 
   // dup: the same socket.
   int d = dup(b);

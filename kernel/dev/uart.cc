@@ -67,7 +67,9 @@ void uartinit() {
 
 void uartputc(int c) {
   lock_guard g(tx_lock);
-  while (tx_w - tx_r == TX_SIZE) sleep(&tx_r, g);
+  // Uninterruptible: the ring drains in microseconds, and this loop does
+  // not look at signals.
+  while (tx_w - tx_r == TX_SIZE) sleep(&tx_r, g, TASK_UNINTERRUPTIBLE);
   tx_buf[tx_w % TX_SIZE] = static_cast<char>(c);
   tx_w++;
   uartstart();

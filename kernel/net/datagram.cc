@@ -3,6 +3,7 @@
 // 3.9 renamed wait_for_more_packets). docs/udp-receive-path.md walks
 // through it beside Linux's.
 #include "errno.h"
+#include "signal.hh"
 #include "net/sock.hh"
 #include "net/udp.hh"
 #include "poll.h"

@@ -255,6 +255,8 @@ int64_t sys_setsockopt() {
     if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EINVAL;
     if (tv.tv_sec == 0 && tv.tv_usec == 0) {
       sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT; // {0, 0}: no time-out
+    } else if (tv.tv_sec >= MAX_SCHEDULE_TIMEOUT / static_cast<long>(HZ) - 1) {
+      sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT; // too long to count: for ever, as Linux does
     } else {
       const long usec_per_tick = 1000000 / static_cast<long>(HZ);
       sk->sk_rcvtimeo = tv.tv_sec * static_cast<long>(HZ) + (tv.tv_usec + usec_per_tick - 1) / usec_per_tick;

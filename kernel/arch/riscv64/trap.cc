@@ -53,6 +53,16 @@ const char *cause_name(uint64_t scause) {
   }
 }
 
+// The signal a user-mode fault ends the process with, as Linux reports it.
+int fault_signal(uint64_t scause) {
+  switch (scause) {
+  case 2: return SIGILL;                  // illegal instruction
+  case 3: return SIGTRAP;                 // breakpoint
+  case 0: case 4: case 6: return SIGBUS;  // misaligned
+  default: return SIGSEGV;                // page and access faults
+  }
+}
+
 // Handle an interrupt, if scause is one.
 irq devintr(uint64_t scause) {
   if (!(scause & SCAUSE_INTERRUPT)) return irq::none;
@@ -129,9 +139,11 @@ extern "C" void usertrap() {
     intr_on();       // the system call may take a while; let interrupts in
     syscall();
   } else if ((kind = devintr(scause)) == irq::none) {
-    printf("pid %d (%s): %s at pc %p, address %p: killed\n", p->pid, p->name, cause_name(scause),
-           reinterpret_cast<void *>(CSR_READ(sepc)), reinterpret_cast<void *>(CSR_READ(stval)));
-    setkilled(p);
+    const int sig = fault_signal(scause);
+    printf("pid %d (%s): %s at pc %p, address %p: killed by signal %d\n", p->pid, p->name,
+           cause_name(scause), reinterpret_cast<void *>(CSR_READ(sepc)),
+           reinterpret_cast<void *>(CSR_READ(stval)), sig);
+    do_exit(-1, sig);
   }
   if (killed(p)) do_exit(-1, SIGKILL);
   if (kind == irq::timer) yield(); // preemption: give up the hart each tick
