@@ -19,7 +19,6 @@ struct test_queue {
   // Guarded by wq.lock:
   int tokens = 0;         // WQ_WAKE/WQ_WAKE_ALL deposits, each taken by one waiter
   int wakeups = 0;        // successful wakeups of entries on this queue
-  uint64_t key_mask = 0;  // the keys WQ_WAIT_KEY's waiter wants
   uint64_t events = 0;    // keys posted by WQ_WAKE_KEY
   // Written by WQ_POST_SEQ, read by waiters' conditions: atomic.
   uint64_t seq = 0;
@@ -27,19 +26,26 @@ struct test_queue {
 
 constinit test_queue queues[WQ_NQUEUES];
 
-test_queue &queue_of(wait_queue_entry *e) {
-  for (test_queue &q : queues)
-    for (wait_queue_entry &x : q.wq.head)
-      if (&x == e) return q;
-  panic("wqtest: entry on no test queue");
-}
+// A test waiter's entry: it knows its task and queue, so the callbacks
+// can count per queue (private_ points here, as poll's entries do).
+struct test_entry {
+  test_entry(test_queue &queue, wait_queue_func_t fn, uint64_t mask)
+      : wait(this, fn), task(current_task()), q(queue), key_mask(mask) {}
+  wait_queue_entry wait;
+  proc *task;
+  test_queue &q;
+  uint64_t key_mask; // the keys a WQ_WAIT_KEY waiter wants
+};
 
 // autoremove_wake_function, counting the wakeups that happened.
 // Called by __wake_up_common with the queue's lock held.
-int counting_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *key) {
-  test_queue &q = queue_of(e);
-  const int ret = autoremove_wake_function(e, mode, flags, key);
-  if (ret) q.wakeups++;
+int counting_wake_function(wait_queue_entry *e, unsigned mode, int flags, void * /*key*/) {
+  auto *te = static_cast<test_entry *>(e->private_);
+  const int ret = try_to_wake_up(te->task, mode, flags);
+  if (ret) {
+    intrusive_list<wait_queue_entry, &wait_queue_entry::entry>::remove(*e); // as autoremove does
+    te->q.wakeups++;
+  }
   return ret;
 }
 
@@ -47,7 +53,7 @@ int counting_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *
 // this waiter wants is not for it (return 0: not woken, budget not spent).
 int key_filter_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *key) {
   const uint64_t k = reinterpret_cast<uint64_t>(key);
-  if (k && !(k & queue_of(e).key_mask)) return 0;
+  if (k && !(k & static_cast<test_entry *>(e->private_)->key_mask)) return 0;
   return counting_wake_function(e, mode, flags, key);
 }
 
@@ -89,8 +95,8 @@ long test_wait(test_queue &q, wait_queue_entry &wait, bool exclusive, Take take)
 }
 
 long wait_exclusive(test_queue &q) {
-  wait_queue_entry wait(current_task(), counting_wake_function);
-  return test_wait(q, wait, true, [&]() -> long {
+  test_entry te(q, counting_wake_function, 0);
+  return test_wait(q, te.wait, true, [&]() -> long {
     if (q.tokens == 0) return -1;
     q.tokens--;
     return 0;
@@ -98,12 +104,8 @@ long wait_exclusive(test_queue &q) {
 }
 
 long wait_key(test_queue &q, uint64_t mask) {
-  wait_queue_entry wait(current_task(), key_filter_wake_function);
-  {
-    lock_guard g(q.wq.lock);
-    q.key_mask = mask;
-  }
-  return test_wait(q, wait, false, [&]() -> long {
+  test_entry te(q, key_filter_wake_function, mask);
+  return test_wait(q, te.wait, false, [&]() -> long {
     const uint64_t seen = q.events & mask;
     if (!seen) return -1;
     q.events &= ~mask;
