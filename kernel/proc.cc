@@ -32,9 +32,10 @@ namespace kernel {
 constinit proc_table ptable;
 proc *initproc = nullptr;
 
+constinit cpu cpus[NCPU];
+
 namespace {
 
-constinit cpu cpus[NCPU];
 int nextpid = 1; // guarded by ptable.lock
 
 // Each process slot owns a kernel stack, preceded by an unmapped guard

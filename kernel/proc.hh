@@ -108,6 +108,7 @@ struct proc_table {
 };
 extern proc_table ptable;
 extern proc *initproc;
+extern cpu cpus[NCPU]; // indexed by hart number
 
 cpu *mycpu();
 proc *myproc();

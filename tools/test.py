@@ -14,6 +14,7 @@ booted again for the next one. Python 3 standard library only.
 import argparse
 import importlib.util
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -236,6 +237,60 @@ def run_guest_tests(results, args, selected):
             one.close()
 
 
+# The sleeping side of a UDP receive, innermost first, as kite-bt shows it.
+RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_datagram",
+              "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
+KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
+
+
+def gdb_batch(port, commands, timeout=60):
+    """Run GDB commands against the QEMU on port; return what GDB printed."""
+    args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
+            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
+            "-ex", f"target remote 127.0.0.1:{port}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}"]
+    for c in commands:
+        args += ["-ex", c]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return out.stdout + out.stderr
+
+
+def run_gdb_tests(results, args, selected):
+    """GDB against a live guest: the kernel-aware commands, and a sleeping
+    UDP reader's backtrace."""
+    if not selected("gdb/"):
+        return
+    port = subprocess.check_output([sys.executable, str(ROOT / "tools" / "freeport.py")], text=True).strip()
+    session = GuestSession(args.cpus)
+    session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
+    session.boots = 1
+
+    def commands(guest):
+        guest.boot()
+        guest.run("udp recv 7 &", 10)
+        time.sleep(0.5)  # let it reach recvfrom; GDB then stops the machine where it is
+        ps = gdb_batch(port, ["kite-ps"])
+        m = re.search(r"^\s*(\d+) SLEEPING\s+TASK_INTERRUPTIBLE\s+udp", ps, re.M)
+        if not m:
+            return False, f"kite-ps shows no sleeping udp:\n{ps[-1500:]}"
+        out = gdb_batch(port, KITE_COMMANDS + [f"kite-bt {m.group(1)}"])
+        if "Python Exception" in out or "Error occurred" in out:
+            return False, f"a kite command failed:\n{out[-2000:]}"
+        if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", out):
+            return False, f"kite-sockets does not show the reader's exclusive entry:\n{out[-1500:]}"
+        frames = [f.group(1) for f in re.finditer(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(?:kernel::)?(?:\(anonymous namespace\)::)?([\w_]+) \(", out, re.M)]
+        want = [f for f in frames if f in RECV_CHAIN]
+        if want != RECV_CHAIN:
+            return False, f"kite-bt frames {frames}, expected the chain {RECV_CHAIN}"
+        guest.run("udp send 7 bye", 10)  # the machine runs on after GDB detached
+        return True, ""
+
+    try:
+        guest_test(results, session, "gdb/commands-and-recv-backtrace", commands)
+    finally:
+        session.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cpus", type=int, default=3, help="harts for the guest (1..8)")
@@ -255,6 +310,7 @@ def main():
     if not args.no_host:
         run_host_tests(results, selected)
     run_guest_tests(results, args, selected)
+    run_gdb_tests(results, args, selected)
     print(f"# {time.monotonic() - t0:.0f}s on {args.cpus} harts")
     print(f"{results.passed} passed, {results.failed} failed")
     return 1 if results.failed or results.passed == 0 else 0

@@ -39,7 +39,7 @@ def describe_chan(chan):
     """What a sleep channel is, where we can tell."""
     addr = int(chan)
     if addr == 0:
-        return "wait queue" 
+        return "a wait queue (schedule())"
     sym = gdb.execute(f"info symbol {addr}", to_string=True).strip()
     if not sym.startswith("No symbol"):
         return sym.split(" in section")[0]
@@ -86,3 +86,186 @@ class KiteDmesg(gdb.Command):
 KitePrefix()
 KitePs()
 KiteDmesg()
+
+
+def proc_by_pid(pid):
+    for p, state in procs():
+        if int(p["pid"]) == pid:
+            return p, state
+    raise gdb.GdbError(f"no process with pid {pid}")
+
+
+class KiteCurrent(gdb.Command):
+    """kite-current: the process running on the selected hart (GDB thread N
+is hart N-1)."""
+
+    def __init__(self):
+        super().__init__("kite-current", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        hart = gdb.selected_thread().num - 1
+        p = gdb.parse_and_eval(f"kernel::cpus[{hart}].proc")
+        if int(p) == 0:
+            print(f"hart {hart}: no process (in the scheduler or idle)")
+            return
+        print(f"hart {hart}: pid {int(p['pid'])} ({p['name'].string()})")
+
+
+class KiteBt(gdb.Command):
+    """kite-bt PID: the kernel backtrace of a process that is not running,
+from the registers swtch() saved in its context."""
+
+    REGS = ["sp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
+
+    def __init__(self):
+        super().__init__("kite-bt", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        if not arg.strip():
+            raise gdb.GdbError("usage: kite-bt PID")
+        p, state = proc_by_pid(int(gdb.parse_and_eval(arg)))
+        if state == "RUNNING":
+            raise gdb.GdbError("it is running: select its hart's thread and use bt")
+        ctx = p["ctx"]
+        saved = {r: int(gdb.parse_and_eval(f"${r}")) for r in ["pc"] + self.REGS}
+        try:
+            gdb.execute(f"set $pc = {int(ctx['ra'])}")
+            gdb.execute(f"set $sp = {int(ctx['sp'])}")
+            for i in range(12):
+                gdb.execute(f"set $s{i} = {int(ctx['s'][i])}")
+            gdb.execute("bt")
+        finally:
+            for r, v in saved.items():
+                gdb.execute(f"set ${r} = {v}")
+
+
+class KiteHarts(gdb.Command):
+    """kite-harts: what each hart runs, its interrupt-disable depth, and
+whether it is idle in wfi."""
+
+    def __init__(self):
+        super().__init__("kite-harts", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        cpus = gdb.parse_and_eval("kernel::cpus")
+        ncpu = len(gdb.selected_inferior().threads())
+        for i in range(ncpu):
+            c = cpus[i]
+            p = c["proc"]
+            what = f"pid {int(p['pid'])} ({p['name'].string()})" if int(p) else "scheduler"
+            print(f"hart {i}: {what:24} noff={int(c['noff'])} idle={int(c['idle'])}")
+
+
+class KiteLocks(gdb.Command):
+    """kite-locks: the well-known spinlocks that are held, and by which hart."""
+
+    LOCKS = ["kernel::ptable.lock", "kernel::tickslock"]
+
+    def __init__(self):
+        super().__init__("kite-locks", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        cpus = gdb.parse_and_eval("kernel::cpus")
+        base = int(cpus[0].address)
+        size = int(cpus[0].type.sizeof)
+        for name in self.LOCKS:
+            lk = gdb.parse_and_eval(name)
+            if int(lk["locked"]):
+                hart = (int(lk["holder"]) - base) // size
+                print(f"{name}: held by hart {hart}, taken at {lk['acquired_at']}")
+            else:
+                print(f"{name}: free")
+
+
+def static(name):
+    """A kernel object in an anonymous namespace, which expressions cannot name."""
+    sym = gdb.lookup_static_symbol(name)
+    if sym is None:
+        raise gdb.GdbError(f"no symbol {name}")
+    return sym.value()
+
+
+def list_items(lst, type_name, member):
+    """The objects on an intrusive_list, each as a gdb.Value of type_name."""
+    head = lst["head_"]
+    node = head["next"]
+    t = gdb.lookup_type(type_name)
+    offset = int(gdb.parse_and_eval(f"&(({type_name} *)0)->{member}"))
+    if int(node) == 0:
+        return
+    while int(node) != int(head.address):
+        yield gdb.Value(int(node) - offset).cast(t.pointer()).dereference()
+        node = node["next"]
+
+
+def print_waiters(wq, indent=""):
+    found = False
+    for e in list_items(wq["head"], "kernel::wait_queue_entry", "entry"):
+        found = True
+        excl = "exclusive" if int(e["flags"]) & 1 else "non-exclusive"
+        func = gdb.execute(f"info symbol {int(e['func'])}", to_string=True).split(" in section")[0]
+        if "pollwake" in func:
+            who = "a poll() caller"
+        else:
+            task = e["private_"].cast(gdb.lookup_type("kernel::proc").pointer())
+            who = f"pid {int(task['pid'])} ({task['name'].string()})"
+        print(f"{indent}{who:28} {excl:14} {func}")
+    if not found:
+        print(f"{indent}(no waiters)")
+
+
+def ip_str(net_order):
+    v = int(net_order)
+    return ".".join(str((v >> s) & 0xff) for s in (0, 8, 16, 24))
+
+
+def port_num(net_order):
+    v = int(net_order)
+    return ((v & 0xff) << 8) | (v >> 8)
+
+
+class KiteSockets(gdb.Command):
+    """kite-sockets: every bound UDP socket -- address, peer, receive queue
+(datagrams and bytes charged), counters, and who waits on its queue."""
+
+    def __init__(self):
+        super().__init__("kite-sockets", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        table = static("kernel::(anonymous namespace)::udp_table")
+        any_found = False
+        for sk in list_items(table["bound"], "kernel::sock", "hash"):
+            any_found = True
+            peer = f" connected to {ip_str(sk['daddr'])}:{port_num(sk['dport'])}" if sk["connected"] else ""
+            print(f"socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])}{peer}  (struct sock at {sk.address})")
+            q = sk["sk_receive_queue"]
+            st = sk["stats"]
+            print(f"  receive queue: {int(q['qlen'])} datagrams, {int(sk['sk_rmem_alloc'])} of "
+                  f"{int(sk['sk_rcvbuf'])} bytes; in {int(st['datagrams_in'])} out {int(st['datagrams_out'])} "
+                  f"dropped {int(st['drops_rcvbuf'])}")
+            print(f"  wait queue {sk['sk_wq'].address}:")
+            print_waiters(sk["sk_wq"], "    ")
+        if not any_found:
+            print("(no bound sockets)")
+
+
+class KiteWq(gdb.Command):
+    """kite-wq EXPR: the entries of a wait queue (a wait_queue_head or a
+pointer to one): the task, exclusive or not, and the callback by name."""
+
+    def __init__(self):
+        super().__init__("kite-wq", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        wq = gdb.parse_and_eval(arg)
+        if wq.type.code == gdb.TYPE_CODE_PTR:
+            wq = wq.dereference()
+        print_waiters(wq)
+
+
+KiteCurrent()
+KiteBt()
+KiteHarts()
+KiteLocks()
+KiteWq()
+KiteSockets()
