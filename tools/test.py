@@ -290,6 +290,59 @@ def run_gdb_tests(results, args, selected):
     finally:
         session.close()
 
+    session = GuestSession(args.cpus)
+    session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
+    session.boots = 1
+    try:
+        guest_test(results, session, "gdb/pipe-sleep-and-wakeup", lambda g: pipe_scenario(g, port))
+    finally:
+        session.close()
+
+
+def pipe_scenario(guest, port):
+    """The shell runs `cat | wc`; GDB catches wc asleep in piperead and the
+    wakeup1 for the same channel; the console is typed in step with GDB."""
+    guest.boot()
+    args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
+            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
+            "-ex", f"target remote 127.0.0.1:{port}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}",
+            "-ex", "python pipe_sleep_and_wakeup()",
+            "-ex", "continue &"]
+    gdb = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = []
+    try:
+        deadline = time.monotonic() + 90
+        for line in gdb.stdout:
+            out.append(line)
+            if "@@ARMED@@" in line:
+                guest.send("cat | wc")
+            elif "@@TYPE@@" in line:
+                guest.send("hello kite")
+            elif "@@DONE@@" in line or time.monotonic() > deadline:
+                break
+        gdb.wait(timeout=30)
+    finally:
+        if gdb.poll() is None:
+            gdb.kill()
+    text = "".join(out)
+    sleep = re.search(r"@@SLEEP chan=(0x[0-9a-f]+)@@(.*?)@@TYPE@@", text, re.S)
+    wake = re.search(r"@@WAKEUP chan=(0x[0-9a-f]+)@@(.*?)@@DONE@@", text, re.S)
+    if not sleep or not wake:
+        return False, f"GDB did not reach both stops:\n{text[-2500:]}"
+    if "piperead" not in sleep.group(2) or not re.search(r"sys_read|fileread", sleep.group(2)):
+        return False, f"the sleep backtrace does not run through piperead and read:\n{sleep.group(2)[-1500:]}"
+    if not re.search(r"^\s*\d+ SLEEPING\s+\S+\s+wc\s+.*pipe 0x[0-9a-f]+ read side", sleep.group(2), re.M):
+        return False, f"kite-ps does not show wc sleeping on the pipe:\n{sleep.group(2)[-1500:]}"
+    if wake.group(1) != sleep.group(1) or "wakeup1" not in wake.group(2) or "wakeup" not in wake.group(2):
+        return False, f"the wakeup stop is not wakeup -> wakeup1 on {sleep.group(1)}:\n{wake.group(0)[-1500:]}"
+    # GDB has detached; the machine runs on. End cat's input: wc prints its counts.
+    guest.proc.stdin.write(b"\x04")
+    guest.proc.stdin.flush()
+    guest.expect(r"(?:^|\x04)1 2 11 ?$", 20)  # the console echoes the ^D itself
+    return True, ""
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

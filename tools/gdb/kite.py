@@ -25,6 +25,14 @@ class KitePrefix(gdb.Command):
         super().__init__("kite", gdb.COMMAND_USER, prefix=True)
 
 
+def static(name):
+    """A kernel object in an anonymous namespace, which expressions cannot name."""
+    sym = gdb.lookup_static_symbol(name)
+    if sym is None:
+        raise gdb.GdbError(f"no symbol {name}")
+    return sym.value()
+
+
 def procs():
     table = gdb.parse_and_eval("kernel::ptable.proc")
     lo, hi = table.type.range()
@@ -35,11 +43,38 @@ def procs():
             yield p, state
 
 
+def pipe_channel(addr):
+    """'pipe 0x... read side' if addr is a pipe's reader or writer channel."""
+    try:
+        files = static("kernel::(anonymous namespace)::ftable")["files"]
+    except gdb.GdbError:
+        return None
+    lo, hi = files.type.range()
+    for i in range(lo, hi + 1):
+        f = files[i]
+        if int(f["ref"]) == 0 or str(f["type"]) != "kernel::file::kind::PIPE":
+            continue
+        pi = f["pipe"]
+        if addr == int(pi["nread"].address):
+            return f"pipe {int(pi):#x} read side"
+        if addr == int(pi["nwrite"].address):
+            return f"pipe {int(pi):#x} write side"
+    return None
+
+
 def describe_chan(chan):
     """What a sleep channel is, where we can tell."""
     addr = int(chan)
     if addr == 0:
         return "a wait queue (schedule())"
+    pipe = pipe_channel(addr)
+    if pipe:
+        return pipe
+    if addr == int(gdb.parse_and_eval("&kernel::ticks")):
+        return "ticks"
+    for p, _ in procs():
+        if addr == int(p.address):
+            return f"its children (wait), as pid {int(p['pid'])}"
     sym = gdb.execute(f"info symbol {addr}", to_string=True).strip()
     if not sym.startswith("No symbol"):
         return sym.split(" in section")[0]
@@ -175,14 +210,6 @@ class KiteLocks(gdb.Command):
                 print(f"{name}: held by hart {hart}, taken at {lk['acquired_at']}")
             else:
                 print(f"{name}: free")
-
-
-def static(name):
-    """A kernel object in an anonymous namespace, which expressions cannot name."""
-    sym = gdb.lookup_static_symbol(name)
-    if sym is None:
-        raise gdb.GdbError(f"no symbol {name}")
-    return sym.value()
 
 
 def list_items(lst, type_name, member):

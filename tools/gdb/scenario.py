@@ -1,0 +1,50 @@
+"""Helpers for scripted GDB sessions (tests and labs), loaded after kite.py.
+
+A test drives the guest's console from outside, in step with GDB: GDB prints
+markers `@@NAME@@` (flushed) before each blocking continue, and the driver
+types into the console when it sees them -- never by sleeping.
+"""
+import threading
+
+import gdb
+
+
+def marker(name):
+    print(f"@@{name}@@")
+    gdb.flush()
+
+
+def bounded_continue(seconds):
+    """continue, but stop after `seconds` if nothing else stops the machine."""
+    timer = threading.Timer(seconds, lambda: gdb.post_event(lambda: gdb.execute("interrupt")))
+    timer.daemon = True  # a live timer thread can crash GDB at exit
+    timer.start()
+    try:
+        gdb.execute("continue")
+    finally:
+        timer.cancel()
+
+
+def pipe_sleep_and_wakeup():
+    """`cat | wc` at the shell: stop where wc, in piperead, has just marked
+    itself SLEEPING and calls sched() to switch away; show the backtrace and
+    the process table; then stop at the wakeup1 that wakes the same channel
+    when a line is typed."""
+    # (GDB anchors the regex at the start of the name: kernel::piperead.)
+    gdb.execute('break kernel::sched if $_any_caller_matches(".*piperead", 5)')
+    marker("ARMED")  # the driver types: cat | wc
+    bounded_continue(30)
+    hart = gdb.selected_thread().num - 1
+    chan = int(gdb.parse_and_eval(f"kernel::cpus[{hart}].proc->chan"))
+    marker(f"SLEEP chan={chan:#x}")
+    gdb.execute("bt")
+    gdb.execute("kite-ps")
+    gdb.execute("delete")
+    # Armed at once: the waker may get there before the sleeper's switch.
+    gdb.execute(f"break kernel::wakeup1 if chan == (void *){chan:#x}")
+    marker("TYPE")  # the driver types a line for cat
+    bounded_continue(30)
+    marker(f"WAKEUP chan={int(gdb.parse_and_eval('chan')):#x}")
+    gdb.execute("bt")
+    gdb.execute("delete")
+    marker("DONE")
