@@ -34,6 +34,7 @@ KCXXFLAGS := -std=c++20 $(OPT) -g $(ARCHFLAGS) $(WARN) \
   -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit \
   -nostdlib -fno-omit-frame-pointer -fno-stack-protector -fno-pie -fno-common \
   -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+  -fno-optimize-sibling-calls \
   -I. -Ikernel -Ikernel/arch/riscv64 -MMD -MP
 KASFLAGS := $(ARCHFLAGS) -g -I. -Ikernel -Ikernel/arch/riscv64 -I$(B) -MMD -MP
 UCFLAGS := -std=gnu11 -O2 -g $(ARCHFLAGS) -Wall -Werror -ffreestanding -fno-common -nostdlib \

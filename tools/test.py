@@ -290,13 +290,77 @@ def run_gdb_tests(results, args, selected):
     finally:
         session.close()
 
-    session = GuestSession(args.cpus)
-    session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
-    session.boots = 1
+    for name, scenario in (("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-wake-chain", udp_wake_scenario)):
+        session = GuestSession(args.cpus)
+        session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
+        session.boots = 1
+        try:
+            guest_test(results, session, name, lambda g, scenario=scenario: scenario(g, port))
+        finally:
+            session.close()
+
+
+# The waking side of a UDP receive, innermost first: try_to_wake_up down to
+# the software-interrupt entry. GDB shows kernelvec's frame as "<signal
+# handler called>" (its CFI marks it a signal frame); below it come the
+# frames of the sender the interrupt arrived in.
+WAKE_CHAIN = ["try_to_wake_up", "default_wake_function", "autoremove_wake_function", "receiver_wake_function",
+              "__wake_up_common", "__wake_up_sync_key", "wake_up_interruptible_sync_poll", "sock_def_readable",
+              "sock_queue_rcv_skb", "__udp_queue_rcv_skb", "udp_queue_rcv_skb", "__udp4_lib_rcv", "udp_rcv",
+              "ip_rcv", "process_backlog", "net_rx_action", "do_softirq", "devintr", "kerneltrap",
+              "<signal handler called>"]
+
+
+def run_scenario(guest, port, function, inputs):
+    """Run scenario.py's function in a batch GDB, typing inputs[marker] into
+    the console when GDB prints @@marker@@. Returns GDB's output."""
+    args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
+            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
+            "-ex", f"target remote 127.0.0.1:{port}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}",
+            "-ex", f"python {function}()"]
+    gdb = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = []
     try:
-        guest_test(results, session, "gdb/pipe-sleep-and-wakeup", lambda g: pipe_scenario(g, port))
+        deadline = time.monotonic() + 90
+        for line in gdb.stdout:
+            out.append(line)
+            for name, text in inputs.items():
+                if f"@@{name}@@" in line:
+                    guest.send(text)
+            if "@@DONE@@" in line or time.monotonic() > deadline:
+                break
+        gdb.wait(timeout=30)
     finally:
-        session.close()
+        if gdb.poll() is None:
+            gdb.kill()
+    return "".join(out)
+
+
+def frame_names(text):
+    """The function of each backtrace frame, a repeat (GCC's partial-inlining
+    clones show a function twice) counted once."""
+    names = [f.group(1) for f in re.finditer(
+        r"^#\d+\s+(?:0x[0-9a-f]+ in )?(?:kernel::)?(?:\(anonymous namespace\)::)?([\w_]+ \(|<signal handler called>)",
+        text, re.M)]
+    names = [n[:-2] if n.endswith(" (") else n for n in names]
+    return [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
+
+
+def udp_wake_scenario(guest, port):
+    guest.boot()
+    guest.run("udp recv 7 &", 10)
+    time.sleep(0.5)
+    text = run_scenario(guest, port, "udp_wakeup", {"ARMED": "udp send 7 hi"})
+    m = re.search(r"@@WAKE@@(.*?)@@DONE@@", text, re.S)
+    if not m:
+        return False, f"GDB did not stop in try_to_wake_up:\n{text[-2000:]}"
+    frames = frame_names(m.group(1))
+    if frames[:len(WAKE_CHAIN)] != WAKE_CHAIN or "sys_sendto" not in frames[len(WAKE_CHAIN):]:
+        return False, f"backtrace {frames}, expected {WAKE_CHAIN} and then the interrupted sys_sendto"
+    guest.expect(r"udp: 2 bytes from port \d+: hi", 20)  # and the reader got it
+    return True, ""
 
 
 def pipe_scenario(guest, port):

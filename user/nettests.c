@@ -193,6 +193,10 @@ static void echo_server(int s)
       fail("echo server: recvfrom set addrlen %d, expected %d", fl, (int)sizeof from);
     if (n == 4 && memcmp(sbuf + sizeof from, "quit", 4) == 0)
       exit(0);
+    if (from.sin_family != AF_INET || from.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || from.sin_port == 0 ||
+        ntohs(from.sin_port) == PORT_ECHO)
+      fail("echo server: recvfrom gave the source family %d address 0x%x port %d", from.sin_family,
+           ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
     memcpy(sbuf, &from, sizeof from);
     long r = sendto(s, sbuf, n + sizeof from, 0, SA(&from), fl);
     if (r != n + (long)sizeof from)
