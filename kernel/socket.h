@@ -71,7 +71,7 @@ struct net_counters {
   uint64 drops_malformed;    // bad IP/UDP header, length or checksum
   uint64 drops_noport;       // no socket on the port (ICMP sent back)
   uint64 drops_backlog;      // per-hart backlog full
-  uint64 wakeups;            // readers woken by a datagram (receiver_wake_function)
-  uint64 wakeups_running;    // wakeups that found the reader already running
+  uint64 wakeups;            // reader wakeups tried (receiver_wake_function): data, errors, shutdown
+  uint64 wakeups_running;    // of those, the ones that found the reader already running
   uint64 icmp_unreachable;   // ICMP port-unreachable messages received
 };

@@ -56,6 +56,7 @@ int ip_rcv(sk_buff *skb) {
     if ((iph->ihl_version >> 4) != 4 || hlen < sizeof(iphdr) || tot < hlen || tot > skb->len) goto drop;
     if (csum_fold(csum_partial(iph, hlen, 0)) != 0) goto drop; // a correct header sums to 0xffff
     if (!ipv4_is_loopback(iph->daddr) || iph->ttl == 0) goto drop;
+    if (ntohs(iph->frag_off) & 0x3fff) goto drop; // a fragment: no reassembly here
     skb->network_header = skb->data;
     skb->len = tot; // drop any padding past the datagram
     skb->tail = skb->data + tot;
