@@ -17,7 +17,7 @@ endif
 # tools/ensure-toolchain when none does.
 TOOLPREFIX ?= $(firstword $(foreach p,riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-,\
                  $(if $(shell command -v $(p)g++ 2>/dev/null),$(p))) riscv64-linux-gnu-)
-export TOOLPREFIX
+export TOOLPREFIX HOSTCXX
 CC := $(TOOLPREFIX)gcc
 CXX := $(TOOLPREFIX)g++
 LD := $(TOOLPREFIX)ld
@@ -104,7 +104,7 @@ $(B)/user/initcode: $(B)/user/initcode.o
 	$(Q)$(OBJCOPY) -S -O binary $@.elf $@
 
 # ---- file system
-$(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+$(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h | toolchain
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCXX $<")
 	$(Q)$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc
@@ -120,7 +120,7 @@ $(B)/fs.img: $(B)/mkfs/mkfs README.md $(FSPROGS)
 	$(Q)$(B)/mkfs/mkfs $@ README.md $(FSPROGS)
 
 # Editors and clangd: the exact flags each kernel file is compiled with.
-compile_commands.json: Makefile tools/compdb.py
+compile_commands.json: Makefile tools/compdb.py | toolchain
 	$(Q)$(PYTHON) tools/compdb.py "$(CXX)" "$(KCXXFLAGS)" $(KSRCS) > $@
 
 # ---- running
