@@ -282,7 +282,8 @@ def run_gdb_tests(results, args, selected):
         want = [f for f in frames if f in RECV_CHAIN]
         if want != RECV_CHAIN:
             return False, f"kite-bt frames {frames}, expected the chain {RECV_CHAIN}"
-        guest.run("udp send 7 bye", 10)  # the machine runs on after GDB detached
+        guest.send("udp send 7 bye")  # the machine runs on after GDB detached
+        guest.expect(r"udp: 3 bytes from", 10)
         return True, ""
 
     try:
@@ -290,7 +291,8 @@ def run_gdb_tests(results, args, selected):
     finally:
         session.close()
 
-    for name, scenario in (("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-wake-chain", udp_wake_scenario)):
+    for name, scenario in (("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-wake-chain", udp_wake_scenario),
+                           ("gdb/user-mode-stop", user_stop_scenario)):
         session = GuestSession(args.cpus)
         session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
         session.boots = 1
@@ -360,6 +362,24 @@ def udp_wake_scenario(guest, port):
     if frames[:len(WAKE_CHAIN)] != WAKE_CHAIN or "sys_sendto" not in frames[len(WAKE_CHAIN):]:
         return False, f"backtrace {frames}, expected {WAKE_CHAIN} and then the interrupted sys_sendto"
     guest.expect(r"udp: 2 bytes from port \d+: hi", 20)  # and the reader got it
+    return True, ""
+
+
+def user_stop_scenario(guest, port):
+    """kite-ubreak stops only in wc; every command works from that user-mode stop."""
+    guest.boot()
+    text = run_scenario(guest, port, "user_mode_stop", {"ARMED": "echo a b | wc"})
+    m = re.search(r"@@STOPPED@@(.*?)@@DONE@@", text, re.S)
+    if not m:
+        return False, f"GDB did not stop in wc's main:\n{text[-2000:]}"
+    body = m.group(1)
+    if "Python Exception" in body or "Error occurred" in body:
+        return False, f"a command failed from a user-mode stop:\n{body[-2000:]}"
+    if not re.search(r"priv\s+0x0", body):
+        return False, f"the stop is not in user mode:\n{body[:600]}"
+    if not re.search(r"^\s*\d+ RUNNING\s+\S+\s+wc\b", body, re.M) or not re.search(r"pid \d+ \(wc\)", body):
+        return False, f"kite-ps/kite-current do not show wc running:\n{body[-1500:]}"
+    guest.expect(r"1 2 4 ?$", 20)  # GDB detached: wc finishes
     return True, ""
 
 

@@ -5,6 +5,8 @@ lists them. They read the kernel's own tables through GDB's Python API, so
 they work from any stop, in the kernel or in user mode (the kernel is
 mapped in every address space).
 """
+import functools
+
 import gdb
 
 STATES = {
@@ -16,6 +18,44 @@ STATES = {
     "kernel::procstate::ZOMBIE": "ZOMBIE",
 }
 TASK_STATES = {0: "TASK_RUNNING", 1: "TASK_INTERRUPTIBLE", 2: "TASK_UNINTERRUPTIBLE"}
+
+
+class kernel_view:
+    """Let kernel data be read from any stop. At a stop in user mode QEMU's
+    stub translates addresses with the user's privilege, so the kernel's
+    pages (mapped in every page table, but without PTE_U) cannot be read.
+    Kernel RAM is mapped virtual == physical, so for the duration of a
+    command the stub reads physical memory instead."""
+
+    def __enter__(self):
+        # The commands' expressions are C++ (kernel::ptable...); a stop in a
+        # C user program would parse them as C.
+        self.language = gdb.parameter("language")
+        gdb.execute("set language c++", to_string=True)
+        self.physical = False
+        try:
+            user = int(gdb.parse_and_eval("$priv")) == 0
+        except gdb.error:
+            user = False
+        if user:
+            gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
+            self.physical = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.physical:
+            gdb.execute("maintenance packet Qqemu.PhyMemMode:0", to_string=True)
+        gdb.execute(f"set language {self.language}", to_string=True)
+        return False
+
+
+def reads_kernel(invoke):
+    """Decorator for a command's invoke(): run it under kernel_view."""
+    @functools.wraps(invoke)
+    def wrapper(self, *args):
+        with kernel_view():
+            return invoke(self, *args)
+    return wrapper
 
 
 class KitePrefix(gdb.Command):
@@ -31,6 +71,29 @@ def static(name):
     if sym is None:
         raise gdb.GdbError(f"no symbol {name}")
     return sym.value()
+
+
+def list_items(lst, type_name, member):
+    """The objects on an intrusive_list, each as a gdb.Value of type_name."""
+    head = lst["head_"]
+    node = head["next"]
+    t = gdb.lookup_type(type_name)
+    offset = int(gdb.parse_and_eval(f"&(({type_name} *)0)->{member}"))
+    if int(node) == 0:
+        return
+    while int(node) != int(head.address):
+        yield gdb.Value(int(node) - offset).cast(t.pointer()).dereference()
+        node = node["next"]
+
+
+def ip_str(net_order):
+    v = int(net_order)
+    return ".".join(str((v >> s) & 0xff) for s in (0, 8, 16, 24))
+
+
+def port_num(net_order):
+    v = int(net_order)
+    return ((v & 0xff) << 8) | (v >> 8)
 
 
 def procs():
@@ -62,11 +125,24 @@ def pipe_channel(addr):
     return None
 
 
-def describe_chan(chan):
+def socket_waited_on(p):
+    """'socket 127.0.0.1:7 wait queue' if process p has an entry there."""
+    try:
+        table = static("kernel::(anonymous namespace)::udp_table")
+    except gdb.GdbError:
+        return None
+    for sk in list_items(table["bound"], "kernel::sock", "hash"):
+        for e in list_items(sk["sk_wq"]["head"], "kernel::wait_queue_entry", "entry"):
+            if int(e["private_"]) == int(p.address):
+                return f"socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])} wait queue"
+    return None
+
+
+def describe_chan(chan, p=None):
     """What a sleep channel is, where we can tell."""
     addr = int(chan)
     if addr == 0:
-        return "a wait queue (schedule())"
+        return (p is not None and socket_waited_on(p)) or "a wait queue (schedule())"
     pipe = pipe_channel(addr)
     if pipe:
         return pipe
@@ -88,13 +164,14 @@ sleeper waits on, the hart of a running process, pending signals."""
     def __init__(self):
         super().__init__("kite-ps", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         print(f"{'PID':>4} {'STATE':9} {'TASK STATE':20} {'NAME':16} {'HART':>4} {'PENDING':>8}  WAITS ON")
         for p, state in procs():
             task = TASK_STATES.get(int(p["task_state"]), str(int(p["task_state"])))
             name = p["name"].string()
             hart = int(p["hart"]) if state == "RUNNING" else ""
-            chan = describe_chan(p["chan"]) if state == "SLEEPING" else ""
+            chan = describe_chan(p["chan"], p) if state == "SLEEPING" else ""
             pending = int(p["sigpending"])
             print(f"{int(p['pid']):>4} {state:9} {task:20} {name:16} {hart:>4} {pending:>8x}  {chan}")
 
@@ -105,6 +182,7 @@ class KiteDmesg(gdb.Command):
     def __init__(self):
         super().__init__("kite-dmesg", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         size = int(gdb.parse_and_eval("sizeof(kernel::klog)"))
         total = int(gdb.parse_and_eval("kernel::klog_len"))
@@ -137,6 +215,7 @@ is hart N-1)."""
     def __init__(self):
         super().__init__("kite-current", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         hart = gdb.selected_thread().num - 1
         p = gdb.parse_and_eval(f"kernel::cpus[{hart}].proc")
@@ -155,6 +234,7 @@ from the registers swtch() saved in its context."""
     def __init__(self):
         super().__init__("kite-bt", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         if not arg.strip():
             raise gdb.GdbError("usage: kite-bt PID")
@@ -181,6 +261,7 @@ whether it is idle in wfi."""
     def __init__(self):
         super().__init__("kite-harts", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         cpus = gdb.parse_and_eval("kernel::cpus")
         ncpu = len(gdb.selected_inferior().threads())
@@ -199,6 +280,7 @@ class KiteLocks(gdb.Command):
     def __init__(self):
         super().__init__("kite-locks", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         cpus = gdb.parse_and_eval("kernel::cpus")
         base = int(cpus[0].address)
@@ -210,19 +292,6 @@ class KiteLocks(gdb.Command):
                 print(f"{name}: held by hart {hart}, taken at {lk['acquired_at']}")
             else:
                 print(f"{name}: free")
-
-
-def list_items(lst, type_name, member):
-    """The objects on an intrusive_list, each as a gdb.Value of type_name."""
-    head = lst["head_"]
-    node = head["next"]
-    t = gdb.lookup_type(type_name)
-    offset = int(gdb.parse_and_eval(f"&(({type_name} *)0)->{member}"))
-    if int(node) == 0:
-        return
-    while int(node) != int(head.address):
-        yield gdb.Value(int(node) - offset).cast(t.pointer()).dereference()
-        node = node["next"]
 
 
 def print_waiters(wq, indent=""):
@@ -241,16 +310,6 @@ def print_waiters(wq, indent=""):
         print(f"{indent}(no waiters)")
 
 
-def ip_str(net_order):
-    v = int(net_order)
-    return ".".join(str((v >> s) & 0xff) for s in (0, 8, 16, 24))
-
-
-def port_num(net_order):
-    v = int(net_order)
-    return ((v & 0xff) << 8) | (v >> 8)
-
-
 class KiteSockets(gdb.Command):
     """kite-sockets: every bound UDP socket -- address, peer, receive queue
 (datagrams and bytes charged), counters, and who waits on its queue."""
@@ -258,6 +317,7 @@ class KiteSockets(gdb.Command):
     def __init__(self):
         super().__init__("kite-sockets", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         table = static("kernel::(anonymous namespace)::udp_table")
         any_found = False
@@ -283,6 +343,7 @@ pointer to one): the task, exclusive or not, and the callback by name."""
     def __init__(self):
         super().__init__("kite-wq", gdb.COMMAND_USER)
 
+    @reads_kernel
     def invoke(self, arg, from_tty):
         wq = gdb.parse_and_eval(arg)
         if wq.type.code == gdb.TYPE_CODE_PTR:
@@ -296,3 +357,69 @@ KiteHarts()
 KiteLocks()
 KiteWq()
 KiteSockets()
+
+
+class KiteSleepers(gdb.Command):
+    """kite-sleepers EXPR: the processes sleeping on channel EXPR (an address,
+e.g. &kernel::ticks), the way wakeup(EXPR) would find them."""
+
+    def __init__(self):
+        super().__init__("kite-sleepers", gdb.COMMAND_USER)
+
+    @reads_kernel
+    def invoke(self, arg, from_tty):
+        chan = int(gdb.parse_and_eval(arg))
+        found = False
+        for p, state in procs():
+            if state == "SLEEPING" and int(p["chan"]) == chan:
+                found = True
+                print(f"pid {int(p['pid'])} ({p['name'].string()})")
+        if not found:
+            print(f"nobody sleeps on {describe_chan(chan)}")
+
+
+class KiteUserBreak(gdb.Breakpoint):
+    """A hardware breakpoint at a user address that stops only when the
+    process on the hart that hits it has the given name: every user program
+    is linked at address 0, so a plain breakpoint would stop in all of them."""
+
+    def __init__(self, spec, name):
+        super().__init__(spec, type=gdb.BP_HARDWARE_BREAKPOINT, internal=False)
+        self.proc_name = name
+
+    def stop(self):
+        with kernel_view():
+            hart = gdb.selected_thread().num - 1
+            p = gdb.parse_and_eval(f"kernel::cpus[{hart}].proc")
+            return int(p) != 0 and p["name"].string() == self.proc_name
+
+
+class KiteUbreak(gdb.Command):
+    """kite-ubreak PROGRAM FUNCTION: stop at FUNCTION of user program PROGRAM
+(build/user/_PROGRAM), only in processes running PROGRAM. Loads the
+program's symbols at address 0, where every user program is linked."""
+
+    def __init__(self):
+        super().__init__("kite-ubreak", gdb.COMMAND_USER)
+
+    @reads_kernel
+    def invoke(self, arg, from_tty):
+        parts = arg.split()
+        if len(parts) != 2:
+            raise gdb.GdbError("usage: kite-ubreak PROGRAM FUNCTION")
+        program, function = parts
+        path = f"build/user/_{program}"
+        gdb.execute(f"add-symbol-file {path} -o 0", to_string=True)
+        sym = None
+        for obj in gdb.objfiles():
+            if obj.filename.endswith(f"_{program}"):
+                sym = obj.lookup_global_symbol(function) or obj.lookup_static_symbol(function)
+        if sym is None:
+            raise gdb.GdbError(f"no function {function} in {path}")
+        addr = int(sym.value().address)
+        KiteUserBreak(f"*{addr:#x}", program)
+        print(f"breakpoint at {function} ({addr:#x}) in {program} processes only")
+
+
+KiteSleepers()
+KiteUbreak()

@@ -61,3 +61,18 @@ def udp_wakeup():
     gdb.execute("bt")
     gdb.execute("delete")
     marker("DONE")
+
+
+def user_mode_stop():
+    """Stop in user mode, in the first instruction of wc's main, and run every
+    command from there (the kernel is mapped in every address space)."""
+    gdb.execute("kite-ubreak wc main")
+    marker("ARMED")  # the driver types: echo a b | wc
+    bounded_continue(30)
+    marker("STOPPED")
+    gdb.execute("info registers priv")
+    for command in ["kite-ps", "kite-current", "kite-harts", "kite-locks", "kite-sockets", "kite-dmesg",
+                    "kite-sleepers &kernel::ticks", "bt"]:
+        gdb.execute(command)
+    gdb.execute("delete")
+    marker("DONE")
