@@ -59,7 +59,17 @@ def reads_kernel(invoke):
 
 
 class KitePrefix(gdb.Command):
-    """Kernel-aware commands for Kite: kite-ps, ..."""
+    """Kernel-aware commands for Kite (each has its own help, e.g. help kite-ps):
+  kite-ps              the process table: states, names, what sleepers wait on
+  kite-current         the process on the selected hart (thread N = hart N-1)
+  kite-bt PID          the kernel backtrace of a process that is not running
+  kite-harts           what each hart runs, interrupt-disable depth, idle
+  kite-locks           well-known spinlocks and their holders
+  kite-sleepers EXPR   the processes sleeping on channel EXPR
+  kite-wq EXPR         the entries of a wait queue
+  kite-sockets         bound UDP sockets, their queues, counters and waiters
+  kite-dmesg           the kernel log since boot
+  kite-ubreak PROG FN  a breakpoint in user program PROG only"""
 
     def __init__(self):
         super().__init__("kite", gdb.COMMAND_USER, prefix=True)
