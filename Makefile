@@ -17,13 +17,14 @@ endif
 # tools/ensure-toolchain when none does.
 TOOLPREFIX ?= $(firstword $(foreach p,riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-,\
                  $(if $(shell command -v $(p)g++ 2>/dev/null),$(p))) riscv64-linux-gnu-)
-export TOOLPREFIX HOSTCXX
+export TOOLPREFIX
 CC := $(TOOLPREFIX)gcc
 CXX := $(TOOLPREFIX)g++
 LD := $(TOOLPREFIX)ld
 OBJCOPY := $(TOOLPREFIX)objcopy
 QEMU := qemu-system-riscv64
 HOSTCXX ?= g++
+export HOSTCXX # after its definition: exporting an undefined variable defines it, empty
 PYTHON ?= python3
 
 ARCHFLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
