@@ -144,7 +144,7 @@ gdb:
 	@test -f $(DEBUG_B)/gdb-target || { echo "make gdb: start 'make qemu-gdb' in another terminal first"; exit 1; }
 	@grep -qs "add-auto-load-safe-path $(CURDIR)" $$HOME/.config/gdb/gdbinit $$HOME/.gdbinit || \
 	  echo "(To let a plain 'gdb-multiarch' load .gdbinit here, add this line to ~/.config/gdb/gdbinit: add-auto-load-safe-path $(CURDIR)/.gdbinit)"
-	gdb-multiarch -q -iex "set auto-load safe-path /" -x .gdbinit
+	gdb-multiarch -q -iex "set auto-load local-gdbinit off" -x .gdbinit
 
 test: all
 	$(PYTHON) tools/test.py --cpus $(CPUS)
