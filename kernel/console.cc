@@ -15,6 +15,7 @@
 #include "poll.hh"
 #include "printf.hh"
 #include "sched.hh"
+#include "sleeplock.hh"
 #include "proc.hh"
 #include "spinlock.hh"
 
@@ -37,6 +38,10 @@ struct console_input {
   uint32_t e = 0;
 };
 constinit console_input cons;
+// One write() at a time reaches the UART, so that a line a program prints
+// with one write is not interleaved character by character with another
+// process's output. A sleep lock: uartputc may sleep while holding it.
+constinit sleeplock cons_write_lock{"console write"};
 constinit wait_queue_head cons_poll_wq{"console poll"}; // poll() callers
 
 // Copies at most one line to dst. Returns the count, or -1 if killed.
@@ -66,12 +71,14 @@ int consoleread(bool user_dst, uint64_t dst, int n) {
 int consolewrite(bool user_src, uint64_t src, int n) {
   char chunk[64];
   int done = 0;
+  acquiresleep(&cons_write_lock);
   while (done < n) {
     int len = n - done < static_cast<int>(sizeof chunk) ? n - done : static_cast<int>(sizeof chunk);
     if (either_copyin(chunk, user_src, src + done, len) < 0) break;
     for (int i = 0; i < len; i++) uartputc(chunk[i]);
     done += len;
   }
+  releasesleep(&cons_write_lock);
   return done > 0 || n == 0 ? done : -1;
 }
 

@@ -243,15 +243,22 @@ RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_dat
 KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
 
 
-def gdb_batch(port, commands, timeout=60):
-    """Run GDB commands against the QEMU on port; return what GDB printed."""
+def gdb_command_line(port, commands):
+    """A batch GDB attached to the QEMU on port, with kite.py and
+    scenario.py loaded, that runs commands and then detaches."""
     args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
             "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
             "-ex", f"target remote 127.0.0.1:{port}",
-            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}"]
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
+            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}"]
     for c in commands:
         args += ["-ex", c]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return args
+
+
+def gdb_batch(port, commands, timeout=60):
+    """Run GDB commands against the QEMU on port; return what GDB printed."""
+    out = subprocess.run(gdb_command_line(port, commands), capture_output=True, text=True, timeout=timeout)
     return out.stdout + out.stderr
 
 
@@ -316,13 +323,8 @@ WAKE_CHAIN = ["try_to_wake_up", "default_wake_function", "autoremove_wake_functi
 def run_scenario(guest, port, function, inputs):
     """Run scenario.py's function in a batch GDB, typing inputs[marker] into
     the console when GDB prints @@marker@@. Returns GDB's output."""
-    args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
-            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
-            "-ex", f"target remote 127.0.0.1:{port}",
-            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
-            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}",
-            "-ex", f"python {function}()"]
-    gdb = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    gdb = subprocess.Popen(gdb_command_line(port, [f"python {function}()"]),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = []
     try:
         deadline = time.monotonic() + 90
@@ -387,30 +389,7 @@ def pipe_scenario(guest, port):
     """The shell runs `cat | wc`; GDB catches wc asleep in piperead and the
     wakeup1 for the same channel; the console is typed in step with GDB."""
     guest.boot()
-    args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
-            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
-            "-ex", f"target remote 127.0.0.1:{port}",
-            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
-            "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}",
-            "-ex", "python pipe_sleep_and_wakeup()",
-            "-ex", "continue &"]
-    gdb = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = []
-    try:
-        deadline = time.monotonic() + 90
-        for line in gdb.stdout:
-            out.append(line)
-            if "@@ARMED@@" in line:
-                guest.send("cat | wc")
-            elif "@@TYPE@@" in line:
-                guest.send("hello kite")
-            elif "@@DONE@@" in line or time.monotonic() > deadline:
-                break
-        gdb.wait(timeout=30)
-    finally:
-        if gdb.poll() is None:
-            gdb.kill()
-    text = "".join(out)
+    text = run_scenario(guest, port, "pipe_sleep_and_wakeup", {"ARMED": "cat | wc", "TYPE": "hello kite"})
     sleep = re.search(r"@@SLEEP chan=(0x[0-9a-f]+)@@(.*?)@@TYPE@@", text, re.S)
     wake = re.search(r"@@WAKEUP chan=(0x[0-9a-f]+)@@(.*?)@@DONE@@", text, re.S)
     if not sleep or not wake:
