@@ -241,6 +241,11 @@ def run_guest_tests(results, args, selected):
 RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_datagram",
               "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
 KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
+# The pretty-printers (kite.py): a spinlock, a process, an intrusive list.
+PRINTER_CHECKS = ["p kernel::ptable.lock", "p kernel::ptable.proc[0]",
+                  "python print(gdb.lookup_static_symbol('kernel::(anonymous namespace)::udp_table').value()['bound'])"]
+PRINTER_EXPECT = [r'^\$\d+ = spinlock "ptable": (free|held by hart \d+)', r"^\$\d+ = proc 1 \(init\) SLEEPING",
+                  r"^intrusive_list of kernel::sock = \{0x[0-9a-f]+\}"]
 
 
 def gdb_command_line(port, commands):
@@ -280,11 +285,14 @@ def run_gdb_tests(results, args, selected):
         m = re.search(r"^\s*(\d+) SLEEPING\s+TASK_INTERRUPTIBLE\s+udp", ps, re.M)
         if not m:
             return False, f"kite-ps shows no sleeping udp:\n{ps[-1500:]}"
-        out = gdb_batch(port, KITE_COMMANDS + [f"kite-bt {m.group(1)}"])
+        out = gdb_batch(port, KITE_COMMANDS + [f"kite-bt {m.group(1)}"] + PRINTER_CHECKS)
         if "Python Exception" in out or "Error occurred" in out:
             return False, f"a kite command failed:\n{out[-2000:]}"
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", out):
             return False, f"kite-sockets does not show the reader's exclusive entry:\n{out[-1500:]}"
+        for pattern in PRINTER_EXPECT:
+            if not re.search(pattern, out, re.M):
+                return False, f"a pretty-printer's output does not match /{pattern}/:\n{out[-1500:]}"
         frames = [f.group(1) for f in re.finditer(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(?:kernel::)?(?:\(anonymous namespace\)::)?([\w_]+) \(", out, re.M)]
         want = [f for f in frames if f in RECV_CHAIN]
         if want != RECV_CHAIN:

@@ -433,3 +433,69 @@ program's symbols at address 0, where every user program is linked."""
 
 KiteSleepers()
 KiteUbreak()
+
+
+# ---- pretty-printers: `print` shows kernel objects the way students think
+# of them; `print/r` still shows the raw fields.
+
+class SpinlockPrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        with kernel_view():
+            name = self.val["name"].string()
+            if not int(self.val["locked"]):
+                return f'spinlock "{name}": free'
+            base = int(gdb.parse_and_eval("&kernel::cpus[0]"))
+            size = gdb.lookup_type("kernel::cpu").sizeof
+            hart = (int(self.val["holder"]) - base) // size
+            return f'spinlock "{name}": held by hart {hart}, taken at {self.val["acquired_at"]}'
+
+
+class ProcPrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        state = STATES.get(str(self.val["state"]), str(self.val["state"]))
+        if state == "UNUSED":
+            return "proc: unused slot"
+        return f"proc {int(self.val['pid'])} ({self.val['name'].string()}) {state}"
+
+
+class IntrusiveListPrinter:
+    """An intrusive_list<T, &T::member>: its elements, as T."""
+
+    def __init__(self, val):
+        self.val = val
+        t = val.type.strip_typedefs()
+        self.elem = t.template_argument(0)
+        member = str(t.template_argument(1))  # e.g. "&kernel::sock::hash"
+        self.member = member.rsplit("::", 1)[-1]
+
+    def to_string(self):
+        return f"intrusive_list of {self.elem}"
+
+    def children(self):
+        items = list_items(self.val, str(self.elem), self.member)
+        for i, item in enumerate(items):
+            yield f"[{i}]", item.address
+
+    def display_hint(self):
+        return "array"
+
+
+def kite_printers(val):
+    t = val.type.strip_typedefs()
+    name = t.tag or t.name or ""
+    if name == "kernel::spinlock":
+        return SpinlockPrinter(val)
+    if name == "kernel::proc":
+        return ProcPrinter(val)
+    if name.startswith("kernel::intrusive_list<"):
+        return IntrusiveListPrinter(val)
+    return None
+
+
+gdb.pretty_printers.append(kite_printers)
