@@ -365,6 +365,10 @@ def udp_wake_scenario(guest, port):
     guest.run("udp recv 7 &", 10)
     time.sleep(0.5)
     text = run_scenario(guest, port, "udp_wakeup", {"ARMED": "udp send 7 hi"})
+    q = re.search(r"@@QUEUE@@(.*?)@@WAKE@@", text, re.S)
+    if not q or not re.search(r"127\.0\.0\.1 -> 127\.0\.0\.1\s+ttl 64\s+protocol 17", q.group(1)) \
+            or not re.search(r"UDP \d+ -> 7\s+length 10", q.group(1)) or "payload b'hi'" not in q.group(1):
+        return False, f"kite-skb at sock_queue_rcv_skb did not decode the datagram:\n{text[-2000:]}"
     m = re.search(r"@@WAKE@@(.*?)@@DONE@@", text, re.S)
     if not m:
         return False, f"GDB did not stop in try_to_wake_up:\n{text[-2000:]}"

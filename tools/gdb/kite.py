@@ -69,7 +69,8 @@ class KitePrefix(gdb.Command):
   kite-wq EXPR         the entries of a wait queue
   kite-sockets         bound UDP sockets, their queues, counters and waiters
   kite-dmesg           the kernel log since boot
-  kite-ubreak PROG FN  a breakpoint in user program PROG only"""
+  kite-ubreak PROG FN  a breakpoint in user program PROG only
+  kite-skb EXPR        an sk_buff's IP and UDP headers, decoded"""
 
     def __init__(self):
         super().__init__("kite", gdb.COMMAND_USER, prefix=True)
@@ -433,6 +434,44 @@ program's symbols at address 0, where every user program is linked."""
 
 KiteSleepers()
 KiteUbreak()
+
+
+class KiteSkb(gdb.Command):
+    """kite-skb EXPR: an sk_buff decoded -- the IPv4 header (addresses, TTL,
+protocol, length), the UDP header (ports, length, checksum) and the first
+bytes of the payload."""
+
+    def __init__(self):
+        super().__init__("kite-skb", gdb.COMMAND_USER)
+
+    @reads_kernel
+    def invoke(self, arg, from_tty):
+        skb = gdb.parse_and_eval(arg)
+        if skb.type.code == gdb.TYPE_CODE_PTR:
+            skb = skb.dereference()
+        inf = gdb.selected_inferior()
+        nh = int(skb["network_header"])
+        print(f"sk_buff at {skb.address}: len {int(skb['len'])}, {int(skb['users'])} reference(s)")
+        if nh == 0:
+            print("  (no IP header yet)")
+            return
+        ip = inf.read_memory(nh, 20).tobytes()
+        ihl = (ip[0] & 0xf) * 4
+        src = ".".join(str(b) for b in ip[12:16])
+        dst = ".".join(str(b) for b in ip[16:20])
+        print(f"  IPv{ip[0] >> 4} {src} -> {dst}  ttl {ip[8]}  protocol {ip[9]}  "
+              f"total length {ip[2] << 8 | ip[3]}  id {ip[4] << 8 | ip[5]}")
+        if ip[9] != 17:
+            return
+        udp = inf.read_memory(nh + ihl, 8).tobytes()
+        ulen = udp[4] << 8 | udp[5]
+        print(f"  UDP {udp[0] << 8 | udp[1]} -> {udp[2] << 8 | udp[3]}  length {ulen}  "
+              f"checksum {udp[6] << 8 | udp[7]:#06x}")
+        payload = inf.read_memory(nh + ihl + 8, min(max(ulen - 8, 0), 32)).tobytes()
+        print(f"  payload {payload!r}")
+
+
+KiteSkb()
 
 
 # ---- pretty-printers: `print` shows kernel objects the way students think

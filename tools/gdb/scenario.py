@@ -54,8 +54,13 @@ def udp_wakeup():
     """A reader is blocked in recvfrom on port 7; stop where a datagram's
     arrival wakes it (try_to_wake_up called for a reader's wait entry) and
     show the backtrace: the whole waking chain, from the software interrupt."""
-    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*receiver_wake_function", 5)')
+    gdb.execute("break kernel::sock_queue_rcv_skb")
     marker("ARMED")  # the driver types: udp send 7 hi
+    bounded_continue(30)
+    marker("QUEUE")
+    gdb.execute("kite-skb skb")  # the datagram, about to be queued
+    gdb.execute("delete")
+    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*receiver_wake_function", 5)')
     bounded_continue(30)
     marker("WAKE")
     gdb.execute("bt")
