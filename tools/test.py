@@ -290,6 +290,10 @@ def run_gdb_tests(results, args, selected):
             return False, f"a kite command failed:\n{out[-2000:]}"
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", out):
             return False, f"kite-sockets does not show the reader's exclusive entry:\n{out[-1500:]}"
+        wq = re.search(r"wait queue (0x[0-9a-f]+):", out)
+        wq_out = gdb_batch(port, [f"kite-wq (kernel::wait_queue_head *){wq.group(1)}"]) if wq else ""
+        if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", wq_out):
+            return False, f"kite-wq on the socket's queue does not show the reader:\n{wq_out[-1500:]}"
         for pattern in PRINTER_EXPECT:
             if not re.search(pattern, out, re.M):
                 return False, f"a pretty-printer's output does not match /{pattern}/:\n{out[-1500:]}"

@@ -91,6 +91,14 @@ sockaddr_in local_name(struct sock *sk) {
   return a;
 }
 
+// getsockopt's answer: the option's value to val and its size to *len,
+// if the caller's buffer (len bytes) holds it.
+int put_sockopt(pagetable_t pt, uint64_t val, uint64_t len_uva, int len, const void *v, int size) {
+  if (len < size) return -EINVAL;
+  if (copyout(pt, val, v, size) < 0 || copyout(pt, len_uva, &size, sizeof size) < 0) return -EFAULT;
+  return 0;
+}
+
 } // namespace
 
 void sock_release(socket *sock) {
@@ -281,10 +289,7 @@ int64_t sys_getsockopt() {
   struct sock *sk = sock->sk;
   if (name == SO_RCVBUF) {
     const int v = static_cast<int>(sk->sk_rcvbuf);
-    if (len < static_cast<int>(sizeof v)) return -EINVAL;
-    len = sizeof v;
-    if (copyout(pt, val, &v, sizeof v) < 0 || copyout(pt, len_uva, &len, sizeof len) < 0) return -EFAULT;
-    return 0;
+    return put_sockopt(pt, val, len_uva, len, &v, sizeof v);
   }
   if (name == SO_RCVTIMEO) {
     timeval tv = {0, 0};
@@ -292,10 +297,7 @@ int64_t sys_getsockopt() {
       tv.tv_sec = sk->sk_rcvtimeo / static_cast<long>(HZ);
       tv.tv_usec = (sk->sk_rcvtimeo % static_cast<long>(HZ)) * (1000000 / static_cast<long>(HZ));
     }
-    if (len < static_cast<int>(sizeof tv)) return -EINVAL;
-    len = sizeof tv;
-    if (copyout(pt, val, &tv, sizeof tv) < 0 || copyout(pt, len_uva, &len, sizeof len) < 0) return -EFAULT;
-    return 0;
+    return put_sockopt(pt, val, len_uva, len, &tv, sizeof tv);
   }
   return -ENOPROTOOPT;
 }

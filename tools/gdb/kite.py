@@ -107,6 +107,12 @@ def port_num(net_order):
     return ((v & 0xff) << 8) | (v >> 8)
 
 
+def value_of(expr):
+    """A command's argument evaluated; a pointer is followed to its object."""
+    v = gdb.parse_and_eval(expr)
+    return v.dereference() if v.type.code == gdb.TYPE_CODE_PTR else v
+
+
 def procs():
     table = gdb.parse_and_eval("kernel::ptable.proc")
     lo, hi = table.type.range()
@@ -356,10 +362,7 @@ pointer to one): the task, exclusive or not, and the callback by name."""
 
     @reads_kernel
     def invoke(self, arg, from_tty):
-        wq = gdb.parse_and_eval(arg)
-        if wq.type.code == gdb.TYPE_CODE_PTR:
-            wq = wq.dereference()
-        print_waiters(wq)
+        print_waiters(value_of(arg))
 
 
 KiteCurrent()
@@ -446,9 +449,7 @@ bytes of the payload."""
 
     @reads_kernel
     def invoke(self, arg, from_tty):
-        skb = gdb.parse_and_eval(arg)
-        if skb.type.code == gdb.TYPE_CODE_PTR:
-            skb = skb.dereference()
+        skb = value_of(arg)
         inf = gdb.selected_inferior()
         nh = int(skb["network_header"])
         print(f"sk_buff at {skb.address}: len {int(skb['len'])}, {int(skb['users'])} reference(s)")
