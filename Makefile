@@ -147,7 +147,7 @@ gdb:
 	gdb-multiarch -q -iex "set auto-load local-gdbinit off" -x .gdbinit
 
 test: all
-	$(PYTHON) tools/test.py --cpus $(CPUS)
+	KITE_BUILD=$(B) $(PYTHON) tools/test.py --cpus $(CPUS)
 
 clean:
 	rm -rf build build-debug compile_commands.json

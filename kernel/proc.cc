@@ -402,12 +402,16 @@ void sleep(void *chan, spinlock *lk, task_state state) {
 
 // Wake every process sleeping on chan. The caller holds ptable.lock: used
 // where it already does (exit() waking the parent), and by wakeup().
-void wakeup1(void *chan) {
+// Never inlined: `break wakeup1` then stops in one place, with chan in hand.
+[[gnu::noinline]] void wakeup1(void *chan) {
   if (!holding(&ptable.lock)) panic("wakeup1: ptable.lock not held");
   // Wait-queue sleepers (schedule()) have a null chan: never match them.
   if (!chan) panic("wakeup1: null channel");
   for (proc &p : ptable.proc)
-    if (p.state == procstate::SLEEPING && p.chan == chan) make_runnable(&p);
+    if (p.state == procstate::SLEEPING && p.chan == chan) {
+      make_runnable(&p);
+      ptable.chan_wakeups++;
+    }
 }
 
 void wakeup(void *chan) {

@@ -105,6 +105,7 @@ struct proc {
 struct proc_table {
   spinlock lock{"ptable"};
   struct proc proc[NPROC]; // "struct": the member is named after its type, as in xv6
+  uint64_t chan_wakeups = 0; // sleepers woken by wakeup1() since boot (sysinfo; bench)
 };
 extern proc_table ptable;
 extern proc *initproc;

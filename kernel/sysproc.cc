@@ -48,6 +48,7 @@ int64_t sys_sysinfo() {
     lock_guard g(ptable.lock);
     for (proc &p : ptable.proc)
       if (p.state != procstate::UNUSED) info.nproc++;
+    info.chan_wakeups = ptable.chan_wakeups;
   }
   info.ncpu = started_harts();
   {

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "build"
+# The build to boot: `make test` passes its $(B) (build/, or build-ubsan/ ...).
+BUILD = ROOT / os.environ.get("KITE_BUILD", "build")
 PROMPT = "$ "
 
 

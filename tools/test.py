@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qemu import ROOT, Guest, GuestError  # noqa: E402
+from qemu import BUILD, ROOT, Guest, GuestError  # noqa: E402
 
 
 class Results:
@@ -80,7 +80,7 @@ class GuestSession:
         self.discard()
 
 
-LOGS = ROOT / "build" / "test-logs"
+LOGS = BUILD / "test-logs"
 
 
 def save_console(guest, name):
@@ -252,7 +252,7 @@ def gdb_command_line(port, commands):
     """A batch GDB attached to the QEMU on port, with kite.py and
     scenario.py loaded, that runs commands and then detaches."""
     args = ["gdb-multiarch", "-q", "-batch", "-nx", "-iex", "set auto-load no",
-            "-ex", f"file {ROOT / 'build' / 'kernel' / 'kernel'}",
+            "-ex", f"file {BUILD / 'kernel' / 'kernel'}",
             "-ex", f"target remote 127.0.0.1:{port}",
             "-ex", f"source {ROOT / 'tools' / 'gdb' / 'kite.py'}",
             "-ex", f"source {ROOT / 'tools' / 'gdb' / 'scenario.py'}"]

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MKFS = ROOT / "build" / "mkfs" / "mkfs"
+MKFS = ROOT / os.environ.get("KITE_BUILD", "build") / "mkfs" / "mkfs"
 
 # The format, from kernel/fs.h, kernel/param.h and kernel/stat.h.
 BSIZE = 1024
