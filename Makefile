@@ -5,6 +5,13 @@
 # Variables: CPUS=n (harts, 1..8, default 3), TOOLPREFIX=riscv64-linux-gnu-
 
 CPUS ?= 3
+# `make test UBSAN=1`: a checked kernel in its own build directory, with
+# UndefinedBehaviorSanitizer (kernel/ubsan.cc) and the lock checker
+# (kernel/lockdep.cc).
+ifeq ($(UBSAN),1)
+B ?= build-ubsan
+KCHECKS := -fsanitize=undefined -DKITE_UBSAN -DKITE_LOCKDEP
+endif
 B ?= build
 # `make V=1` shows the full commands.
 ifeq ($(V),1)
@@ -35,7 +42,7 @@ KCXXFLAGS := -std=c++20 $(OPT) -g $(ARCHFLAGS) $(WARN) \
   -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit \
   -nostdlib -fno-omit-frame-pointer -fno-stack-protector -fno-pie -fno-common \
   -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
-  -fno-optimize-sibling-calls \
+  -fno-optimize-sibling-calls $(KCHECKS) \
   -I. -Ikernel -Ikernel/arch/riscv64 -MMD -MP
 KASFLAGS := $(ARCHFLAGS) -g -I. -Ikernel -Ikernel/arch/riscv64 -I$(B) -MMD -MP
 UCFLAGS := -std=gnu11 -O2 -g $(ARCHFLAGS) -Wall -Werror -ffreestanding -fno-common -nostdlib \
@@ -64,7 +71,14 @@ toolchain:
 	@tools/ensure-toolchain
 
 # ---- kernel
-$(B)/%.o: %.cc | toolchain
+# The flags each build was compiled with: when they change (OPT, UBSAN, a
+# debug build reusing a directory), every kernel object is rebuilt.
+$(B)/kernel/flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KCXXFLAGS)' | cmp -s - $@ || echo '$(KCXXFLAGS)' > $@
+.PHONY: FORCE
+
+$(B)/%.o: %.cc $(B)/kernel/flags | toolchain
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(KCXXFLAGS) -c $< -o $@
@@ -133,7 +147,7 @@ qemu: all
 # GDB stub on 127.0.0.1 at a port found free now, and `make gdb` to attach.
 DEBUG_B := build-debug
 qemu-gdb:
-	@$(MAKE) --no-print-directory B=$(DEBUG_B) OPT="-Og -g3" $(DEBUG_B)/kernel/kernel $(DEBUG_B)/fs.img
+	@$(MAKE) --no-print-directory B=$(DEBUG_B) OPT="-Og -g3" KCHECKS=-DKITE_LOCKDEP $(DEBUG_B)/kernel/kernel $(DEBUG_B)/fs.img
 	@port=$$($(PYTHON) tools/freeport.py); \
 	 echo "target remote 127.0.0.1:$$port" > $(DEBUG_B)/gdb-target; \
 	 echo "*** QEMU is waiting for GDB on 127.0.0.1:$$port. In another terminal, type: make gdb"; \
@@ -146,8 +160,12 @@ gdb:
 	  echo "(To let a plain 'gdb-multiarch' load .gdbinit here, add this line to ~/.config/gdb/gdbinit: add-auto-load-safe-path $(CURDIR)/.gdbinit)"
 	gdb-multiarch -q -iex "set auto-load local-gdbinit off" -x .gdbinit
 
+# The tests of the kernel's checkers also need the checked kernel.
+CHECKED_B := build-ubsan
 test: all
-	KITE_BUILD=$(B) $(PYTHON) tools/test.py --cpus $(CPUS)
+	@$(MAKE) --no-print-directory UBSAN=1 B=$(CHECKED_B) $(CHECKED_B)/kernel/kernel $(CHECKED_B)/fs.img
+	KITE_BUILD=$(B) KITE_CHECKED_BUILD=$(CHECKED_B) $(PYTHON) tools/test.py --cpus $(CPUS)
+
 
 clean:
 	rm -rf build build-debug compile_commands.json

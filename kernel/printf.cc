@@ -6,7 +6,9 @@
 #include <cstdint>
 #include "arch.hh"
 #include "console.hh"
+#include "proc.hh"
 #include "spinlock.hh"
+#include "syscall.hh"
 
 namespace kernel {
 
@@ -130,7 +132,7 @@ void printf(const char *fmt, ...) {
 // stores the caller's return address at fp-8 and the caller's fp at fp-16.
 static void backtrace() {
   uint64_t fp = arch::frame_pointer();
-  printf("backtrace (addr2line -e kernel/kernel ADDR, or `bt` in GDB):\n");
+  printf("backtrace (addr2line -e build/kernel/kernel ADDR, or `bt` in GDB):\n");
   for (int depth = 0; depth < 16; depth++) {
     if (fp % 8 != 0 || !arch::is_kernel_ram(fp - 16)) break;
     uint64_t ra = reinterpret_cast<uint64_t *>(fp)[-1];
@@ -140,6 +142,23 @@ static void backtrace() {
   }
 }
 
+// The process this hart was running and the system call it was in: with
+// them a user program that crashes the kernel can be found and rerun.
+static void print_current() {
+  const proc *p = mycpu()->proc;
+  if (!p) {
+    printf("  in the scheduler (no process)\n");
+    return;
+  }
+  printf("  process %d (%s)", p->pid, p->name);
+  if (p->syscall_nr >= 0) {
+    const trapframe *tf = p->tf;
+    printf(", in system call %ld %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", p->syscall_nr,
+           syscall_name(p->syscall_nr), tf->orig_a0, tf->a1, tf->a2, tf->a3, tf->a4, tf->a5);
+  }
+  printf("\n");
+}
+
 void panic(const char *msg, std::source_location where) {
   arch::intr_off();
   panicking_hart = arch::hartid();
@@ -147,6 +166,7 @@ void panic(const char *msg, std::source_location where) {
   locking = false;
   printf("\npanic on hart %d: %s\n  at %s:%u in %s\n", arch::hartid(), msg, where.file_name(),
          static_cast<unsigned>(where.line()), where.function_name());
+  print_current();
   backtrace();
   for (;;) arch::wait_for_interrupt();
 }

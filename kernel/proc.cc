@@ -10,6 +10,7 @@
 #include "file.hh"
 #include "fs.hh"
 #include "kalloc.hh"
+#include "lockdep.hh"
 #include "errno.h"
 #include "log.hh"
 #include "printf.hh"
@@ -78,6 +79,7 @@ void freeproc(proc *p) {
   p->sigblocked = 0;
   p->hart = -1;
   p->task_state = TASK_RUNNING;
+  p->syscall_nr = -1; // exit() leaves mid-call
   p->state = procstate::UNUSED;
 }
 
@@ -341,7 +343,16 @@ void sched() {
   proc *p = myproc();
   cpu *c = mycpu();
   if (!holding(&ptable.lock)) panic("sched: ptable.lock not held");
-  if (c->noff != 1) panic("sched: a lock other than ptable.lock is held");
+  if (c->nheld != 1) {
+    // Switching away with another spinlock held leaves it held, with
+    // interrupts off, for as long as this process sleeps.
+    const spinlock *other = c->held[c->held[0] == &ptable.lock ? 1 : 0];
+    printf("spinlock '%s' taken at ", other->name);
+    print_site(other->acquired_at);
+    printf("\n");
+    panic("sched: a spinlock other than ptable.lock is held");
+  }
+  if (c->noff != 1) panic("sched: interrupts pushed off without a spinlock");
   if (p->state == procstate::RUNNING) panic("sched: process still RUNNING");
   if (arch::intr_enabled()) panic("sched: interrupts enabled");
   // intena belongs to this kernel thread, not to the hart: save it across
@@ -370,12 +381,13 @@ void yield() {
 // condition holds lk while it does, so it can only run either before our
 // check (and we see the new condition) or after we are SLEEPING (and it
 // finds us).
-void sleep(void *chan, spinlock *lk, task_state state) {
+void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
   proc *p = myproc();
   if (!p) panic("sleep: no process");
   if (!lk) panic("sleep: no lock");
+  if constexpr (LOCKDEP) lockdep::check_sleep(lk, where);
   if (lk != &ptable.lock) { // when lk is ptable.lock, we already hold it
-    acquire(&ptable.lock);
+    acquire(&ptable.lock, where);
     release(lk);
   }
   // A signal sent after the caller last looked (send_signal needs
@@ -385,7 +397,7 @@ void sleep(void *chan, spinlock *lk, task_state state) {
   if ((state & TASK_INTERRUPTIBLE) && signal_pending(p)) {
     if (lk != &ptable.lock) {
       release(&ptable.lock);
-      acquire(lk);
+      acquire(lk, where);
     }
     return;
   }
@@ -396,7 +408,7 @@ void sleep(void *chan, spinlock *lk, task_state state) {
   p->chan = nullptr;
   if (lk != &ptable.lock) {
     release(&ptable.lock);
-    acquire(lk);
+    acquire(lk, where);
   }
 }
 

@@ -49,11 +49,17 @@ constexpr uint64_t TRAPFRAME_SPACE = 272;
 
 // Per-hart state.
 struct cpu {
+  static constexpr int MAX_HELD = 8; // deepest spinlock nesting the kernel uses, with room
+
   struct proc *proc = nullptr; // the process running here, or null
   context scheduler;           // swtch() here to enter the scheduler loop
   int noff = 0;                // depth of push_off() nesting
   bool intena = false;         // were interrupts on before the first push_off()?
   uint32_t idle = 0;           // waiting in wfi for a runnable process (atomic)
+  // The spinlocks this hart holds, oldest first (spinlock.cc). Only this
+  // hart changes them, with interrupts off.
+  spinlock *held[MAX_HELD] = {};
+  int nheld = 0;
 };
 
 // A slot's place in the process life cycle (xv6's states).
@@ -98,6 +104,7 @@ struct proc {
   file *ofile[NOFILE] = {};
   inode *cwd = nullptr;
   char name[16] = {};             // for debugging
+  int64_t syscall_nr = -1;        // the system call being served, -1 outside one (panics)
   struct sigaction sigactions[NSIG] = {}; // changed only by the process itself
   timer_list alarm_timer;         // alarm(); cancelled by exit()
 };
@@ -137,9 +144,11 @@ void setkilled(proc *p);
 // xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.
 // TASK_INTERRUPTIBLE sleeps also end for a kill or a signal; disk waits
 // pass TASK_UNINTERRUPTIBLE.
-void sleep(void *chan, spinlock *lk, task_state state = TASK_INTERRUPTIBLE);
-inline void sleep(void *chan, lock_guard &held, task_state state = TASK_INTERRUPTIBLE) {
-  sleep(chan, held.lock(), state);
+void sleep(void *chan, spinlock *lk, task_state state = TASK_INTERRUPTIBLE,
+           source_location where = source_location::current());
+inline void sleep(void *chan, lock_guard &held, task_state state = TASK_INTERRUPTIBLE,
+                  source_location where = source_location::current()) {
+  sleep(chan, held.lock(), state, where);
 }
 void wakeup(void *chan);
 void wakeup1(void *chan); // caller holds ptable.lock

@@ -5,6 +5,7 @@
 // the run queue) and try_to_wake_up(). Left out: run queues, priorities,
 // migration between harts -- the xv6 scheduler loop does all the picking.
 #include "sched.hh"
+#include "lockdep.hh"
 #include "printf.hh"
 #include "proc.hh"
 #include "spinlock.hh"
@@ -14,6 +15,7 @@ namespace kernel {
 proc *current_task() { return myproc(); }
 
 void schedule() {
+  if constexpr (LOCKDEP) lockdep::check_sleep(nullptr, source_location::current());
   proc *p = myproc();
   lock_guard g(ptable.lock);
   const uint32_t state = __atomic_load_n(&p->task_state, __ATOMIC_RELAXED);

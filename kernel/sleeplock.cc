@@ -6,11 +6,14 @@
 // the spinlock is held only while the flag is tested or changed, and a
 // waiter sleeps (releasing it) until the holder's wakeup.
 #include "sleeplock.hh"
+#include "lockdep.hh"
 #include "proc.hh"
 
 namespace kernel {
 
-void acquiresleep(sleeplock *lk) {
+void acquiresleep(sleeplock *lk, source_location where) {
+  // It may sleep: the caller must hold no spinlock.
+  if constexpr (LOCKDEP) lockdep::check_sleep(nullptr, where);
   lock_guard guard(lk->lk);
   // sleep() gives up lk->lk only once this process is marked asleep, so a
   // releasesleep() between our test and our sleep cannot be missed. The loop

@@ -15,7 +15,7 @@ struct sleeplock {
   const char *name;
 };
 
-void acquiresleep(sleeplock *lk);
+void acquiresleep(sleeplock *lk, source_location where = source_location::current());
 void releasesleep(sleeplock *lk);
 [[nodiscard]] bool holdingsleep(sleeplock *lk);
 

@@ -1,23 +1,52 @@
-// Spinlocks and the per-hart interrupt-disable depth.
+// Spinlocks, the per-hart interrupt-disable depth, and the per-hart list of
+// held locks.
 #include "spinlock.hh"
 #include "arch.hh"
+#include "lockdep.hh"
 #include "printf.hh"
 #include "proc.hh"
 
 namespace kernel {
 
-void acquire(spinlock *lk) {
+namespace {
+
+void note_held(cpu *c, spinlock *lk) {
+  if (c->nheld == cpu::MAX_HELD) panic("acquire: more than cpu::MAX_HELD spinlocks held");
+  c->held[c->nheld++] = lk;
+}
+
+// Locks are not always released newest first (sleep() takes ptable.lock,
+// then releases the caller's lock), so find lk wherever it is.
+void note_released(cpu *c, spinlock *lk) {
+  for (int i = 0; i < c->nheld; i++) {
+    if (c->held[i] != lk) continue;
+    for (int j = i + 1; j < c->nheld; j++) c->held[j - 1] = c->held[j];
+    c->held[--c->nheld] = nullptr;
+    return;
+  }
+  panic("release: lock not in this hart's held list");
+}
+
+} // namespace
+
+void acquire(spinlock *lk, source_location where) {
   push_off(); // before testing holding(): an interrupt here could take lk
   if (holding(lk)) {
-    printf("lock '%s' first taken at %p\n", lk->name, lk->acquired_at);
+    printf("lock '%s' first taken at ", lk->name);
+    print_site(lk->acquired_at);
+    printf(", again at ");
+    print_site(where);
+    printf("\n");
     panic("acquire: this hart already holds the lock");
   }
+  if constexpr (LOCKDEP) lockdep::check_acquire(lk, where);
 
   // Acquire ordering: nothing in the critical section moves above this.
   while (__atomic_exchange_n(&lk->locked, 1u, __ATOMIC_ACQUIRE) != 0) {
   }
   lk->holder = mycpu();
-  lk->acquired_at = __builtin_return_address(0);
+  lk->acquired_at = where;
+  note_held(lk->holder, lk);
 }
 
 void release(spinlock *lk) {
@@ -25,8 +54,9 @@ void release(spinlock *lk) {
     printf("lock '%s'\n", lk->name);
     panic("release: this hart does not hold the lock");
   }
+  note_released(lk->holder, lk);
   lk->holder = nullptr;
-  lk->acquired_at = nullptr;
+  lk->acquired_at = {};
   // Release ordering: the critical section's stores are visible before the
   // next holder can see the lock free.
   __atomic_store_n(&lk->locked, 0u, __ATOMIC_RELEASE);
@@ -51,6 +81,14 @@ void pop_off() {
   if (c->noff < 1) panic("pop_off: more pops than pushes");
   c->noff--;
   if (c->noff == 0 && c->intena) arch::intr_on();
+}
+
+void print_site(source_location where) {
+  if (!where.file_name()[0]) {
+    printf("?");
+    return;
+  }
+  printf("%s:%u (%s)", where.file_name(), static_cast<unsigned>(where.line()), where.function_name());
 }
 
 } // namespace kernel

@@ -2,8 +2,13 @@
 // interrupt handler that wanted the same lock would spin forever on the hart
 // that holds it. Disabling nests (push_off/pop_off): interrupts come back on
 // only when the outermost lock is released, and only if they were on before.
+//
+// Each hart keeps the list of spinlocks it holds (cpu::held): panics and
+// GDB's kite-locks name them, and in debug builds the lock checker
+// (lockdep.cc) checks every acquisition against them.
 #pragma once
 #include <cstdint>
+#include <source_location>
 
 namespace kernel {
 
@@ -16,12 +21,14 @@ struct spinlock {
 
   // 32 bits, not bool: GCC 12 would call libatomic for a byte-sized swap.
   uint32_t locked = 0;
-  const char *name;              // for panics and GDB
-  cpu *holder = nullptr;         // the hart holding it
-  void *acquired_at = nullptr;   // return address of the acquire() call
+  const char *name;                 // for panics, GDB and the lock checker
+  cpu *holder = nullptr;            // the hart holding it
+  std::source_location acquired_at; // the holder's acquire() call
 };
 
-void acquire(spinlock *lk);
+using std::source_location;
+
+void acquire(spinlock *lk, source_location where = source_location::current());
 void release(spinlock *lk);
 [[nodiscard]] bool holding(spinlock *lk);
 
@@ -32,7 +39,9 @@ void pop_off();
 // can release and re-take the lock (sleep(chan, guard)).
 class [[nodiscard]] lock_guard {
 public:
-  [[nodiscard]] explicit lock_guard(spinlock &lk) : lk_(lk) { acquire(&lk_); }
+  [[nodiscard]] explicit lock_guard(spinlock &lk, source_location where = source_location::current()) : lk_(lk) {
+    acquire(&lk_, where);
+  }
   ~lock_guard() { release(&lk_); }
   lock_guard(const lock_guard &) = delete;
   lock_guard &operator=(const lock_guard &) = delete;
@@ -41,5 +50,8 @@ public:
 private:
   spinlock &lk_;
 };
+
+// "file.cc:42" for a panic message.
+void print_site(source_location where);
 
 } // namespace kernel

@@ -31,6 +31,15 @@ constexpr std::array<handler, NSYSCALL> syscalls = [] {
   return table;
 }();
 
+constexpr std::array<const char *, NSYSCALL> names = [] {
+  std::array<const char *, NSYSCALL> table{};
+#define SYSCALL(name, number) table[number] = #name;
+#include "syscalls.def"
+#undef SYSCALL
+#undef SYSCALL_ERRNO
+  return table;
+}();
+
 uint64_t argraw(int n) {
   const trapframe *tf = myproc()->tf;
   switch (n) {
@@ -45,6 +54,8 @@ uint64_t argraw(int n) {
 }
 
 } // namespace
+
+const char *syscall_name(uint64_t num) { return num < names.size() && names[num] ? names[num] : "?"; }
 
 int argint(int n) { return static_cast<int>(argraw(n)); }
 uint64_t argaddr(int n) { return argraw(n); }
@@ -63,7 +74,9 @@ void syscall() {
   const uint64_t num = p->tf->a7;
   p->tf->orig_a0 = p->tf->a0; // a restarted call needs its first argument back
   if (num < syscalls.size() && syscalls[num]) {
+    p->syscall_nr = static_cast<int64_t>(num);
     p->tf->a0 = syscalls[num]();
+    p->syscall_nr = -1;
   } else {
     printf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
     p->tf->a0 = -1;

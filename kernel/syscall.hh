@@ -9,6 +9,7 @@
 namespace kernel {
 
 void syscall();
+[[nodiscard]] const char *syscall_name(uint64_t num); // "read"; "?" if none
 
 [[nodiscard]] int argint(int n);
 [[nodiscard]] uint64_t argaddr(int n);

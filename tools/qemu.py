@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The build to boot: `make test` passes its $(B) (build/, or build-ubsan/ ...).
 BUILD = ROOT / os.environ.get("KITE_BUILD", "build")
+# The kernel with UBSAN and the lock checker, for the tests of the checkers.
+CHECKED_BUILD = ROOT / os.environ.get("KITE_CHECKED_BUILD", "build-ubsan")
 PROMPT = "$ "
 
 
@@ -43,10 +45,11 @@ def qemu_command(cpus, kernel=BUILD / "kernel" / "kernel", fsimg=BUILD / "fs.img
 
 
 class Guest:
-    def __init__(self, cpus, extra=()):
+    def __init__(self, cpus, extra=(), build=None):
         self.cpus = cpus
+        build = build or BUILD
         self.proc = subprocess.Popen(
-            qemu_command(cpus, extra=extra),
+            qemu_command(cpus, kernel=build / "kernel" / "kernel", fsimg=build / "fs.img", extra=extra),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -88,7 +91,7 @@ class Guest:
                     self.mark = m.end()
                     return m
                 if b"panic on hart" in self._out[max(0, self.mark - 4096):]:
-                    self._cond.wait(0.5)  # let the backtrace arrive
+                    self._settle()  # let the report and backtrace arrive
                     raise GuestError("kernel panic")
                 if self._eof:
                     raise GuestError(f"QEMU exited (status {self.proc.poll()})")
@@ -101,6 +104,15 @@ class Guest:
                         self._cond.acquire()
                     raise GuestError(f"timed out after {timeout}s waiting for {pattern!r}")
                 self._cond.wait(min(left, 1.0))
+
+    def _settle(self, quiet=0.5, most=3.0):
+        """Wait (holding _cond) until no output came for `quiet` seconds."""
+        deadline = time.monotonic() + most
+        while time.monotonic() < deadline:
+            before = len(self._out)
+            self._cond.wait(quiet)
+            if len(self._out) == before:
+                return
 
     def send(self, line):
         # The console's input line holds 127 characters.

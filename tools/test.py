@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qemu import BUILD, ROOT, Guest, GuestError  # noqa: E402
+from qemu import BUILD, CHECKED_BUILD, ROOT, Guest, GuestError  # noqa: E402
 
 
 class Results:
@@ -270,20 +270,17 @@ def gdb_batch(port, commands, timeout=60):
 def run_gdb_tests(results, args, selected):
     """GDB against a live guest: the kernel-aware commands, and a sleeping
     UDP reader's backtrace."""
-    if not selected("gdb/"):
-        return
     port = subprocess.check_output([sys.executable, str(ROOT / "tools" / "freeport.py")], text=True).strip()
-    session = GuestSession(args.cpus)
-    session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
-    session.boots = 1
 
     def commands(guest):
         guest.boot()
         guest.run("udp recv 7 &", 10)
-        time.sleep(0.5)  # let it reach recvfrom; GDB then stops the machine where it is
-        ps = gdb_batch(port, ["kite-ps"])
-        m = re.search(r"^\s*(\d+) SLEEPING\s+TASK_INTERRUPTIBLE\s+udp", ps, re.M)
-        if not m:
+        for _ in range(20):  # until the reader has blocked (each try stops the machine briefly)
+            ps = gdb_batch(port, ["kite-ps"])
+            m = re.search(r"^\s*(\d+) SLEEPING\s+TASK_INTERRUPTIBLE\s+udp", ps, re.M)
+            if m:
+                break
+        else:
             return False, f"kite-ps shows no sleeping udp:\n{ps[-1500:]}"
         out = gdb_batch(port, KITE_COMMANDS + [f"kite-bt {m.group(1)}"] + PRINTER_CHECKS)
         if "Python Exception" in out or "Error occurred" in out:
@@ -305,13 +302,11 @@ def run_gdb_tests(results, args, selected):
         guest.expect(r"udp: 3 bytes from", 10)
         return True, ""
 
-    try:
-        guest_test(results, session, "gdb/commands-and-recv-backtrace", commands)
-    finally:
-        session.close()
-
-    for name, scenario in (("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-wake-chain", udp_wake_scenario),
+    for name, scenario in (("gdb/commands-and-recv-backtrace", lambda g, port: commands(g)),
+                           ("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-sleep-and-wake-chains", udp_scenario),
                            ("gdb/user-mode-stop", user_stop_scenario)):
+        if not selected(name):
+            continue
         session = GuestSession(args.cpus)
         session.guest = Guest(args.cpus, extra=["-gdb", f"tcp:127.0.0.1:{port}"])
         session.boots = 1
@@ -364,21 +359,36 @@ def frame_names(text):
     return [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
 
 
-def udp_wake_scenario(guest, port):
+def udp_scenario(guest, port):
+    """A reader blocked in recvfrom: the sleeping chain at schedule(), the
+    queued datagram, the waking chain at try_to_wake_up, and the reader's
+    return from schedule()."""
     guest.boot()
-    guest.run("udp recv 7 &", 10)
-    time.sleep(0.5)
-    text = run_scenario(guest, port, "udp_wakeup", {"ARMED": "udp send 7 hi"})
+    text = run_scenario(guest, port, "udp_sleep_and_wakeup", {"ARMED_RECV": "udp recv 7 &", "ARMED": "udp send 7 hi"})
+    sleep = re.search(r"@@SLEEP@@(.*?)@@ARMED@@", text, re.S)
+    if not sleep:
+        return False, f"GDB did not stop in schedule() under recvfrom:\n{text[-2000:]}"
+    frames = frame_names(sleep.group(1))
+    if frames[:len(RECV_CHAIN)] != RECV_CHAIN:
+        return False, f"backtrace at schedule() {frames}, expected the chain {RECV_CHAIN}"
+    if not re.search(r"pid \d+ \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", sleep.group(1)):
+        return False, f"kite-sockets does not show the reader's exclusive entry:\n{sleep.group(1)[-1500:]}"
     q = re.search(r"@@QUEUE@@(.*?)@@WAKE@@", text, re.S)
     if not q or not re.search(r"127\.0\.0\.1 -> 127\.0\.0\.1\s+ttl 64\s+protocol 17", q.group(1)) \
             or not re.search(r"UDP \d+ -> 7\s+length 10", q.group(1)) or "payload b'hi'" not in q.group(1):
         return False, f"kite-skb at sock_queue_rcv_skb did not decode the datagram:\n{text[-2000:]}"
-    m = re.search(r"@@WAKE@@(.*?)@@DONE@@", text, re.S)
+    m = re.search(r"@@WAKE@@(.*?)@@RETURN@@", text, re.S)
     if not m:
-        return False, f"GDB did not stop in try_to_wake_up:\n{text[-2000:]}"
+        return False, f"GDB did not stop in try_to_wake_up and then in the reader:\n{text[-2000:]}"
     frames = frame_names(m.group(1))
     if frames[:len(WAKE_CHAIN)] != WAKE_CHAIN or "sys_sendto" not in frames[len(WAKE_CHAIN):]:
         return False, f"backtrace {frames}, expected {WAKE_CHAIN} and then the interrupted sys_sendto"
+    if not re.search(r"socket 127\.0\.0\.1:7 .*\n\s+receive queue: 1 datagrams", m.group(1)):
+        return False, f"kite-sockets does not show the queued datagram:\n{m.group(1)[-1500:]}"
+    back = re.search(r"@@RETURN@@(.*?)@@DONE@@", text, re.S)
+    frames = frame_names(back.group(1)) if back else []
+    if frames[:len(RECV_CHAIN) - 1] != RECV_CHAIN[1:]:
+        return False, f"the reader's return from schedule(): backtrace {frames}, expected {RECV_CHAIN[1:]}"
     guest.expect(r"udp: 2 bytes from port \d+: hi", 20)  # and the reader got it
     return True, ""
 
@@ -402,25 +412,90 @@ def user_stop_scenario(guest, port):
 
 
 def pipe_scenario(guest, port):
-    """The shell runs `cat | wc`; GDB catches wc asleep in piperead and the
-    wakeup1 for the same channel; the console is typed in step with GDB."""
+    """The shell runs `cat | wc`; GDB catches wc asleep in piperead (with the
+    locks held), the wakeup1 for the same channel, and the change of wc's
+    state it makes; the console is typed in step with GDB."""
     guest.boot()
     text = run_scenario(guest, port, "pipe_sleep_and_wakeup", {"ARMED": "cat | wc", "TYPE": "hello kite"})
     sleep = re.search(r"@@SLEEP chan=(0x[0-9a-f]+)@@(.*?)@@TYPE@@", text, re.S)
-    wake = re.search(r"@@WAKEUP chan=(0x[0-9a-f]+)@@(.*?)@@DONE@@", text, re.S)
-    if not sleep or not wake:
-        return False, f"GDB did not reach both stops:\n{text[-2500:]}"
+    if not sleep:
+        return False, f"GDB did not stop in sched() under piperead:\n{text[-2500:]}"
     if "piperead" not in sleep.group(2) or not re.search(r"sys_read|fileread", sleep.group(2)):
         return False, f"the sleep backtrace does not run through piperead and read:\n{sleep.group(2)[-1500:]}"
     if not re.search(r"^\s*\d+ SLEEPING\s+\S+\s+wc\s+.*pipe 0x[0-9a-f]+ read side", sleep.group(2), re.M):
         return False, f"kite-ps does not show wc sleeping on the pipe:\n{sleep.group(2)[-1500:]}"
+    if not re.search(r'^hart (\d+) holds "ptable" at 0x[0-9a-f]+ .*, taken at kernel/pipe\.cc:\d+ \(piperead\)$',
+                     sleep.group(2), re.M) \
+            or not re.search(r"^hart \d+: pid \d+ \(wc\) .* holds: ptable$", sleep.group(2), re.M):
+        return False, f"kite-locks/kite-harts do not show wc's hart holding ptable.lock from piperead's sleep:\n{sleep.group(2)[-1500:]}"
+    wake = re.search(r"@@WAKEUP chan=(0x[0-9a-f]+)@@(.*?)@@WATCH@@(.*?)@@DONE@@", text, re.S)
+    if not wake:
+        return False, f"GDB did not stop at the watchpoint after wakeup1:\n{text[-2500:]}"
     if wake.group(1) != sleep.group(1) or "wakeup1" not in wake.group(2) or "wakeup" not in wake.group(2):
         return False, f"the wakeup stop is not wakeup -> wakeup1 on {sleep.group(1)}:\n{wake.group(0)[-1500:]}"
+    if not re.search(r'holds "pipe" at .*taken at kernel/pipe\.cc:\d+ \(pipewrite\)\n.*holds "ptable" at .*\(wakeup\)',
+                     wake.group(2)):
+        return False, f"kite-locks at wakeup1 does not show the pipe's lock, then ptable.lock:\n{wake.group(2)[-1500:]}"
+    watch = wake.group(3)  # GDB prints the old and new values as it stops, before the marker
+    if not re.search(r"Old value = kernel::procstate::SLEEPING\s+New value = kernel::procstate::RUNNABLE",
+                     wake.group(2)) \
+            or not {"make_runnable", "wakeup1"} <= set(frame_names(watch)):
+        return False, f"watch -l on wc's state did not catch SLEEPING -> RUNNABLE in make_runnable:\n{watch[-1500:]}"
     # GDB has detached; the machine runs on. End cat's input: wc prints its counts.
     guest.proc.stdin.write(b"\x04")
     guest.proc.stdin.flush()
     guest.expect(r"(?:^|\x04)1 2 11 ?$", 20)  # the console echoes the ^D itself
     return True, ""
+
+
+# The kernel's checkers, each shown catching a deliberate error (user/provoke.c,
+# kernel/provoke.cc). Only panic works in every build; the rest need the
+# checked kernel that `make test` also builds (UBSAN and the lock checker).
+CHECKER_CASES = [
+    ("checked/panic-names-the-call", False, "panic",
+     [r"panic on hart \d+: provoked by a user program",
+      r"process \d+ \(provoke\), in system call 48 provoke\(0x1, "]),
+    ("checked/ubsan", True, "ubsan",
+     [r"UBSAN: shift out of bounds at kernel/provoke\.cc:\d+:\d+", r"panic on hart \d+: undefined behaviour"]),
+    ("checked/lock-order", True, "lock-order",
+     [r"now: +'provoke A' taken at kernel/provoke\.cc:\d+ .* while 'provoke B' is held \(taken at kernel/provoke\.cc:\d+",
+      r"earlier: 'provoke B' taken at kernel/provoke\.cc:\d+ .* while 'provoke A' was held \(taken at kernel/provoke\.cc:\d+",
+      r"panic on hart \d+: lockdep: two paths take these locks in opposite orders"]),
+    ("checked/sleep-locked", True, "sleep-locked",
+     [r"lockdep: sleep at kernel/provoke\.cc:\d+ .* with spinlock 'provoke A' held \(taken at kernel/provoke\.cc:\d+",
+      r"panic on hart \d+: lockdep: sleeping with a spinlock held"]),
+]
+
+
+def run_checker_tests(results, args, selected):
+    for name, checked, what, patterns in CHECKER_CASES:
+        if not selected(name):
+            continue
+        build = CHECKED_BUILD if checked else BUILD
+        if not (build / "kernel" / "kernel").exists():
+            results.record(name, False, 0, f"no checked kernel in {build}: run `make test`, which builds it")
+            continue
+        session = GuestSession(args.cpus)
+        session.guest = Guest(args.cpus, build=build)
+        session.boots = 1
+
+        def body(guest, what=what, patterns=patterns):
+            guest.boot()
+            guest.send(f"provoke {what}")
+            try:
+                guest.expect(r"^\$ ", 15)
+            except GuestError:  # the panic we want: expect() stops at it
+                pass
+            text = guest.text()
+            missing = [p for p in patterns if not re.search(p, text, re.M)]
+            if missing:
+                return False, f"the console lacks /{missing[0]}/; it ends with:\n{text[-1200:]}"
+            return True, ""
+
+        try:
+            guest_test(results, session, name, body)
+        finally:
+            session.close()
 
 
 def main():
@@ -443,6 +518,7 @@ def main():
         run_host_tests(results, selected)
     run_guest_tests(results, args, selected)
     run_gdb_tests(results, args, selected)
+    run_checker_tests(results, args, selected)
     print(f"# {time.monotonic() - t0:.0f}s on {args.cpus} harts")
     print(f"{results.passed} passed, {results.failed} failed")
     return 1 if results.failed or results.passed == 0 else 0

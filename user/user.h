@@ -64,6 +64,7 @@ int shutdown(int fd, int how);
 int fcntl(int fd, int cmd, long arg);
 int netstat(int fd, struct net_counters *c);
 int netinject(const void *packet, int len); // an IPv4 packet into the loopback device (tests)
+int provoke(int what); // a deliberate kernel error for a checker to catch (kernel/provoke.h; tests)
 // net.c
 long send(int fd, const void *buf, unsigned long len, int flags);
 long recv(int fd, void *buf, unsigned long len, int flags);

@@ -271,9 +271,25 @@ from the registers swtch() saved in its context."""
                 gdb.execute(f"set ${r} = {v}")
 
 
+def site(where):
+    """A std::source_location (spinlock::acquired_at) as file:line (function)."""
+    impl = where["_M_impl"]
+    if not int(impl):
+        return "?"
+    func = impl["_M_function_name"].string()
+    # "void kernel::piperead(kernel::pipe*, ...)" -> "piperead"
+    short = func.split("(")[0].split()[-1].replace("kernel::", "").replace("{anonymous}::", "")
+    return f"{impl['_M_file_name'].string()}:{int(impl['_M_line'])} ({short})"
+
+
+def held_locks(c):
+    """The spinlocks a hart holds, oldest first (cpu::held)."""
+    return [c["held"][i].dereference() for i in range(int(c["nheld"]))]
+
+
 class KiteHarts(gdb.Command):
-    """kite-harts: what each hart runs, its interrupt-disable depth, and
-whether it is idle in wfi."""
+    """kite-harts: what each hart runs, its interrupt-disable depth, whether
+it is idle in wfi, and the spinlocks it holds."""
 
     def __init__(self):
         super().__init__("kite-harts", gdb.COMMAND_USER)
@@ -286,13 +302,14 @@ whether it is idle in wfi."""
             c = cpus[i]
             p = c["proc"]
             what = f"pid {int(p['pid'])} ({p['name'].string()})" if int(p) else "scheduler"
-            print(f"hart {i}: {what:24} noff={int(c['noff'])} idle={int(c['idle'])}")
+            locks = ", ".join(lk["name"].string() for lk in held_locks(c)) or "-"
+            print(f"hart {i}: {what:24} noff={int(c['noff'])} idle={int(c['idle'])} holds: {locks}")
 
 
 class KiteLocks(gdb.Command):
-    """kite-locks: the well-known spinlocks that are held, and by which hart."""
-
-    LOCKS = ["kernel::ptable.lock", "kernel::tickslock"]
+    """kite-locks: every spinlock held now, by which hart, and where it was
+taken. Each hart keeps the list of the spinlocks it holds (cpu::held), so
+this covers every lock, not only the well-known ones."""
 
     def __init__(self):
         super().__init__("kite-locks", gdb.COMMAND_USER)
@@ -300,15 +317,14 @@ class KiteLocks(gdb.Command):
     @reads_kernel
     def invoke(self, arg, from_tty):
         cpus = gdb.parse_and_eval("kernel::cpus")
-        base = int(cpus[0].address)
-        size = int(cpus[0].type.sizeof)
-        for name in self.LOCKS:
-            lk = gdb.parse_and_eval(name)
-            if int(lk["locked"]):
-                hart = (int(lk["holder"]) - base) // size
-                print(f"{name}: held by hart {hart}, taken at {lk['acquired_at']}")
-            else:
-                print(f"{name}: free")
+        ncpu = len(gdb.selected_inferior().threads())
+        found = False
+        for i in range(ncpu):
+            for lk in held_locks(cpus[i]):
+                found = True
+                print(f'hart {i} holds "{lk["name"].string()}" at {lk.address}, taken at {site(lk["acquired_at"])}')
+        if not found:
+            print("no spinlock is held")
 
 
 def print_waiters(wq, indent=""):
@@ -490,7 +506,7 @@ class SpinlockPrinter:
             base = int(gdb.parse_and_eval("&kernel::cpus[0]"))
             size = gdb.lookup_type("kernel::cpu").sizeof
             hart = (int(self.val["holder"]) - base) // size
-            return f'spinlock "{name}": held by hart {hart}, taken at {self.val["acquired_at"]}'
+            return f'spinlock "{name}": held by hart {hart}, taken at {site(self.val["acquired_at"])}'
 
 
 class ProcPrinter:

@@ -27,33 +27,52 @@ def bounded_continue(seconds):
 
 def pipe_sleep_and_wakeup():
     """`cat | wc` at the shell: stop where wc, in piperead, has just marked
-    itself SLEEPING and calls sched() to switch away; show the backtrace and
-    the process table; then stop at the wakeup1 that wakes the same channel
-    when a line is typed."""
+    itself SLEEPING and calls sched() to switch away; show the backtrace,
+    the process table and the held locks; then stop at the wakeup1 that
+    wakes the same channel when a line is typed, and at the change of wc's
+    state that it makes (the lab's `watch -l` step)."""
     # (GDB anchors the regex at the start of the name: kernel::piperead.)
     gdb.execute('break kernel::sched if $_any_caller_matches(".*piperead", 5)')
     marker("ARMED")  # the driver types: cat | wc
     bounded_continue(30)
     hart = gdb.selected_thread().num - 1
     chan = int(gdb.parse_and_eval(f"kernel::cpus[{hart}].proc->chan"))
+    slot = int(gdb.parse_and_eval(f"kernel::cpus[{hart}].proc - kernel::ptable.proc"))
     marker(f"SLEEP chan={chan:#x}")
-    gdb.execute("bt")
-    gdb.execute("kite-ps")
+    for command in ["bt", "kite-ps", "kite-locks", "kite-harts"]:
+        gdb.execute(command)
     gdb.execute("delete")
     # Armed at once: the waker may get there before the sleeper's switch.
     gdb.execute(f"break kernel::wakeup1 if chan == (void *){chan:#x}")
+    gdb.execute(f"watch -l kernel::ptable.proc[{slot}].state")
     marker("TYPE")  # the driver types a line for cat
     bounded_continue(30)
     marker(f"WAKEUP chan={int(gdb.parse_and_eval('chan')):#x}")
+    gdb.execute("bt")
+    gdb.execute("kite-locks")
+    bounded_continue(30)  # to the watchpoint: make_runnable changes the state
+    marker("WATCH")
     gdb.execute("bt")
     gdb.execute("delete")
     marker("DONE")
 
 
-def udp_wakeup():
-    """A reader is blocked in recvfrom on port 7; stop where a datagram's
-    arrival wakes it (try_to_wake_up called for a reader's wait entry) and
-    show the backtrace: the whole waking chain, from the software interrupt."""
+def udp_sleep_and_wakeup():
+    """A reader blocks in recvfrom on port 7: stop in schedule() and show its
+    backtrace (the sleeping chain) and its wait entry. Then a datagram
+    arrives: stop where it is queued (kite-skb), where it wakes the reader
+    (try_to_wake_up: the waking chain, from the software interrupt), and
+    where the reader returns from schedule()."""
+    gdb.execute('break kernel::schedule if $_any_caller_matches(".*udp_recvmsg", 8)')
+    marker("ARMED_RECV")  # the driver types: udp recv 7 &
+    bounded_continue(30)
+    marker("SLEEP")
+    gdb.execute("bt")
+    gdb.execute("kite-sockets")
+    reader = int(gdb.parse_and_eval(f"kernel::cpus[{gdb.selected_thread().num - 1}].proc->pid"))
+    gdb.execute("up")  # schedule_timeout: where the reader comes back
+    resume = int(gdb.parse_and_eval("$pc"))
+    gdb.execute("delete")
     gdb.execute("break kernel::sock_queue_rcv_skb")
     marker("ARMED")  # the driver types: udp send 7 hi
     bounded_continue(30)
@@ -63,6 +82,12 @@ def udp_wakeup():
     gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*receiver_wake_function", 5)')
     bounded_continue(30)
     marker("WAKE")
+    gdb.execute("bt")
+    gdb.execute("kite-sockets")  # the datagram waits in the queue
+    gdb.execute("delete")
+    gdb.execute(f"break *{resume:#x} if kernel::cpus[$_thread - 1].proc->pid == {reader}")
+    bounded_continue(30)
+    marker("RETURN")
     gdb.execute("bt")
     gdb.execute("delete")
     marker("DONE")

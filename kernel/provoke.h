@@ -1,0 +1,11 @@
+// provoke(what): make the kernel commit one deliberate error of a kind its
+// checkers catch, so a test can see each checker fire (Linux's LKDTM does
+// this job). Every one of them ends in a panic. C-compatible.
+#pragma once
+
+enum {
+  PROVOKE_PANIC = 1,        // panic(): the report names the process and its system call
+  PROVOKE_UBSAN = 2,        // a shift by more than the width (UBSAN=1 builds; else -ENOSYS)
+  PROVOKE_LOCK_ORDER = 3,   // take two spinlocks in one order, then the other (lock-checked builds; else -ENOSYS)
+  PROVOKE_SLEEP_LOCKED = 4, // acquiresleep() with a spinlock held (lock-checked builds; else -ENOSYS)
+};
