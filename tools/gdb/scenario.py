@@ -102,7 +102,7 @@ def user_mode_stop():
     marker("STOPPED")
     gdb.execute("info registers priv")
     for command in ["kite-ps", "kite-current", "kite-harts", "kite-locks", "kite-sockets", "kite-dmesg",
-                    "kite-sleepers &kernel::ticks", "bt"]:
+                    "kite-sleepers &kernel::ticks", "kite-bt 1", "bt"]:
         gdb.execute(command)
     gdb.execute("delete")
     marker("DONE")
