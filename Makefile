@@ -1,6 +1,8 @@
 # Kite: build, boot and test.
 #   make qemu      build everything and boot to a shell (Ctrl-A x quits QEMU)
 #   make test      build everything and run every test; ends "N passed, N failed"
+#   make stress    build everything, hammer pipes and sockets, then fuzz system calls (CPUS=4 unless given)
+#   make bench     build everything and run the benchmarks (ICOUNT=1: in guest time)
 #   make clean
 # Variables: CPUS=n (harts, 1..8, default 3), TOOLPREFIX=riscv64-linux-gnu-
 
@@ -62,7 +64,7 @@ QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M
   -drive file=$(B)/fs.img,if=none,format=raw,id=disk0 \
   -device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0
 
-.PHONY: all qemu qemu-gdb gdb test clean toolchain
+.PHONY: all qemu qemu-gdb gdb test bench clean toolchain
 .SECONDARY: # keep intermediate objects: no needless rebuilds
 .DEFAULT_GOAL := all
 all: $(B)/kernel/kernel $(B)/fs.img compile_commands.json
@@ -166,8 +168,21 @@ test: all
 	@$(MAKE) --no-print-directory UBSAN=1 B=$(CHECKED_B) $(CHECKED_B)/kernel/kernel $(CHECKED_B)/fs.img
 	KITE_BUILD=$(B) KITE_CHECKED_BUILD=$(CHECKED_B) $(PYTHON) tools/test.py --cpus $(CPUS)
 
+# A minute of pipes and sockets under load, then a million random system
+# calls (tools/stress.py; `make test` runs a short version of each). On 4
+# harts unless CPUS is given; SEED=n repeats a fuzzer run.
+.PHONY: stress
+stress: all
+	KITE_BUILD=$(B) $(PYTHON) tools/stress.py --cpus $(if $(filter command line environment,$(origin CPUS)),$(CPUS),4) \
+	  $(if $(SEED),--seed $(SEED))
+
+# Benchmarks on 1 and 3 harts (docs/performance.md). ICOUNT=1: on one hart
+# under QEMU's -icount shift=0, figures in guest time that repeat run to run.
+ICOUNT ?= 0
+bench: all
+	KITE_BUILD=$(B) $(PYTHON) tools/bench.py $(if $(filter 1,$(ICOUNT)),--icount)
 
 clean:
-	rm -rf build build-debug compile_commands.json
+	rm -rf build build-debug build-ubsan compile_commands.json
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -3,6 +3,7 @@
 // next free page in its first word, so the list costs no memory.
 #include "kalloc.hh"
 #include "arch.hh"
+#include "debug.hh"
 #include "printf.hh"
 #include "spinlock.hh"
 #include "string.hh"
@@ -42,7 +43,7 @@ void kfree(void *pa) {
   const uint64_t a = reinterpret_cast<uint64_t>(pa);
   if (a % PGSIZE != 0 || a < reinterpret_cast<uint64_t>(end) || a >= PHYSTOP)
     panic("kfree: not a page from the allocator");
-  memset(pa, JUNK_FREED, PGSIZE);
+  if constexpr (JUNK_PAGES) memset(pa, JUNK_FREED, PGSIZE);
   auto *page = static_cast<free_page *>(pa);
   lock_guard g(kmem.lock);
   page->next = kmem.free;
@@ -59,7 +60,7 @@ void *kalloc() {
     kmem.free = page->next;
     kmem.nfree--;
   }
-  memset(page, JUNK_ALLOCATED, PGSIZE);
+  if constexpr (JUNK_PAGES) memset(page, JUNK_ALLOCATED, PGSIZE);
   return page;
 }
 

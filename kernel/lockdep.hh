@@ -13,17 +13,10 @@
 //     taken, and whoever needs the lock to wake the sleeper would spin.
 // A violation panics with both call sites.
 #pragma once
+#include "debug.hh"
 #include "spinlock.hh"
 
-namespace kernel {
-
-#ifdef KITE_LOCKDEP
-constexpr bool LOCKDEP = true;
-#else
-constexpr bool LOCKDEP = false;
-#endif
-
-namespace lockdep {
+namespace kernel::lockdep {
 
 // lk is about to be taken at where; this hart's held locks are cpu::held.
 // Interrupts are off.
@@ -32,5 +25,4 @@ void check_acquire(const spinlock *lk, source_location where);
 // (which the sleep releases) and nothing else. Null: no spinlock at all.
 void check_sleep(const spinlock *allowed, source_location where);
 
-} // namespace lockdep
-} // namespace kernel
+} // namespace kernel::lockdep

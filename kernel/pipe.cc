@@ -44,6 +44,13 @@ struct pipe {
   uint64_t nwrite = 0;    // bytes written so far
   bool readopen = true;   // the read end is still open
   bool writeopen = true;  // the write end is still open
+  // Processes asleep in piperead/pipewrite. A read or write calls wakeup()
+  // -- ptable.lock and a scan of every process -- only if someone sleeps on
+  // the other side. No wakeup is lost: a sleeper counts itself under lock,
+  // before sleep() lets go of it, and the other side reads the count under
+  // lock too.
+  int sleeping_readers = 0;
+  int sleeping_writers = 0;
   char *pages[PIPE_PAGES] = {};
   wait_queue_head poll_wq{"pipe poll"}; // poll() callers
 };
@@ -108,11 +115,11 @@ void pipeclose(pipe *pi, bool writable) {
     lock_guard g(pi->lock);
     if (writable) {
       pi->writeopen = false;
-      wakeup(&pi->nread); // readers see end of file
+      if (pi->sleeping_readers) wakeup(&pi->nread); // readers see end of file
       wake_poll(pi, POLLIN | POLLHUP);
     } else {
       pi->readopen = false;
-      wakeup(&pi->nwrite); // writers see a broken pipe
+      if (pi->sleeping_writers) wakeup(&pi->nwrite); // writers see a broken pipe
       wake_poll(pi, POLLOUT | POLLERR);
     }
     last = !pi->readopen && !pi->writeopen;
@@ -131,12 +138,18 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
       send_signal(p, SIGPIPE); // the Unix way to stop a writer nobody reads
       return done > 0 ? done : -EPIPE;
     }
-    if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
     const uint64_t room = PIPESIZE - (pi->nwrite - pi->nread);
     if (room == 0 || (done == 0 && room < need)) {
-      wakeup(&pi->nread); // let readers drain the ring, then wait for room
+      // Only a write that must wait may be cut short by a signal. Checking
+      // on every pass would let a signal that arrives between two runs of
+      // the copy end an atomic (<= PIPE_BUF) write half done (POSIX: such
+      // a write is all or nothing; found by `make stress`).
+      if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
+      if (pi->sleeping_readers) wakeup(&pi->nread); // let readers drain the ring, then wait for room
       wake_poll(pi, POLLIN | POLLRDNORM);
+      pi->sleeping_writers++;
       sleep(&pi->nwrite, g);
+      pi->sleeping_writers--;
       continue;
     }
     uint64_t run;
@@ -146,7 +159,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     pi->nwrite += run;
     done += static_cast<int>(run);
   }
-  wakeup(&pi->nread);
+  if (pi->sleeping_readers) wakeup(&pi->nread);
   wake_poll(pi, POLLIN | POLLRDNORM);
   return done > 0 || n == 0 ? done : -1;
 }
@@ -156,7 +169,9 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
   lock_guard g(pi->lock);
   while (pi->nread == pi->nwrite && pi->writeopen) {
     if (signal_pending(p)) return -ERESTARTSYS;
+    pi->sleeping_readers++;
     sleep(&pi->nread, g);
+    pi->sleeping_readers--;
   }
   int done = 0;
   while (done < n && pi->nread != pi->nwrite) {
@@ -168,7 +183,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     pi->nread += run;
     done += static_cast<int>(run);
   }
-  wakeup(&pi->nwrite);
+  if (pi->sleeping_writers) wakeup(&pi->nwrite);
   wake_poll(pi, POLLOUT | POLLWRNORM);
   return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
 }

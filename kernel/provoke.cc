@@ -1,5 +1,6 @@
 // provoke() (provoke.h): deliberate kernel errors, one per checker, for the
 // tests that show each checker catches what it is for.
+#include "debug.hh"
 #include "errno.h"
 #include "lockdep.hh"
 #include "printf.hh"
@@ -11,12 +12,6 @@
 namespace kernel {
 
 namespace {
-
-#ifdef KITE_UBSAN
-constexpr bool UBSAN = true;
-#else
-constexpr bool UBSAN = false;
-#endif
 
 constinit spinlock provoke_a{"provoke A"};
 constinit spinlock provoke_b{"provoke B"};

@@ -50,6 +50,10 @@ bool is_ignored(proc *p, int sig) {
 
 // The lowest deliverable signal, taken off the pending set; 0 if none.
 int dequeue_signal(proc *p, struct sigaction *action) {
+  // The common case, nothing pending, without the lock: only this process
+  // changes sigblocked, and a signal sent after this load is found at the
+  // next entry to the kernel (a sleeping process is woken for it).
+  if ((__atomic_load_n(&p->sigpending, __ATOMIC_RELAXED) & ~p->sigblocked) == 0) return 0;
   lock_guard g(ptable.lock);
   const uint64_t ready = p->sigpending & ~p->sigblocked;
   if (!ready) return 0;

@@ -131,8 +131,11 @@ void kvminithart() { switch_to(kernel_pagetable); }
 
 void switch_to(pagetable_t pt) {
   if (CSR_READ(satp) == satp_for(pt)) return; // each satp write costs a TLB flush
-  sfence_vma(); // the table's own updates are complete before it is used
   CSR_WRITE(satp, satp_for(pt));
+  // One fence after the write does both jobs: it orders earlier stores to
+  // the table before the walks that follow, and drops the old table's
+  // cached translations. (In between, only kernel addresses are used, and
+  // every table maps them the same way.)
   sfence_vma();
 }
 

@@ -121,6 +121,16 @@ long wait_seq(test_queue &q, uint64_t target) {
   return r < 0 ? -EINTR : 0;
 }
 
+// Deposit n tokens, unless the queue would then hold more than
+// WQ_MAX_TOKENS: n is the user's, and an int sum that overflowed would be
+// undefined behaviour (`make stress`'s fuzzer found it on the UBSAN kernel).
+bool add_tokens(test_queue &q, uint64_t n) {
+  lock_guard g(q.wq.lock);
+  if (n > static_cast<uint64_t>(WQ_MAX_TOKENS - q.tokens)) return false;
+  q.tokens += static_cast<int>(n);
+  return true;
+}
+
 } // namespace
 
 int64_t sys_wqctl() {
@@ -138,22 +148,14 @@ int64_t sys_wqctl() {
     return 0;
   }
   case WQ_WAIT_EXCLUSIVE: return wait_exclusive(q);
-  case WQ_WAKE: {
-    {
-      lock_guard g(q.wq.lock);
-      q.tokens++;
-    }
+  case WQ_WAKE:
+    if (!add_tokens(q, 1)) return -EINVAL;
     wake_up(&q.wq);
     return 0;
-  }
-  case WQ_WAKE_ALL: {
-    {
-      lock_guard g(q.wq.lock);
-      q.tokens += static_cast<int>(arg);
-    }
+  case WQ_WAKE_ALL:
+    if (!add_tokens(q, arg)) return -EINVAL;
     wake_up_all(&q.wq);
     return 0;
-  }
   case WQ_WAIT_SEQ: return wait_seq(q, arg);
   case WQ_POST_SEQ:
     __atomic_store_n(&q.seq, arg, __ATOMIC_RELEASE);

@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qemu import BUILD, CHECKED_BUILD, ROOT, Guest, GuestError  # noqa: E402
+from bench import quick_check as bench_quick_check  # noqa: E402
+from stress import SHORT_TESTS as STRESS_TESTS  # noqa: E402
 
 
 class Results:
@@ -215,6 +217,15 @@ def run_guest_tests(results, args, selected):
 
         for program in TEST_PROGRAMS:
             run_test_program(results, session, program, args, selected)
+
+        # Every benchmark figure is produced (small sizes; `make bench` for the real run).
+        if selected("bench/quick"):
+            guest_test(results, session, "bench/quick", bench_quick_check)
+
+        # Last: they leave the most behind on disk if they fail (tools/stress.py).
+        for name, body in STRESS_TESTS:
+            if selected(name):
+                guest_test(results, session, name, body)
 
         def leak_check(guest):
             if baseline is None:

@@ -3,6 +3,17 @@
 #include "kernel/socket.h"
 #include "user/user.h"
 
+// 127.0.0.1:port, the address every socket here talks to (loopback only).
+struct sockaddr_in loopback_addr(int port)
+{
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
 long send(int fd, const void *buf, unsigned long len, int flags)
 {
   return sendto(fd, buf, len, flags, 0, 0);

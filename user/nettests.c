@@ -63,16 +63,6 @@ static unsigned long ms_since(unsigned long t0)
   return (time_ns() - t0) / 1000000;
 }
 
-static struct sockaddr_in loaddr(int port)
-{
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 static int udp_socket(void)
 {
   int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -83,14 +73,14 @@ static int udp_socket(void)
 static int bound_socket(int port)
 {
   int s = udp_socket();
-  struct sockaddr_in a = loaddr(port);
+  struct sockaddr_in a = loopback_addr(port);
   EXPECT(bind(s, SA(&a), sizeof a) == 0, "bind to 127.0.0.1:%d failed: %s", port, strerror(errno));
   return s;
 }
 
 static void xconnect(int s, int port)
 {
-  struct sockaddr_in a = loaddr(port);
+  struct sockaddr_in a = loopback_addr(port);
   EXPECT(connect(s, SA(&a), sizeof a) == 0, "connect to 127.0.0.1:%d failed: %s", port, strerror(errno));
 }
 
@@ -110,7 +100,7 @@ static void set_rcvbuf(int s, int bytes)
 // sendto 127.0.0.1:port; the whole datagram must be accepted.
 static void send_to(int s, const void *p, int n, int port)
 {
-  struct sockaddr_in a = loaddr(port);
+  struct sockaddr_in a = loopback_addr(port);
   long r = sendto(s, p, n, 0, SA(&a), sizeof a);
   if (r != n)
     fail("sendto(%d bytes, port %d) returned %ld (%s)", n, port, r, r < 0 ? strerror(errno) : "short");
@@ -235,7 +225,7 @@ static void test_echo(void)
     echo_server(s);
   close(s);
 
-  struct sockaddr_in srv = loaddr(PORT_ECHO), from;
+  struct sockaddr_in srv = loopback_addr(PORT_ECHO), from;
   int c = udp_socket();
   // Not bound yet: Linux reports port 0.
   len = sizeof a;
@@ -408,7 +398,7 @@ static void bulk_check(long n, int *last)
 static void test_bulk(void)
 {
   int r = udp_socket();
-  struct sockaddr_in any = loaddr(PORT_BULK);
+  struct sockaddr_in any = loopback_addr(PORT_BULK);
   any.sin_addr.s_addr = htonl(INADDR_ANY);
   EXPECT(bind(r, SA(&any), sizeof any) == 0, "bind to 0.0.0.0:%d failed: %s", PORT_BULK, strerror(errno));
   int v0 = 0, v1 = 0;
@@ -1145,7 +1135,7 @@ static void test_poll(void)
 // Every socket call on fd fails with errno err.
 static void all_fail(int fd, int err, const char *what)
 {
-  struct sockaddr_in a = loaddr(PORT_BAD);
+  struct sockaddr_in a = loopback_addr(PORT_BAD);
   unsigned int len = sizeof a;
   struct timeval tv = {1, 0};
   static const char *names[] = {"bind",        "connect",    "sendto",     "recvfrom", "getsockname",
@@ -1183,7 +1173,7 @@ static void test_badargs(void)
          errno);
 
   int s = udp_socket();
-  struct sockaddr_in a = loaddr(PORT_BAD);
+  struct sockaddr_in a = loopback_addr(PORT_BAD);
   EXPECT_ERR(bind(s, (struct sockaddr *)bad, sizeof a), EFAULT);
   EXPECT_ERR(bind(s, (struct sockaddr *)kern, sizeof a), EFAULT);
   EXPECT_ERR(bind(s, SA(&a), 4), EINVAL);
@@ -1197,7 +1187,7 @@ static void test_badargs(void)
   EXPECT_ERR(bind(s, SA(&a), sizeof a), EINVAL); // bound already
   int s2 = udp_socket();
   EXPECT_ERR(bind(s2, SA(&a), sizeof a), EADDRINUSE);
-  struct sockaddr_in a2 = loaddr(PORT_BAD2);
+  struct sockaddr_in a2 = loopback_addr(PORT_BAD2);
   EXPECT_EQ(bind(s2, SA(&a2), sizeof a2), 0);
   set_timeout(s, 2, 0);
 
@@ -1205,7 +1195,7 @@ static void test_badargs(void)
   EXPECT_ERR(sendto(s2, bad, 10, 0, SA(&a), sizeof a), EFAULT);
   EXPECT_ERR(sendto(s2, kern, 10, 0, SA(&a), sizeof a), EFAULT);
   EXPECT_ERR(sendto(s2, "x", 1, 0, (struct sockaddr *)bad, sizeof a), EFAULT);
-  struct sockaddr_in far = loaddr(7);
+  struct sockaddr_in far = loopback_addr(7);
   far.sin_addr.s_addr = inet_addr("10.0.0.1");
   EXPECT_ERR(sendto(s2, "x", 1, 0, SA(&far), sizeof far), ENETUNREACH);
   EXPECT_ERR(sendto(s2, "x", 1, 0, 0, 0), EDESTADDRREQ);
@@ -1336,7 +1326,7 @@ static void test_readwrite(void)
   expect_read(a, "dwrite", "a write through the dup after the original was closed");
   // The port is held until the last descriptor closes.
   int x = udp_socket();
-  struct sockaddr_in addr = loaddr(PORT_RW_B);
+  struct sockaddr_in addr = loopback_addr(PORT_RW_B);
   EXPECT_ERR(bind(x, SA(&addr), sizeof addr), EADDRINUSE);
   close(d);
   EXPECT(bind(x, SA(&addr), sizeof addr) == 0, "the port is still in use after its last descriptor closed: %s",

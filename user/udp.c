@@ -9,20 +9,10 @@
 #include "kernel/socket.h"
 #include "user/user.h"
 
-static struct sockaddr_in loopback(int port)
-{
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 static int do_recv(int port, int count)
 {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = loopback(port);
+  struct sockaddr_in a = loopback_addr(port);
   if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
     fprintf(2, "udp: cannot bind port %d: %s\n", port, strerror(errno));
     return 1;
@@ -46,7 +36,7 @@ static int do_recv(int port, int count)
 static int do_send(int port, const char *msg)
 {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = loopback(port);
+  struct sockaddr_in a = loopback_addr(port);
   if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a, sizeof a) < 0) {
     fprintf(2, "udp: cannot send to port %d: %s\n", port, strerror(errno));
     return 1;

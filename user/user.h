@@ -73,6 +73,7 @@ unsigned short ntohs(unsigned short x);
 unsigned int htonl(unsigned int x);
 unsigned int ntohl(unsigned int x);
 unsigned int inet_addr(const char *dotted); // "127.0.0.1" -> network order; -1 if bad
+struct sockaddr_in loopback_addr(int port); // 127.0.0.1:port
 
 // signal.c (kernel/signal.h has the numbers and struct sigaction)
 int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);

@@ -1498,6 +1498,62 @@ static void test_pipebadptr(void)
 }
 
 // ---------------------------------------------------------------------------
+// pipesignal: a write of at most PIPE_BUF bytes stays whole while signals
+// keep arriving. A signal may interrupt a write that has to wait for room
+// (EINTR, nothing written), never one that is copying: that would cut a
+// record in two and let another writer's bytes in between. (Found by
+// `make stress`.)
+
+enum { PS_WRITES = 1500, PS_LEN = 4000 }; // 4000: most writes cross a page of the ring
+
+static void ps_handler(int sig)
+{
+  (void)sig;
+}
+
+static void test_pipesignal(void)
+{
+  int p[2];
+  xpipe(p);
+  struct sigaction sa = {ps_handler, 0, 0, 0}; // no SA_RESTART: EINTR
+  sigaction(SIGUSR1, &sa, 0);                  // before the first signal
+  int writer = xfork();
+  if (writer == 0) {
+    close(p[0]);
+    memset(buf, 'w', PS_LEN);
+    for (int i = 0; i < PS_WRITES; i++) {
+      int r = -1;
+      for (int tries = 0; tries < 100000; tries++)
+        if ((r = write(p[1], buf, PS_LEN)) >= 0 || errno != EINTR)
+          break;
+      if (r != PS_LEN) {
+        sigset_t usr1 = 1ul << (SIGUSR1 - 1);
+        sigprocmask(SIG_BLOCK, &usr1, 0); // or the report could be interrupted too
+        fail("write %d of %d bytes returned %d while signals arrived", i, PS_LEN, r);
+      }
+    }
+    exit(0);
+  }
+  // Signal the writer as fast as possible until it has been reaped.
+  int sender = xfork();
+  if (sender == 0) {
+    close(p[0]);
+    close(p[1]);
+    for (int i = 0; i < 2000000 && kill(writer, SIGUSR1) == 0; i++)
+      ;
+    exit(0);
+  }
+  close(p[1]);
+  int n = readn(p[0], buf2, sizeof buf2), total = n;
+  while (n > 0)
+    total += (n = readn(p[0], buf2, sizeof buf2));
+  close(p[0]);
+  int pids[] = {writer, sender};
+  reap_all(pids, 2, 0, 0, "writer and signal sender");
+  EXPECT(total == PS_WRITES * PS_LEN, "read %d bytes, expected %d", total, PS_WRITES * PS_LEN);
+}
+
+// ---------------------------------------------------------------------------
 // sleep and uptime.
 
 static void test_sleep(void)
@@ -1762,6 +1818,40 @@ static void test_concurrentfs(void)
 }
 
 // ---------------------------------------------------------------------------
+// deaddir: a directory that has been removed takes no new entries. A
+// process may still be in it (its current directory); what it created
+// there would be named by no directory once the last reference to the
+// directory went, and its inode and blocks would never be freed. (Found
+// while fuzzing: one process removes a directory another is in.)
+
+static void test_deaddir(void)
+{
+  struct stat st;
+  unlink("ut_dd/sub");
+  unlink("ut_dd/f");
+  unlink("ut_dd/g");
+  unlink("ut_dd/dev");
+  unlink("ut_dd");
+  unlink("ut_dd_f");
+  close(xopen("ut_dd_f", O_CREATE | O_RDWR));
+  EXPECT_EQ(mkdir("ut_dd"), 0);
+  EXPECT_EQ(chdir("ut_dd"), 0);
+  EXPECT_EQ(unlink("../ut_dd"), 0); // empty: it may go while we are in it
+  EXPECT_EQ(open("f", O_CREATE | O_RDWR), -1);
+  EXPECT_EQ(mkdir("sub"), -1);
+  EXPECT_EQ(mknod("dev", 2, 0), -1);
+  EXPECT_EQ(link("../ut_dd_f", "g"), -1);
+  int fd = open(".", O_RDONLY); // still a directory, only empty
+  EXPECT(fd >= 0, "cannot open the removed current directory");
+  close(fd);
+  EXPECT_EQ(chdir(".."), 0);
+  EXPECT(stat("ut_dd", &st) < 0, "ut_dd still exists");
+  EXPECT_EQ(stat("ut_dd_f", &st), 0);
+  EXPECT_EQ(st.nlink, 1);
+  EXPECT_EQ(unlink("ut_dd_f"), 0);
+}
+
+// ---------------------------------------------------------------------------
 // The runner.
 
 static const struct test tests[] = {
@@ -1778,9 +1868,11 @@ static const struct test tests[] = {
     {"pipeeof", test_pipeeof},
     {"pipekill", test_pipekill},
     {"pipebadptr", test_pipebadptr},
+    {"pipesignal", test_pipesignal},
     {"sleep", test_sleep},
     {"manyfiles", test_manyfiles},
     {"concurrentfs", test_concurrentfs},
+    {"deaddir", test_deaddir},
 };
 enum { NTESTS = sizeof tests / sizeof tests[0] };
 

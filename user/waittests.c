@@ -211,6 +211,17 @@ static void test_badargs(void)
   EXPECT_EQ(errno, EINVAL);
   EXPECT_EQ(sysinfo((struct sysinfo *)0x80001000), -1);
   EXPECT_EQ(errno, EFAULT);
+  // More tokens than a queue holds: refused, not an int overflow (found
+  // by the fuzzer on the UBSAN kernel, which panicked).
+  EXPECT_EQ(wqctl(WQ_RESET, 0, 0), 0);
+  EXPECT_EQ(wqctl(WQ_WAKE_ALL, 0, 0x80000000ul), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(wqctl(WQ_WAKE_ALL, 0, WQ_MAX_TOKENS - 1), 0);
+  EXPECT_EQ(wqctl(WQ_WAKE, 0, 0), 0);
+  EXPECT_EQ(wqctl(WQ_WAKE, 0, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(wqctl(WQ_WAKE_ALL, 0, 1), -1);
+  EXPECT_EQ(wqctl(WQ_RESET, 0, 0), 0);
 }
 
 // poll() with nothing to read times out after about the time asked for.

@@ -11,6 +11,8 @@ inline int hartid() { return static_cast<int>(riscv::hartid()); }
 inline void intr_on() { riscv::intr_on(); }
 inline void intr_off() { riscv::intr_off(); }
 [[nodiscard]] inline bool intr_enabled() { return riscv::intr_get(); }
+// intr_off(), returning whether interrupts were on before.
+[[nodiscard]] inline bool intr_save_off() { return riscv::intr_off_was_on(); }
 
 // Sleep the hart until an interrupt is pending. Works with interrupts
 // disabled too: it returns as soon as one is pending, without taking it.

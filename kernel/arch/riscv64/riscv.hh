@@ -58,6 +58,12 @@ inline uint64_t hartid() { // kept in tp by entry.S and the trap vectors
 inline void intr_on() { CSR_SET(sstatus, SSTATUS_SIE); }
 inline void intr_off() { CSR_CLEAR(sstatus, SSTATUS_SIE); }
 inline bool intr_get() { return CSR_READ(sstatus) & SSTATUS_SIE; }
+// Clear SIE and return whether it was set, in one instruction (csrrc).
+inline bool intr_off_was_on() {
+  uint64_t old;
+  asm volatile("csrrc %0, sstatus, %1" : "=r"(old) : "r"(SSTATUS_SIE));
+  return old & SSTATUS_SIE;
+}
 
 inline void sfence_vma() { asm volatile("sfence.vma zero, zero"); }
 inline void wfi() { asm volatile("wfi"); }

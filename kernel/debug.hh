@@ -1,0 +1,26 @@
+// The checks a debug build adds (`make qemu-gdb` builds with KITE_LOCKDEP;
+// `make test UBSAN=1` with KITE_UBSAN and KITE_LOCKDEP). Constants rather
+// than #ifdefs in the code, so every check is compiled -- and kept
+// compiling -- in every build.
+#pragma once
+
+namespace kernel {
+
+#ifdef KITE_LOCKDEP
+constexpr bool LOCKDEP = true; // the lock checker (lockdep.hh)
+#else
+constexpr bool LOCKDEP = false;
+#endif
+
+#ifdef KITE_UBSAN
+constexpr bool UBSAN = true; // -fsanitize=undefined, handlers in ubsan.cc
+#else
+constexpr bool UBSAN = false;
+#endif
+
+// Fill pages with junk when freed and allocated, so a use after free or a
+// read of uninitialised memory shows up as garbage. It costs a page-sized
+// memset per kalloc() and kfree(), so the normal build skips it.
+constexpr bool JUNK_PAGES = LOCKDEP || UBSAN;
+
+} // namespace kernel
