@@ -130,14 +130,12 @@ void printf(const char *fmt, ...) {
 
 // Walk the frame-pointer chain: with -fno-omit-frame-pointer each frame
 // stores the caller's return address at fp-8 and the caller's fp at fp-16.
-static void backtrace() {
-  uint64_t fp = arch::frame_pointer();
-  printf("backtrace (addr2line -e build/kernel/kernel ADDR, or `bt` in GDB):\n");
-  for (int depth = 0; depth < 16; depth++) {
+void print_backtrace(uint64_t fp, int depth, const char *before_each) {
+  for (; depth > 0; depth--) {
     if (fp % 8 != 0 || !arch::is_kernel_ram(fp - 16)) break;
     uint64_t ra = reinterpret_cast<uint64_t *>(fp)[-1];
     if (ra == 0) break;
-    printf("  %p\n", reinterpret_cast<void *>(ra));
+    printf("%s%p", before_each, reinterpret_cast<void *>(ra));
     fp = reinterpret_cast<uint64_t *>(fp)[-2];
   }
 }
@@ -167,7 +165,9 @@ void panic(const char *msg, std::source_location where) {
   printf("\npanic on hart %d: %s\n  at %s:%u in %s\n", arch::hartid(), msg, where.file_name(),
          static_cast<unsigned>(where.line()), where.function_name());
   print_current();
-  backtrace();
+  printf("backtrace (addr2line -e build/kernel/kernel ADDR, or `bt` in GDB):");
+  print_backtrace(arch::frame_pointer(), 16, "\n  ");
+  printf("\n");
   for (;;) arch::wait_for_interrupt();
 }
 

@@ -1,6 +1,7 @@
 // Kernel console output and panic.
 #pragma once
 #include <cstdarg>
+#include <cstdint>
 #include <source_location>
 
 namespace kernel {
@@ -19,6 +20,10 @@ void vprintf(const char *fmt, va_list ap);
   do {                                                                 \
     if (!(cond)) ::kernel::panic("assertion failed: " #cond);          \
   } while (0)
+
+// The return addresses on the frame-pointer chain from fp, at most depth,
+// each printed after before_each.
+void print_backtrace(uint64_t fp, int depth, const char *before_each);
 
 void printfinit();
 extern volatile int panicked;      // set once a hart panics: the others' output freezes

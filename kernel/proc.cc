@@ -450,8 +450,16 @@ void procdump() {
   for (proc &p : ptable.proc) {
     if (p.state == procstate::UNUSED) continue;
     printf("%d %s %s", p.pid, state_name(p.state), p.name);
-    if (p.state == procstate::SLEEPING) printf(" chan %p", p.chan);
+    if (p.state == procstate::SLEEPING && p.chan) printf(" chan %p", p.chan);
+    if (p.state == procstate::SLEEPING && !p.chan) printf(" in schedule()"); // a wait queue or timer
     if (p.state == procstate::RUNNING) printf(" hart %d", p.hart);
+    // Where a process off the harts stopped: the return addresses on its
+    // kernel stack, from the frame pointer swtch() saved (s0). The test
+    // harness turns them into function names.
+    if (p.state == procstate::SLEEPING || p.state == procstate::RUNNABLE) {
+      printf(" at");
+      print_backtrace(p.ctx.s[0], 8, " ");
+    }
     printf("\n");
   }
 }

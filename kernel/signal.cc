@@ -117,6 +117,12 @@ bool signal_pending(proc *p) {
 void send_signal(proc *p, int sig) {
   if (!holding(&ptable.lock)) panic("send_signal: ptable.lock not held");
   if (p->state == procstate::UNUSED || p->state == procstate::ZOMBIE) return;
+  // init must outlive every other process: its exit panics the kernel, and
+  // orphans need it. So, as Linux does for init, a signal it has no
+  // handler for -- SIGKILL too -- is dropped: `kill 1` must not bring the
+  // system down. (The fuzzer of `make stress` has to keep away from init
+  // without this.)
+  if (p == initproc && (sig == SIGKILL || p->sigactions[sig].sa_handler == SIG_DFL)) return;
   if (sig == SIGKILL) {
     p->killed = 1; // the xv6 way: every sleep loop checks it
     try_to_wake_up_locked(p, TASK_INTERRUPTIBLE);

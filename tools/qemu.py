@@ -48,6 +48,7 @@ class Guest:
     def __init__(self, cpus, extra=(), build=None):
         self.cpus = cpus
         build = build or BUILD
+        self.build = build
         self.proc = subprocess.Popen(
             qemu_command(cpus, kernel=build / "kernel" / "kernel", fsimg=build / "fs.img", extra=extra),
             stdin=subprocess.PIPE,
@@ -129,6 +130,28 @@ class Guest:
         except OSError:
             return
         time.sleep(1.0)
+
+    def symbolize(self, text):
+        """Kernel addresses in text (a process dump's `at 0x... 0x...`)
+        replaced by the functions they are in."""
+        rx = re.compile(r"\b0x0*(8[0-9a-f]{7})\b")  # %p pads to 16 digits
+        addrs = sorted(set(a for line in text.split("\n") for a in rx.findall(line.partition(" at ")[2])))
+        if not addrs:
+            return text
+        try:
+            out = subprocess.run([os.environ.get("TOOLPREFIX", "riscv64-linux-gnu-") + "addr2line", "-f", "-C",
+                                  "-e", str(self.build / "kernel" / "kernel"), *("0x" + a for a in addrs)],
+                                 capture_output=True, text=True, timeout=20).stdout.splitlines()
+        except (OSError, subprocess.TimeoutExpired):
+            return text
+        names = {a: out[2 * i].replace("(anonymous namespace)::", "").split("(")[0].replace("kernel::", "") for i, a in enumerate(addrs) if 2 * i < len(out)}
+
+        def name(m):
+            n = names.get(m.group(1), "")
+            return n if n and n != "??" else m.group(0)
+        # Only the return addresses after " at ": a channel is data, not code.
+        return "\n".join(head + " at " + rx.sub(name, tail) if tail else head
+                         for head, _, tail in (line.partition(" at ") for line in text.split("\n")))
 
     def boot(self, timeout=60):
         self.expect(r"init: starting sh", timeout)

@@ -46,7 +46,8 @@ def process_table(guest):
     start = console_length(guest)
     guest.procdump()
     lines = guest.text(start).splitlines()
-    return "\n".join(line for line in lines if re.match(r"\s*\d+ \S+", line)) or "(no process table printed)"
+    table = "\n".join(line for line in lines if re.match(r"\s*\d+ \S+", line))
+    return guest.symbolize(table) or "(no process table printed)"
 
 
 def panic_report(text):

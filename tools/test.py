@@ -100,7 +100,7 @@ def guest_test(results, session, name, body):
         ok, reason = body(session.get())
     except GuestError as e:
         log = save_console(session.guest, name)
-        tail = session.guest.tail(600) if session.guest else ""
+        tail = session.guest.symbolize(session.guest.tail(600)) if session.guest else ""
         ok, reason = False, f"{e}; whole console in {log}; it ends with:\n{tail}"
         session.discard()
     results.record(name, ok, time.monotonic() - t0, reason)

@@ -20,7 +20,7 @@
 // descriptors they share with the worker; now and then a worker takes all
 // free memory. What could harm the machine the test runs on is never done:
 // halt and calls the fuzzer does not know are never made; kill and tkill
-// name only the worker itself or no process; paths are relative, without
+// name only the worker itself, init or no process; paths are relative, without
 // "..", in a scratch directory; a signal handler is the worker's own or an
 // address that faults, never other code; sbrk cannot take back the
 // worker's own memory; no second console device is made.
@@ -160,11 +160,12 @@ static long fd(void)
   return chance(85) ? (long)below(WORKER_FDS) : PICK(bad);
 }
 
-// A process: the worker itself (rarely: most signals end it), or none.
-// Never another process: the shell, init and the parent must survive.
+// A process: the worker itself (rarely: most signals end it), init (which
+// no signal may end), or none. Never another: the shell and the parent
+// must survive.
 static long pid(int self_percent)
 {
-  static const long none[] = {0, -1, -2, 0x7fffffff, -0x80000000l, 99999, 0x100000000l};
+  static const long none[] = {1, 0, -1, -2, 0x7fffffff, -0x80000000l, 99999, 0x100000000l};
   if (chance(self_percent))
     return mypid;
   if (lastchild && chance(20))

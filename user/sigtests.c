@@ -297,11 +297,37 @@ static void test_badargs(void)
   EXPECT(WIFSIGNALED(st) || WEXITSTATUS(st) != 9, "a handler at a bad address ran? status 0x%x", st);
 }
 
+// init survives every signal a process can send it: its exit would panic
+// the kernel. (Any program could do that with `kill 1`.)
+static void test_init(void)
+{
+  static const int sigs[] = {SIGTERM, SIGUSR1, SIGSEGV, SIGALRM, SIGIO, SIGKILL};
+  for (int i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    EXPECT_EQ(kill(1, sigs[i]), 0);
+  EXPECT_EQ(kill(1), 0); // xv6's kill: SIGKILL
+  sleep(5);              // were init dying, the kernel would panic meanwhile
+  EXPECT_EQ(kill(1, 0), 0);
+  // And init still reaps orphans: a grandchild whose parent exits first.
+  int pid = xfork();
+  if (pid == 0) {
+    if (fork() == 0) {
+      sleep(5);
+      exit(0);
+    }
+    exit(0);
+  }
+  expect_child(pid, 0, "the orphan's parent");
+  uint64 n0 = nprocs();
+  for (int i = 0; i < 100 && nprocs() >= n0; i++)
+    sleep(2);
+  EXPECT(nprocs() < n0, "the orphan was not reaped: %lu processes", nprocs());
+}
+
 static const struct test tests[] = {
     {"handler", test_handler}, {"sigkill", test_sigkill},   {"pause", test_pause},
     {"alarm", test_alarm},     {"eintr", test_eintr},       {"restart", test_restart},
     {"blocked", test_blocked}, {"defaults", test_defaults}, {"waitpid", test_waitpid},
-    {"badargs", test_badargs},
+    {"badargs", test_badargs}, {"init", test_init},
 };
 
 int main(int argc, char *argv[])
