@@ -44,11 +44,7 @@ struct pipe {
   uint64_t nwrite = 0;    // bytes written so far
   bool readopen = true;   // the read end is still open
   bool writeopen = true;  // the write end is still open
-  // Processes asleep in piperead/pipewrite. A read or write calls wakeup()
-  // -- ptable.lock and a scan of every process -- only if someone sleeps on
-  // the other side. No wakeup is lost: a sleeper counts itself under lock,
-  // before sleep() lets go of it, and the other side reads the count under
-  // lock too.
+  // Processes asleep in piperead/pipewrite (wake_sleepers() below).
   int sleeping_readers = 0;
   int sleeping_writers = 0;
   char *pages[PIPE_PAGES] = {};
@@ -65,6 +61,20 @@ char *ring_at(pipe *pi, uint64_t pos, uint64_t *contiguous) {
 }
 
 uint64_t min(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+// wakeup(chan), but only if someone sleeps there: wakeup() takes
+// ptable.lock and scans every process, and most reads and writes of a busy
+// pipe find nobody asleep on the other side. No wakeup is lost: a sleeper
+// counts itself under pi->lock before sleep() lets go of it, and this runs
+// under pi->lock too. Every sleeper on chan wakes, so the count starts
+// again from zero (a sleeper still on its way back to the CPU must not
+// make the next read or write scan again); one that woke for a signal
+// instead stays counted, which costs a needless wakeup, nothing worse.
+void wake_sleepers(void *chan, int *sleeping) {
+  if (*sleeping == 0) return;
+  *sleeping = 0;
+  wakeup(chan);
+}
 
 // Wake pollers waiting for any of events. The queue is empty unless
 // someone polls: skip its lock then (the check is racy only against a
@@ -115,11 +125,11 @@ void pipeclose(pipe *pi, bool writable) {
     lock_guard g(pi->lock);
     if (writable) {
       pi->writeopen = false;
-      if (pi->sleeping_readers) wakeup(&pi->nread); // readers see end of file
+      wake_sleepers(&pi->nread, &pi->sleeping_readers); // readers see end of file
       wake_poll(pi, POLLIN | POLLHUP);
     } else {
       pi->readopen = false;
-      if (pi->sleeping_writers) wakeup(&pi->nwrite); // writers see a broken pipe
+      wake_sleepers(&pi->nwrite, &pi->sleeping_writers); // writers see a broken pipe
       wake_poll(pi, POLLOUT | POLLERR);
     }
     last = !pi->readopen && !pi->writeopen;
@@ -145,11 +155,10 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
       // the copy end an atomic (<= PIPE_BUF) write half done (POSIX: such
       // a write is all or nothing; found by `make stress`).
       if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
-      if (pi->sleeping_readers) wakeup(&pi->nread); // let readers drain the ring, then wait for room
+      wake_sleepers(&pi->nread, &pi->sleeping_readers); // let readers drain the ring, then wait for room
       wake_poll(pi, POLLIN | POLLRDNORM);
       pi->sleeping_writers++;
       sleep(&pi->nwrite, g);
-      pi->sleeping_writers--;
       continue;
     }
     uint64_t run;
@@ -159,7 +168,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     pi->nwrite += run;
     done += static_cast<int>(run);
   }
-  if (pi->sleeping_readers) wakeup(&pi->nread);
+  wake_sleepers(&pi->nread, &pi->sleeping_readers);
   wake_poll(pi, POLLIN | POLLRDNORM);
   return done > 0 || n == 0 ? done : -1;
 }
@@ -171,7 +180,6 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     if (signal_pending(p)) return -ERESTARTSYS;
     pi->sleeping_readers++;
     sleep(&pi->nread, g);
-    pi->sleeping_readers--;
   }
   int done = 0;
   while (done < n && pi->nread != pi->nwrite) {
@@ -183,7 +191,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     pi->nread += run;
     done += static_cast<int>(run);
   }
-  if (pi->sleeping_writers) wakeup(&pi->nwrite);
+  wake_sleepers(&pi->nwrite, &pi->sleeping_writers);
   wake_poll(pi, POLLOUT | POLLWRNORM);
   return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
 }

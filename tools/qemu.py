@@ -169,6 +169,14 @@ class Guest:
         first, _, rest = out.partition("\n")
         return rest if first.strip() == command.strip() else out
 
+    def free_pages(self):
+        """Free physical pages, as the guest's `freemem` reports them."""
+        out = self.run("freemem", 30)
+        m = re.search(r"freemem: (\d+) pages free", out)
+        if not m:
+            raise GuestError(f"freemem printed {out!r}")
+        return int(m.group(1))
+
     def close(self):
         if self.proc.poll() is None:
             try:

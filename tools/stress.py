@@ -113,19 +113,11 @@ def watch(guest, command, done, progress, stall, limit, on_panic=None, trouble=N
         time.sleep(0.2)
 
 
-def free_pages(guest):
-    out = guest.run("freemem", 30)
-    m = re.search(r"freemem: (\d+) pages free", out)
-    if not m:
-        raise GuestError(f"freemem printed {out!r}")
-    return int(m.group(1))
-
-
 def no_leak(guest, body):
     """Run body(guest) -> (ok, reason); also fail it if free pages changed."""
-    before = free_pages(guest)
+    before = guest.free_pages()
     ok, reason = body(guest)
-    after = free_pages(guest)
+    after = guest.free_pages()
     if ok and after != before:
         return False, f"{before} pages free before, {after} after: {before - after} leaked"
     return ok, reason

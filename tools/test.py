@@ -115,14 +115,6 @@ def check_boot(guest):
     return True, ""
 
 
-def free_pages(guest):
-    out = guest.run("freemem", 30)
-    m = re.search(r"freemem: (\d+) pages free", out)
-    if not m:
-        raise GuestError(f"freemem printed {out!r}")
-    return int(m.group(1))
-
-
 def shell_case(command, expect, timeout=30):
     """A test that types `command` and expects output matching regex `expect`."""
     def body(guest):
@@ -205,7 +197,7 @@ def run_guest_tests(results, args, selected):
         if session.guest is None:
             return
         try:
-            baseline = free_pages(session.get())
+            baseline = session.get().free_pages()
         except GuestError as e:
             baseline = None
             results.record("guest/freemem", False, 0, str(e))
@@ -232,7 +224,7 @@ def run_guest_tests(results, args, selected):
                 return False, "no baseline: freemem failed at the start"
             if session.boots != baseline_boot:
                 return False, "the guest was rebooted after a failure, so pages cannot be compared"
-            after = free_pages(guest)
+            after = guest.free_pages()
             return after == baseline, f"{baseline} pages free before the tests, {after} after"
 
         if selected("guest/no-leaked-pages"):
