@@ -92,7 +92,7 @@ class Guest:
                     self.mark = m.end()
                     return m
                 if b"panic on hart" in self._out[max(0, self.mark - 4096):]:
-                    self._settle()  # let the report and backtrace arrive
+                    self._settle_locked()  # let the report and backtrace arrive
                     raise GuestError("kernel panic")
                 if self._eof:
                     raise GuestError(f"QEMU exited (status {self.proc.poll()})")
@@ -106,8 +106,19 @@ class Guest:
                     raise GuestError(f"timed out after {timeout}s waiting for {pattern!r}")
                 self._cond.wait(min(left, 1.0))
 
-    def _settle(self, quiet=0.5, most=3.0):
-        """Wait (holding _cond) until no output came for `quiet` seconds."""
+    def length(self):
+        """Bytes printed so far: where the next output starts."""
+        with self._cond:
+            return len(self._out)
+
+    def settle(self, quiet=0.5, most=3.0):
+        """Let the guest finish what it is printing (a panic report, a
+        backtrace): wait until nothing came for `quiet` seconds, at most `most`."""
+        with self._cond:
+            self._settle_locked(quiet, most)
+
+    def _settle_locked(self, quiet=0.5, most=3.0):
+        """settle(), for a caller that holds _cond."""
         deadline = time.monotonic() + most
         while time.monotonic() < deadline:
             before = len(self._out)
@@ -159,8 +170,7 @@ class Guest:
 
     def run(self, command, timeout=60):
         """Type a command at the shell; return what it printed before the next prompt."""
-        with self._cond:
-            start = len(self._out)
+        start = self.length()
         self.mark = start
         self.send(command)
         m = self.expect(r"^\$ ", timeout)

@@ -35,15 +35,9 @@ FUZZ_PROCS = 4
 SHORT_FUZZ_SEED = 1  # make test is reproducible; make stress picks a new seed each run
 
 
-def console_length(guest):
-    """Bytes the guest has printed so far (where the next command's output starts)."""
-    with guest._cond:
-        return len(guest._out)
-
-
 def process_table(guest):
     """The kernel's process table (Ctrl-P), one line per process."""
-    start = console_length(guest)
+    start = guest.length()
     guest.procdump()
     lines = guest.text(start).splitlines()
     table = "\n".join(line for line in lines if re.match(r"\s*\d+ \S+", line))
@@ -60,16 +54,6 @@ def panic_report(text):
     return "\n".join(text[max(at, 0):].splitlines()[:30])
 
 
-def settle(guest, quiet=0.5, most=3.0):
-    """Let the guest finish what it is printing (a panic report, a backtrace)."""
-    deadline = time.monotonic() + most
-    while time.monotonic() < deadline:
-        before = console_length(guest)
-        time.sleep(quiet)
-        if console_length(guest) == before:
-            return
-
-
 def watch(guest, command, done, progress, stall, limit, on_panic=None, trouble=None):
     """Type command; once regex `done` appears in its output, return the
     output and the process tables taken meanwhile.
@@ -81,7 +65,7 @@ def watch(guest, command, done, progress, stall, limit, on_panic=None, trouble=N
     carries the process table; so does the list returned, one table for each
     line matching regex `trouble` (a program reporting a stuck process),
     taken as soon as the line appears."""
-    start = console_length(guest)
+    start = guest.length()
     guest.mark = start
     guest.send(command)
     t0 = last_change = time.monotonic()
@@ -96,7 +80,7 @@ def watch(guest, command, done, progress, stall, limit, on_panic=None, trouble=N
             guest.expect(r"^\$ ", 60)  # the program has exited: back at the prompt
             return text, tables
         if "panic on hart" in text or "kernel trap:" in text:
-            settle(guest)
+            guest.settle()
             text = guest.text(start)
             extra = on_panic(text) if on_panic else ""
             raise GuestError(f"kernel panic during `{command}`{extra}\n{panic_report(text)}")

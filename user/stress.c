@@ -118,6 +118,19 @@ static void send_report(struct report *r)
   exit(2); // the parent sees the missing report and the exit status
 }
 
+// A writer's or sender's last report (its counts), then exit.
+static void report_and_exit(int kind, int who, uint64 a, uint64 b, uint64 intr)
+{
+  memset(&rep, 0, sizeof rep);
+  rep.kind = kind;
+  rep.who = who;
+  rep.a = a;
+  rep.b = b;
+  rep.intr = intr;
+  send_report(&rep);
+  exit(0);
+}
+
 // A child found a discrepancy: tell the parent and exit.
 static void child_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void child_fail(const char *fmt, ...)
@@ -182,13 +195,7 @@ static void writer(int wid, int fd)
                  wid, n, r, r < 0 ? strerror(errno) : "short");
     seq += k;
   }
-  memset(&rep, 0, sizeof rep);
-  rep.kind = WRITER;
-  rep.who = wid;
-  rep.a = seq;
-  rep.intr = intr;
-  send_report(&rep);
-  exit(0);
+  report_and_exit(WRITER, wid, seq, 0, intr);
 }
 
 static void reader(int pipe, int r, int fd)
@@ -306,13 +313,7 @@ static void sender(int sid, int sock)
                  n < 0 ? strerror(errno) : "short");
   }
   close(fd);
-  memset(&rep, 0, sizeof rep);
-  rep.kind = SENDER;
-  rep.who = sid;
-  rep.a = seq;
-  rep.b = nomem;
-  send_report(&rep);
-  exit(0);
+  report_and_exit(SENDER, sid, seq, nomem, 0);
 }
 
 // Has the parent closed the stop pipe (all senders are done)?

@@ -983,26 +983,35 @@ static NOINLINE void check_big(const char *b, uint32 off, int n)
            bigpat(off + i));
 }
 
-static void test_bigfile(void)
-{
-  enum { SIZE = 200 * 1024 + 777, MAXBYTES = MAXFILE * BSIZE };
-  static const int chunks[] = {1, 1023, 1024, 1025, 7, 4097, 8191, 513, 3000, 2};
-  enum { NCH = sizeof chunks / sizeof chunks[0] };
-  struct stat st;
+// Odd sizes, to cross block boundaries every which way.
+static const int chunks[] = {1, 1023, 1024, 1025, 7, 4097, 8191, 513, 3000, 2};
+enum { NCH = sizeof chunks / sizeof chunks[0] };
 
-  unlink("ut_big");
-  int fd = xopen("ut_big", O_CREATE | O_RDWR);
-  uint32 off = 0;
-  for (int i = 0; off < SIZE && i < 10000; i++) {
-    int n = chunks[i % NCH];
-    if (n > SIZE - off)
-      n = SIZE - off;
+// Write the pattern from off up to end, in the sizes of chunks[] from
+// index first on. Returns the offset reached: end.
+static uint32 write_big(int fd, uint32 off, uint32 end, int first)
+{
+  for (int i = 0; off < end && i < 10000; i++) {
+    int n = chunks[(i + first) % NCH];
+    if (n > end - off)
+      n = end - off;
     fill_big(buf, off, n);
     int r = write(fd, buf, n);
     if (r != n)
       fail("write of %d bytes at offset %d returned %d", n, off, r);
     off += n;
   }
+  return off;
+}
+
+static void test_bigfile(void)
+{
+  enum { SIZE = 200 * 1024 + 777, MAXBYTES = MAXFILE * BSIZE };
+  struct stat st;
+
+  unlink("ut_big");
+  int fd = xopen("ut_big", O_CREATE | O_RDWR);
+  uint32 off = write_big(fd, 0, SIZE, 0);
   EXPECT_EQ(fstat(fd, &st), 0);
   EXPECT_EQ(st.size, SIZE);
   close(fd);
@@ -1025,16 +1034,7 @@ static void test_bigfile(void)
   EXPECT_EQ(read(fd, buf, 100), 0);
 
   // Grow it to the largest size a file can have (the offset is at the end).
-  for (int i = 0; off < MAXBYTES && i < 10000; i++) {
-    int n = chunks[(i + 5) % NCH];
-    if (n > MAXBYTES - off)
-      n = MAXBYTES - off;
-    fill_big(buf, off, n);
-    int r = write(fd, buf, n);
-    if (r != n)
-      fail("write of %d bytes at offset %d returned %d", n, off, r);
-    off += n;
-  }
+  off = write_big(fd, off, MAXBYTES, 5);
   EXPECT_EQ(write(fd, buf, 1), -1); // one byte too many
   EXPECT_EQ(write(fd, buf, 2000), -1);
   EXPECT_EQ(fstat(fd, &st), 0);
