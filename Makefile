@@ -8,8 +8,8 @@
 
 CPUS ?= 3
 # `make test UBSAN=1`: a checked kernel in its own build directory, with
-# UndefinedBehaviorSanitizer (kernel/ubsan.cc) and the lock checker
-# (kernel/lockdep.cc).
+# UndefinedBehaviorSanitizer (kernel/debug/ubsan.cc) and the lock checker
+# (kernel/debug/lockdep.cc).
 ifeq ($(UBSAN),1)
 B ?= build-ubsan
 KCHECKS := -fsanitize=undefined -DKITE_UBSAN -DKITE_LOCKDEP
@@ -51,13 +51,18 @@ UCFLAGS := -std=gnu11 -O2 -g $(ARCHFLAGS) -Wall -Werror -ffreestanding -fno-comm
   -fno-builtin -fno-pie -fno-omit-frame-pointer -fno-stack-protector \
   -fno-asynchronous-unwind-tables -I. -MMD -MP
 
-KSRCS := $(wildcard kernel/*.cc kernel/dev/*.cc kernel/net/*.cc kernel/arch/riscv64/*.cc)
+KSRCS := $(wildcard kernel/*.cc $(addsuffix /*.cc,$(addprefix kernel/,arch/riscv64 debug dev fs lib net testing)))
 KASMS := $(wildcard kernel/*.S kernel/arch/riscv64/*.S)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS) $(KASMS)))
 
-ULIBOBJS := $(addprefix $(B)/user/,ulib.o usys.o printf.o umalloc.o errno.o time.o testlib.o signal.o net.o)
+# user/lib is the C library every program links, user/bin the programs a
+# user types, user/tests the test programs. Each becomes build/user/_NAME
+# (the name on the disk image is _NAME too).
+ULIBOBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(basename $(wildcard user/lib/*.c user/lib/*.S)))
 ULIB := $(B)/user/ulib.a
-UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(filter-out $(addprefix user/,ulib.c printf.c umalloc.c errno.c time.c testlib.c signal.c net.c),$(wildcard user/*.c)))
+UBINS := $(basename $(notdir $(wildcard user/bin/*.c)))
+UTESTS := $(basename $(notdir $(wildcard user/tests/*.c)))
+UPROGS := $(addprefix $(B)/user/_,$(UBINS) $(UTESTS))
 
 QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(B)/kernel/kernel -m 128M -smp $(CPUS) \
   -global virtio-mmio.force-legacy=false \
@@ -112,16 +117,20 @@ $(B)/user/%.o: user/%.S | toolchain
 $(ULIB): $(ULIBOBJS)
 	$(Q)$(TOOLPREFIX)ar rcs $@ $^
 
-$(B)/user/_%: $(B)/user/%.o $(ULIB) user/user.ld
+$(addprefix $(B)/user/_,$(UBINS)): $(B)/user/_%: $(B)/user/bin/%.o $(ULIB) user/lib/user.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $< $(ULIB)
+	$(Q)$(LD) -z max-page-size=4096 -T user/lib/user.ld -o $@ $< $(ULIB)
+
+$(addprefix $(B)/user/_,$(UTESTS)): $(B)/user/_%: $(B)/user/tests/%.o $(ULIB) user/lib/user.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -z max-page-size=4096 -T user/lib/user.ld -o $@ $< $(ULIB)
 
 $(B)/user/initcode: $(B)/user/initcode.o
 	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -N -e start -Ttext 0 -o $@.elf $<
 	$(Q)$(OBJCOPY) -S -O binary $@.elf $@
 
 # ---- file system
-$(B)/mkfs/mkfs: mkfs/mkfs.cc kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h | toolchain
+$(B)/mkfs/mkfs: mkfs/mkfs.cc $(addprefix kernel/uapi/,fs.h param.h stat.h types.h) | toolchain
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCXX $<")
 	$(Q)$(HOSTCXX) -std=c++20 -Wall -Wextra -Werror -O2 -I. -o $@ mkfs/mkfs.cc

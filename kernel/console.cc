@@ -8,14 +8,14 @@
 #include "console.hh"
 #include <cstdint>
 #include "dev/uart.hh"
-#include "file.hh"
-#include "errno.h"
+#include "fs/file.hh"
+#include "uapi/errno.h"
 #include "signal.hh"
-#include "poll.h"
+#include "uapi/poll.h"
 #include "poll.hh"
 #include "printf.hh"
 #include "sched.hh"
-#include "sleeplock.hh"
+#include "fs/sleeplock.hh"
 #include "proc.hh"
 #include "spinlock.hh"
 

@@ -8,13 +8,13 @@
 //   USERSTACK pages of stack, with argv on top
 //   the heap, grown by sbrk
 #include "elf.hh"
-#include "fs.hh"
+#include "fs/fs.hh"
 #include "kalloc.hh"
-#include "log.hh"
-#include "param.h"
+#include "fs/log.hh"
+#include "uapi/param.h"
 #include "proc.hh"
 #include "signal.hh"
-#include "string.hh"
+#include "lib/string.hh"
 #include "syscall.hh"
 #include "vm.hh"
 

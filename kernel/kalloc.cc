@@ -3,10 +3,10 @@
 // next free page in its first word, so the list costs no memory.
 #include "kalloc.hh"
 #include "arch.hh"
-#include "debug.hh"
+#include "debug/debug.hh"
 #include "printf.hh"
 #include "spinlock.hh"
-#include "string.hh"
+#include "lib/string.hh"
 #include "vm.hh"
 
 extern "C" char end[]; // first address after the kernel image (kernel.ld)

@@ -2,11 +2,11 @@
 // sets up the machine; the others wait for it, then set up their own
 // per-hart state. All of them end in the scheduler.
 #include "arch.hh"
-#include "buf.hh"
+#include "fs/buf.hh"
 #include "console.hh"
 #include "dev/virtio.hh"
-#include "file.hh"
-#include "fs.hh"
+#include "fs/file.hh"
+#include "fs/fs.hh"
 #include "kalloc.hh"
 #include "net/ip.hh"
 #include "printf.hh"

@@ -16,10 +16,10 @@
 // 4 KiB write costs a few page-table walks, not 4096 of them.
 #include "pipe.hh"
 #include <new>
-#include "file.hh"
-#include "errno.h"
+#include "fs/file.hh"
+#include "uapi/errno.h"
 #include "kalloc.hh"
-#include "poll.h"
+#include "uapi/poll.h"
 #include "poll.hh"
 #include "sched.hh"
 #include "signal.hh"

@@ -1,11 +1,11 @@
 // The poll() system call. See poll.hh for how it uses wait queues.
 #include "poll.hh"
 #include <new>
-#include "errno.h"
-#include "file.hh"
+#include "uapi/errno.h"
+#include "fs/file.hh"
 #include "kalloc.hh"
-#include "param.h"
-#include "poll.h"
+#include "uapi/param.h"
+#include "uapi/poll.h"
 #include "proc.hh"
 #include "syscall.hh"
 #include "clock.hh"

@@ -7,16 +7,16 @@
 // same RUNNABLE process.
 #include "proc.hh"
 #include "arch.hh"
-#include "file.hh"
-#include "fs.hh"
+#include "fs/file.hh"
+#include "fs/fs.hh"
 #include "kalloc.hh"
-#include "lockdep.hh"
-#include "errno.h"
-#include "log.hh"
+#include "debug/lockdep.hh"
+#include "uapi/errno.h"
+#include "fs/log.hh"
 #include "printf.hh"
 #include "sched.hh"
 #include "signal.hh"
-#include "string.hh"
+#include "lib/string.hh"
 #include "vm.hh"
 
 extern "C" {

@@ -10,8 +10,8 @@
 // sleep(), which takes ptable.lock *before* releasing the caller's lock.
 #pragma once
 #include <cstdint>
-#include "param.h"
-#include "signal.h"
+#include "uapi/param.h"
+#include "uapi/signal.h"
 #include "spinlock.hh"
 #include "timer.hh"
 

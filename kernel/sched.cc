@@ -5,7 +5,7 @@
 // the run queue) and try_to_wake_up(). Left out: run queues, priorities,
 // migration between harts -- the xv6 scheduler loop does all the picking.
 #include "sched.hh"
-#include "lockdep.hh"
+#include "debug/lockdep.hh"
 #include "printf.hh"
 #include "proc.hh"
 #include "spinlock.hh"

@@ -11,11 +11,11 @@
 // whether the call is restarted (SA_RESTART, or no handler at all) or fails
 // with EINTR -- the Linux rule.
 #include "signal.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "printf.hh"
 #include "proc.hh"
 #include "sched.hh"
-#include "signal.h"
+#include "uapi/signal.h"
 #include "clock.hh"
 #include "syscall.hh"
 #include "timer.hh"

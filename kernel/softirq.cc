@@ -3,7 +3,7 @@
 #include "softirq.hh"
 #include <cstdint>
 #include "arch.hh"
-#include "param.h"
+#include "uapi/param.h"
 #include "printf.hh"
 #include "spinlock.hh"
 

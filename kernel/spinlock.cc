@@ -2,7 +2,7 @@
 // held locks.
 #include "spinlock.hh"
 #include "arch.hh"
-#include "lockdep.hh"
+#include "debug/lockdep.hh"
 #include "printf.hh"
 #include "proc.hh"
 

@@ -4,7 +4,7 @@
 #include <array>
 #include "printf.hh"
 #include "proc.hh"
-#include "string.hh"
+#include "lib/string.hh"
 #include "vm.hh"
 
 namespace kernel {
@@ -16,7 +16,7 @@ using handler = int64_t (*)();
 constexpr int NSYSCALL = [] {
   int highest = 0;
 #define SYSCALL(name, number) highest = number > highest ? number : highest;
-#include "syscalls.def"
+#include "uapi/syscalls.def"
 #undef SYSCALL
 #undef SYSCALL_ERRNO
   return highest + 1;
@@ -25,7 +25,7 @@ constexpr int NSYSCALL = [] {
 constexpr std::array<handler, NSYSCALL> syscalls = [] {
   std::array<handler, NSYSCALL> table{};
 #define SYSCALL(name, number) table[number] = sys_##name;
-#include "syscalls.def"
+#include "uapi/syscalls.def"
 #undef SYSCALL
 #undef SYSCALL_ERRNO
   return table;
@@ -34,7 +34,7 @@ constexpr std::array<handler, NSYSCALL> syscalls = [] {
 constexpr std::array<const char *, NSYSCALL> names = [] {
   std::array<const char *, NSYSCALL> table{};
 #define SYSCALL(name, number) table[number] = #name;
-#include "syscalls.def"
+#include "uapi/syscalls.def"
 #undef SYSCALL
 #undef SYSCALL_ERRNO
   return table;

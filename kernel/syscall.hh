@@ -22,7 +22,7 @@ void syscall();
 
 // One handler per line of syscalls.def, each defined in a sys*.cc file.
 #define SYSCALL(name, number) int64_t sys_##name();
-#include "syscalls.def"
+#include "uapi/syscalls.def"
 #undef SYSCALL
 #undef SYSCALL_ERRNO
 

@@ -1,12 +1,12 @@
 // Process-related system calls.
 #include "arch.hh"
 #include "clock.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kalloc.hh"
 #include "proc.hh"
 #include "sched.hh"
 #include "syscall.hh"
-#include "sysinfo.h"
+#include "uapi/sysinfo.h"
 #include "vm.hh"
 
 namespace kernel {

@@ -1,10 +1,10 @@
 // Time for user programs: clock_gettime(CLOCK_MONOTONIC) and nanosleep().
 #include "arch.hh"
 #include "clock.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "proc.hh"
 #include "syscall.hh"
-#include "time.h"
+#include "uapi/time.h"
 #include "vm.hh"
 #include "wait.hh"
 

@@ -3,7 +3,7 @@
 // function must not sleep.
 #pragma once
 #include <cstdint>
-#include "list.hh"
+#include "lib/list.hh"
 
 namespace kernel {
 

@@ -1,7 +1,7 @@
 // Wait queues: the Linux mechanism, line for line where it matters
 // (kernel/sched/wait.c in Linux 4.x). See wait.hh for the picture.
 #include "wait.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "signal.hh"
 #include "printf.hh"
 #include "proc.hh"

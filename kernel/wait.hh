@@ -16,7 +16,7 @@
 // Lock order: wq->lock, then ptable.lock (taken inside try_to_wake_up).
 #pragma once
 #include <cstdint>
-#include "list.hh"
+#include "lib/list.hh"
 #include "sched.hh"
 #include "spinlock.hh"
 

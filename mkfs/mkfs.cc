@@ -13,10 +13,10 @@
 //
 // The on-disk format is described in kernel/fs.h.
 
-#include "kernel/fs.h"
-#include "kernel/param.h"
-#include "kernel/stat.h"
-#include "kernel/types.h"
+#include "kernel/uapi/fs.h"
+#include "kernel/uapi/param.h"
+#include "kernel/uapi/stat.h"
+#include "kernel/uapi/types.h"
 
 #include <algorithm>
 #include <bit>

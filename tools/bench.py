@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench`: run user/bench.c in the guest on 1 and on 3 harts, print
+"""`make bench`: run user/tests/bench.c in the guest on 1 and on 3 harts, print
 the figures as a table and as `bench NAME@cpusN VALUE UNIT` lines, and check
 them against the targets (docs/performance.md).
 

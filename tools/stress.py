@@ -3,9 +3,9 @@
 
 Two in-guest programs, each run at the shell of one headless guest:
   stress SECONDS        pipes and UDP sockets hammered by many processes;
-                        every byte and datagram accounted for (user/stress.c)
+                        every byte and datagram accounted for (user/tests/stress.c)
   fuzz SEED CALLS PROCS random system calls from several processes; the
-                        kernel must never panic or hang (user/fuzz.c)
+                        kernel must never panic or hang (user/tests/fuzz.c)
 Around each, `freemem` must report the same number of free pages.
 
 A watchdog reads the console while a program runs: both print a progress

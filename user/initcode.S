@@ -3,7 +3,7 @@
 // panic ("init exiting"): without init nothing else can run.
 #define SYSCALL(name, number) .equ SYS_##name, number
 #define SYSCALL_ERRNO SYSCALL
-#include "kernel/syscalls.def"
+#include "kernel/uapi/syscalls.def"
 
         .globl start
 start:

@@ -5,7 +5,7 @@
 // interrupt sends the next one. A writer that finds the ring full sleeps.
 // Kernel printf bypasses the ring (uartputc_sync) so it works anywhere,
 // even with interrupts off or in a panic.
-#include "uart.hh"
+#include "dev/uart.hh"
 #include <cstdint>
 #include "arch.hh"
 #include "console.hh"

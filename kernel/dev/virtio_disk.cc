@@ -7,7 +7,7 @@
 // writes QUEUE_NOTIFY; when the device finishes it puts the head in the used
 // ring and raises an interrupt, and virtio_disk_intr() wakes the sleeper.
 #include "dev/virtio.hh"
-#include "buf.hh"
+#include "fs/buf.hh"
 #include "memlayout.hh"
 #include "printf.hh"
 #include "proc.hh"

@@ -2,11 +2,11 @@
 // as Linux's net/core/datagram.c does (3.x names: wait_for_packet is what
 // 3.9 renamed wait_for_more_packets). docs/udp-receive-path.md walks
 // through it beside Linux's.
-#include "errno.h"
+#include "uapi/errno.h"
 #include "signal.hh"
 #include "net/sock.hh"
 #include "net/udp.hh"
-#include "poll.h"
+#include "uapi/poll.h"
 #include "poll.hh"
 #include "sched.hh"
 #include "wait.hh"

@@ -8,7 +8,7 @@
 #include "arch.hh"
 #include "net/ip.hh"
 #include "net/sock.hh"
-#include "param.h"
+#include "uapi/param.h"
 #include "softirq.hh"
 
 namespace kernel {

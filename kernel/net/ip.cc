@@ -2,10 +2,10 @@
 // only), and ICMP port-unreachable (Linux's net/ipv4/ip_output.c,
 // ip_input.c, icmp.c, reduced to loopback).
 #include "net/ip.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "net/sock.hh"
 #include "net/udp.hh"
-#include "string.hh"
+#include "lib/string.hh"
 
 namespace kernel {
 

@@ -7,7 +7,7 @@
 //    | headroom  | headers+payload |  tailroom  |
 #pragma once
 #include <cstdint>
-#include "list.hh"
+#include "lib/list.hh"
 #include "spinlock.hh"
 
 namespace kernel {

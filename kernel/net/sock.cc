@@ -1,11 +1,11 @@
 // Generic socket code: the default callbacks and receive-memory accounting
 // (Linux's net/core/sock.c, reduced to what UDP needs).
 #include "net/sock.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kalloc.hh"
-#include "poll.h"
+#include "uapi/poll.h"
 #include "proc.hh"
-#include "signal.h"
+#include "uapi/signal.h"
 #include "signal.hh"
 #include "wait.hh"
 

@@ -7,9 +7,9 @@
 // lock, then sk_wq.lock, then ptable.lock.
 #pragma once
 #include <cstdint>
-#include "list.hh"
+#include "lib/list.hh"
 #include "net/skbuff.hh"
-#include "socket.h"
+#include "uapi/socket.h"
 #include "wait.hh"
 
 namespace kernel {

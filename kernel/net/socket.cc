@@ -5,15 +5,15 @@
 #include "net/socket.hh"
 #include <new>
 #include "clock.hh"
-#include "errno.h"
-#include "file.hh"
+#include "uapi/errno.h"
+#include "fs/file.hh"
 #include "kalloc.hh"
 #include "net/ip.hh"
 #include "net/sock.hh"
 #include "net/udp.hh"
 #include "proc.hh"
 #include "syscall.hh"
-#include "time.h"
+#include "uapi/time.h"
 #include "vm.hh"
 
 namespace kernel {

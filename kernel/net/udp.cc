@@ -1,11 +1,11 @@
 // UDP over IPv4 loopback (Linux's net/ipv4/udp.c, reduced): the port
 // table, sending, and the receive path from ip_rcv to the socket's queue.
 #include "net/udp.hh"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "net/ip.hh"
 #include "net/sock.hh"
 #include "proc.hh"
-#include "string.hh"
+#include "lib/string.hh"
 #include "vm.hh"
 
 namespace kernel {

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 #include "net/skbuff.hh"
-#include "socket.h"
+#include "uapi/socket.h"
 
 namespace kernel {
 

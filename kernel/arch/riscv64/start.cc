@@ -6,7 +6,7 @@
 // machine-mode timer handler is needed), and drop into main().
 #include <cstdint>
 #include "boot.h"
-#include "param.h"
+#include "uapi/param.h"
 #include "riscv.hh"
 
 static_assert(NCPU_MAX == NCPU, "boot.h and param.h disagree on the hart count");

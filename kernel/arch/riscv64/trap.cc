@@ -13,7 +13,7 @@
 #include "proc.hh"
 #include "signal.hh"
 #include "softirq.hh"
-#include "syscall.h"
+#include "uapi/syscall.h"
 #include "syscall.hh"
 
 extern "C" {

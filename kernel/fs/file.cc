@@ -1,0 +1,197 @@
+// The open-file table and reading and writing open files (see file.hh).
+#include "fs/file.hh"
+#include "fs/fs.hh"
+#include "fs/log.hh"
+#include "uapi/param.h"
+#include "net/socket.hh"
+#include "pipe.hh"
+#include "uapi/poll.h"
+#include "printf.hh"
+#include "proc.hh"
+#include "spinlock.hh"
+#include "uapi/stat.h"
+#include "vm.hh"
+
+namespace kernel {
+
+devsw_entry devsw[NDEV];
+
+namespace {
+
+struct file_table {
+  spinlock lock{"ftable"}; // guards every file's ref
+  file files[NFILE];
+};
+
+constinit file_table ftable;
+
+// The device entry an inode's major number selects, or null.
+devsw_entry *device(const file *f) {
+  if (f->major < 0 || f->major >= NDEV)
+    return nullptr;
+  return &devsw[f->major];
+}
+
+// The most bytes one transaction of filewrite() may write. A transaction
+// may log MAXOPBLOCKS blocks. k blocks' worth of bytes at an unaligned
+// offset touch k + 1 data blocks; each may be newly allocated and dirty a
+// bitmap block of its own; add the inode and the indirect block:
+//   2 * (k + 1) + 2 <= MAXOPBLOCKS.
+constexpr int MAX_WRITE_BLOCKS = (MAXOPBLOCKS - 2) / 2 - 1;
+static_assert(MAX_WRITE_BLOCKS >= 1, "MAXOPBLOCKS too small for any write");
+constexpr int MAX_WRITE_BYTES = MAX_WRITE_BLOCKS * static_cast<int>(BSIZE);
+
+// Write n bytes at the file's offset, in as many transactions as needed.
+// Returns n, or -1 if not all of it could be written.
+int inode_write(file *f, uint64_t addr, int n) {
+  int done = 0;
+  while (done < n) {
+    const int chunk = n - done < MAX_WRITE_BYTES ? n - done : MAX_WRITE_BYTES;
+    begin_op();
+    ilock(f->ip);
+    const int r = writei(f->ip, true, addr + done, f->off, static_cast<uint32_t>(chunk));
+    if (r > 0)
+      f->off += r;
+    iunlock(f->ip);
+    end_op();
+    if (r != chunk)
+      return -1; // bad address or disk full
+    done += r;
+  }
+  return n;
+}
+
+} // namespace
+
+// Nothing to set up: ftable is initialised at compile time (constinit).
+void fileinit() {}
+
+file *filealloc() {
+  lock_guard guard(ftable.lock);
+  for (file &f : ftable.files) {
+    if (f.ref == 0) {
+      f = file{};
+      f.ref = 1;
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+file *filedup(file *f) {
+  lock_guard guard(ftable.lock);
+  if (f->ref < 1)
+    panic("filedup: file not open");
+  f->ref++;
+  return f;
+}
+
+// Drop a reference; the last one closes the pipe end or releases the inode.
+void fileclose(file *f) {
+  file closed;
+  {
+    lock_guard guard(ftable.lock);
+    if (f->ref < 1)
+      panic("fileclose: file not open");
+    if (--f->ref > 0)
+      return;
+    // Copy what the close needs and free the slot now: pipeclose and iput
+    // may sleep, which must not happen while holding ftable.lock.
+    closed = *f;
+    f->type = file::kind::NONE;
+  }
+
+  if (closed.type == file::kind::PIPE) {
+    pipeclose(closed.pipe, closed.writable);
+  } else if (closed.type == file::kind::SOCKET) {
+    sock_release(closed.sock);
+  } else if (closed.type == file::kind::INODE || closed.type == file::kind::DEVICE) {
+    begin_op(); // iput may free the inode, if this file was its last use
+    iput(closed.ip);
+    end_op();
+  }
+}
+
+// Copy the file's metadata, a struct stat, to user address addr.
+int filestat(file *f, uint64_t addr) {
+  if (f->type != file::kind::INODE && f->type != file::kind::DEVICE)
+    return -1;
+  struct stat st;
+  ilock(f->ip);
+  stati(f->ip, &st);
+  iunlock(f->ip);
+  return copyout(myproc()->pagetable, addr, &st, sizeof(st));
+}
+
+// Read up to n bytes into user address addr. Returns the count, -1, or
+// what a pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
+int fileread(file *f, uint64_t addr, int n) {
+  if (!f->readable || n < 0)
+    return -1;
+  switch (f->type) {
+  case file::kind::PIPE:
+    return piperead(f->pipe, addr, n);
+  case file::kind::SOCKET:
+    return sock_read(f, addr, n);
+  case file::kind::DEVICE: {
+    devsw_entry *dev = device(f);
+    if (dev == nullptr || dev->read == nullptr)
+      return -1;
+    return dev->read(true, addr, n);
+  }
+  case file::kind::INODE: {
+    ilock(f->ip);
+    const int r = readi(f->ip, true, addr, f->off, static_cast<uint32_t>(n));
+    if (r > 0)
+      f->off += r;
+    iunlock(f->ip);
+    return r;
+  }
+  case file::kind::NONE:
+    break;
+  }
+  panic("fileread: file of no kind");
+}
+
+// Write n bytes from user address addr. Returns the count, -1, or what a
+// pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
+int filewrite(file *f, uint64_t addr, int n) {
+  if (!f->writable || n < 0)
+    return -1;
+  switch (f->type) {
+  case file::kind::PIPE:
+    return pipewrite(f->pipe, addr, n);
+  case file::kind::SOCKET:
+    return sock_write(f, addr, n);
+  case file::kind::DEVICE: {
+    devsw_entry *dev = device(f);
+    if (dev == nullptr || dev->write == nullptr)
+      return -1;
+    return dev->write(true, addr, n);
+  }
+  case file::kind::INODE:
+    return inode_write(f, addr, n);
+  case file::kind::NONE:
+    break;
+  }
+  panic("filewrite: file of no kind");
+}
+
+uint32_t filepoll(file *f, poll_table *pt) {
+  switch (f->type) {
+  case file::kind::PIPE:
+    return pipepoll(f->pipe, f->writable, pt);
+  case file::kind::SOCKET:
+    return sock_poll(f, pt);
+  case file::kind::DEVICE:
+    if (f->major >= 0 && f->major < NDEV && devsw[f->major].poll) return devsw[f->major].poll(pt);
+    return POLLIN | POLLOUT;
+  case file::kind::INODE: // a disk file never makes a reader or writer wait
+    return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+  case file::kind::NONE:
+    break;
+  }
+  return POLLNVAL;
+}
+
+} // namespace kernel

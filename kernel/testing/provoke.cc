@@ -1,0 +1,60 @@
+// provoke() (provoke.h): deliberate kernel errors, one per checker, for the
+// tests that show each checker catches what it is for.
+#include "debug/debug.hh"
+#include "uapi/errno.h"
+#include "debug/lockdep.hh"
+#include "printf.hh"
+#include "uapi/provoke.h"
+#include "fs/sleeplock.hh"
+#include "spinlock.hh"
+#include "syscall.hh"
+
+namespace kernel {
+
+namespace {
+
+constinit spinlock provoke_a{"provoke A"};
+constinit spinlock provoke_b{"provoke B"};
+constinit sleeplock provoke_sleeplock{"provoke"};
+
+int64_t shift_too_far() {
+  volatile int width = 32; // volatile: the compiler must not see the UB coming
+  return 1 << width;
+}
+
+void lock_order_inversion() {
+  {
+    lock_guard a(provoke_a);
+    lock_guard b(provoke_b); // records: A before B
+  }
+  lock_guard b(provoke_b);
+  lock_guard a(provoke_a); // B before A: the checker panics here
+}
+
+void sleep_with_spinlock() {
+  lock_guard a(provoke_a);
+  acquiresleep(&provoke_sleeplock); // may sleep: the checker panics here
+  releasesleep(&provoke_sleeplock);
+}
+
+} // namespace
+
+int64_t sys_provoke() {
+  switch (argint(0)) {
+  case PROVOKE_PANIC: panic("provoked by a user program");
+  case PROVOKE_UBSAN:
+    if constexpr (!UBSAN) return -ENOSYS;
+    return shift_too_far();
+  case PROVOKE_LOCK_ORDER:
+    if constexpr (!LOCKDEP) return -ENOSYS;
+    lock_order_inversion();
+    return 0;
+  case PROVOKE_SLEEP_LOCKED:
+    if constexpr (!LOCKDEP) return -ENOSYS;
+    sleep_with_spinlock();
+    return 0;
+  }
+  return -EINVAL;
+}
+
+} // namespace kernel

@@ -1,0 +1,57 @@
+"""Checked-kernel tests: a user program provokes each of the kernel's
+checkers (panic, UBSAN, the lock checker) and the report is read off the
+console."""
+import re
+
+from qemu import BUILD, CHECKED_BUILD, Guest, GuestError
+from tests.harness import GuestSession, guest_test
+
+
+# The kernel's checkers, each shown catching a deliberate error (user/tests/provoke.c,
+# kernel/testing/provoke.cc). Only panic works in every build; the rest need the
+# checked kernel that `make test` also builds (UBSAN and the lock checker).
+CHECKER_CASES = [
+    ("checked/panic-names-the-call", False, "panic",
+     [r"panic on hart \d+: provoked by a user program",
+      r"process \d+ \(provoke\), in system call 48 provoke\(0x1, "]),
+    ("checked/ubsan", True, "ubsan",
+     [r"UBSAN: shift out of bounds at kernel/testing/provoke\.cc:\d+:\d+", r"panic on hart \d+: undefined behaviour"]),
+    ("checked/lock-order", True, "lock-order",
+     [r"now: +'provoke A' taken at kernel/testing/provoke\.cc:\d+ .* while 'provoke B' is held \(taken at kernel/testing/provoke\.cc:\d+",
+      r"earlier: 'provoke B' taken at kernel/testing/provoke\.cc:\d+ .* while 'provoke A' was held \(taken at kernel/testing/provoke\.cc:\d+",
+      r"panic on hart \d+: lockdep: two paths take these locks in opposite orders"]),
+    ("checked/sleep-locked", True, "sleep-locked",
+     [r"lockdep: sleep at kernel/testing/provoke\.cc:\d+ .* with spinlock 'provoke A' held \(taken at kernel/testing/provoke\.cc:\d+",
+      r"panic on hart \d+: lockdep: sleeping with a spinlock held"]),
+]
+
+
+def run_checker_tests(results, args, selected):
+    for name, checked, what, patterns in CHECKER_CASES:
+        if not selected(name):
+            continue
+        build = CHECKED_BUILD if checked else BUILD
+        if not (build / "kernel" / "kernel").exists():
+            results.record(name, False, 0, f"no checked kernel in {build}: run `make test`, which builds it")
+            continue
+        session = GuestSession(args.cpus)
+        session.guest = Guest(args.cpus, build=build)
+        session.boots = 1
+
+        def body(guest, what=what, patterns=patterns):
+            guest.boot()
+            guest.send(f"provoke {what}")
+            try:
+                guest.expect(r"^\$ ", 15)
+            except GuestError:  # the panic we want: expect() stops at it
+                pass
+            text = guest.text()
+            missing = [p for p in patterns if not re.search(p, text, re.M)]
+            if missing:
+                return False, f"the console lacks /{missing[0]}/; it ends with:\n{text[-1200:]}"
+            return True, ""
+
+        try:
+            guest_test(results, session, name, body)
+        finally:
+            session.close()

@@ -1,0 +1,25 @@
+// System-call stubs: one per line of kernel/syscalls.def. The kernel's ABI is
+// xv6-riscv's: number in a7, arguments in a0..a5, result in a0.
+// SYSCALL_ERRNO stubs finish in __syscall_ret (errno.c), which turns a
+// -ENAME result into -1 and errno. xv6's calls finish in __syscall_ret_xv6:
+// their plain -1 stays -1; the few new reasons (EINTR, EPIPE) set errno.
+#define SYSCALL(name, number) \
+  .global name ; name: li a7, number ; ecall ; tail __syscall_ret_xv6
+#define SYSCALL_ERRNO(name, number) \
+  .global name ; name: li a7, number ; ecall ; tail __syscall_ret
+#include "kernel/uapi/syscalls.def"
+#undef SYSCALL
+#undef SYSCALL_ERRNO
+
+// The numbers as assembler symbols, SYS_name, for the code below.
+#define SYSCALL(name, number) .equ SYS_##name, number
+#define SYSCALL_ERRNO SYSCALL
+#include "kernel/uapi/syscalls.def"
+
+// Where a signal handler returns (sigaction() in signal.c makes it the
+// restorer): rt_sigreturn puts back the registers the signal interrupted.
+// It never returns here.
+  .global __signal_restorer
+__signal_restorer:
+  li a7, SYS_rt_sigreturn
+  ecall

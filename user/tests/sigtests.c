@@ -1,0 +1,336 @@
+// sigtests: signals -- handlers, sigreturn, masks, default actions,
+// SIGKILL, pause, alarm, EINTR and SA_RESTART, SIGPIPE, waitpid -- run
+// inside the guest. The runner is in testlib.h.
+#include "kernel/uapi/types.h"
+#include "kernel/uapi/errno.h"
+#include "kernel/uapi/signal.h"
+#include "user/lib/testlib.h"
+#include "user/lib/user.h"
+
+static volatile int caught;     // signals the handlers saw
+static volatile int last_sig;   // the last one
+
+static void count_handler(int sig)
+{
+  caught++;
+  last_sig = sig;
+}
+
+static void install(int sig, void (*handler)(int), unsigned long flags)
+{
+  struct sigaction act = {handler, flags, 0, 0};
+  EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
+}
+
+// ---- a handler interrupts code that has a value in every register
+
+// spin_with_regs(&flag): fills every register it may with a known value,
+// spins until *flag becomes non-zero (a handler sets it), then checks that
+// every register still holds its value. Returns 0, or the number of the
+// first register that changed.
+int spin_with_regs(volatile int *flag);
+asm(".text\n"
+    ".global spin_with_regs\n"
+    "spin_with_regs:\n"
+    "  addi sp, sp, -128\n"
+    "  sd a0, 120(sp)\n"
+    "  .irp n, 1,3,4,8,9,18,19,20,21,22,23,24,25,26,27\n"
+    "  sd x\\n, (\\n * 4)(sp)\n"
+    "  .endr\n"
+    "  .irp n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "  li x\\n, (0x5a5a0000 + 0x101 * \\n)\n"
+    "  .endr\n"
+    "1:\n"
+    "  ld a0, 120(sp)\n"
+    "  lw a0, 0(a0)\n"
+    "  beqz a0, 1b\n"
+    "  .irp n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "  li a0, (0x5a5a0000 + 0x101 * \\n)\n"
+    "  beq x\\n, a0, 2f\n"
+    "  li a0, \\n\n"
+    "  j 3f\n"
+    "2:\n"
+    "  .endr\n"
+    "  li a0, 0\n"
+    "3:\n"
+    "  .irp n, 1,3,4,8,9,18,19,20,21,22,23,24,25,26,27\n"
+    "  ld x\\n, (\\n * 4)(sp)\n"
+    "  .endr\n"
+    "  addi sp, sp, 128\n"
+    "  ret\n");
+
+static volatile int spin_flag;
+
+static void flag_handler(int sig)
+{
+  // Clobber what a C function may: the kernel must restore it all.
+  volatile long x = sig * 12345;
+  for (int i = 0; i < 100; i++)
+    x = x * 31 + i;
+  spin_flag = 1;
+}
+
+// The handler runs, and the interrupted code finds every register intact.
+static void test_handler(void)
+{
+  install(SIGUSR1, count_handler, 0);
+  EXPECT_EQ(raise(SIGUSR1), 0);
+  EXPECT_EQ(caught, 1);
+  EXPECT_EQ(last_sig, SIGUSR1);
+
+  install(SIGUSR2, flag_handler, 0);
+  int parent = getpid();
+  int pid = xfork();
+  if (pid == 0) {
+    sleep(3); // let the parent get into its loop
+    exit(kill(parent, SIGUSR2) == 0 ? 0 : 1);
+  }
+  int bad = spin_with_regs(&spin_flag);
+  EXPECT(bad == 0, "register x%d changed across the signal handler", bad);
+  expect_child(pid, 0, "the sender");
+}
+
+// SIGKILL can be neither caught, ignored nor blocked.
+static void test_sigkill(void)
+{
+  struct sigaction act = {count_handler, 0, 0, 0};
+  EXPECT_EQ(sigaction(SIGKILL, &act, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  act.sa_handler = SIG_IGN;
+  EXPECT_EQ(sigaction(SIGKILL, &act, 0), -1);
+  sigset_t all = ~0ul, now = 0;
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, &all, 0), 0);
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, 0, &now), 0);
+  EXPECT((now & (1ul << (SIGKILL - 1))) == 0, "SIGKILL is blocked");
+  sigset_t none = 0;
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, &none, 0), 0);
+
+  int pid = xfork();
+  if (pid == 0) {
+    sigprocmask(SIG_SETMASK, &all, 0);
+    for (int sig = 1; sig < NSIG; sig++)
+      signal(sig, SIG_IGN);
+    for (;;)
+      pause();
+  }
+  sleep(2);
+  EXPECT_EQ(kill(pid, SIGKILL), 0);
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x, expected SIGKILL", st);
+}
+
+// pause() returns -1/EINTR once a handler has run.
+static void test_pause(void)
+{
+  install(SIGUSR1, count_handler, 0);
+  int parent = getpid();
+  int pid = xfork();
+  if (pid == 0) {
+    sleep(3);
+    exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+  }
+  EXPECT_EQ(pause(), -1);
+  EXPECT_EQ(errno, EINTR);
+  EXPECT_EQ(caught, 1);
+  expect_child(pid, 0, "the sender");
+}
+
+// alarm() fires SIGALRM after about the right time; alarm(0) cancels and
+// reports what was left.
+static void test_alarm(void)
+{
+  install(SIGALRM, count_handler, 0);
+  unsigned long t0 = time_ns();
+  EXPECT_EQ(alarm(1), 0);
+  EXPECT_EQ(pause(), -1);
+  unsigned long ms = (time_ns() - t0) / 1000000;
+  EXPECT_EQ(last_sig, SIGALRM);
+  EXPECT(ms >= 990 && ms < 2000, "alarm(1) fired after %lu ms", ms);
+  EXPECT_EQ(alarm(5), 0);
+  int left = alarm(0);
+  EXPECT(left >= 4 && left <= 5, "alarm(0) reported %d seconds left, expected 5", left);
+  sleep(10);
+  EXPECT_EQ(caught, 1); // the cancelled alarm never fired
+}
+
+// A read blocked on an empty pipe: EINTR without SA_RESTART, restarted
+// (and so returning the data sent after the signal) with it.
+static void read_interrupted(unsigned long flags)
+{
+  int p[2];
+  xpipe(p);
+  install(SIGUSR1, count_handler, flags);
+  int parent = getpid();
+  int pid = xfork();
+  if (pid == 0) {
+    close(p[0]);
+    sleep(3);
+    kill(parent, SIGUSR1);
+    sleep(3);
+    xwrite(p[1], "late", 4);
+    exit(0);
+  }
+  close(p[1]);
+  char b[8];
+  int n = read(p[0], b, sizeof b);
+  if (flags & SA_RESTART) {
+    EXPECT(n == 4 && b[0] == 'l', "restarted read returned %d", n);
+  } else {
+    EXPECT(n == -1 && errno == EINTR, "interrupted read returned %d (errno %d)", n, errno);
+  }
+  EXPECT_EQ(caught, 1);
+  expect_child(pid, 0, "the writer"); // before closing: its late write needs a reader
+  close(p[0]);
+}
+
+static void test_eintr(void) { read_interrupted(0); }
+static void test_restart(void) { read_interrupted(SA_RESTART); }
+
+// A blocked signal stays pending and is delivered as soon as it is unblocked.
+static void test_blocked(void)
+{
+  install(SIGUSR2, count_handler, 0);
+  sigset_t set = 1ul << (SIGUSR2 - 1), old;
+  EXPECT_EQ(sigprocmask(SIG_BLOCK, &set, &old), 0);
+  EXPECT_EQ(raise(SIGUSR2), 0);
+  sleep(2);
+  EXPECT_EQ(caught, 0);
+  EXPECT_EQ(sigprocmask(SIG_UNBLOCK, &set, 0), 0);
+  EXPECT_EQ(caught, 1); // delivered on the way back from sigprocmask
+  // A handler runs with its own signal blocked, and the mask comes back after.
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, 0, &old), 0);
+  EXPECT_EQ(old & set, 0);
+}
+
+// Default actions: SIGPIPE and SIGTERM end the process, SIGCHLD does not;
+// SIG_IGN ignores.
+static void test_defaults(void)
+{
+  int p[2];
+  xpipe(p);
+  int pid = xfork();
+  if (pid == 0) {
+    close(p[0]);
+    write(p[1], "x", 1); // no reader: SIGPIPE
+    exit(7);
+  }
+  close(p[0]);
+  close(p[1]);
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "writer status 0x%x, expected SIGPIPE", st);
+
+  pid = xfork();
+  if (pid == 0) {
+    raise(SIGCHLD); // ignored by default
+    signal(SIGUSR1, SIG_IGN);
+    raise(SIGUSR1);
+    raise(SIGTERM);
+    exit(8);
+  }
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status 0x%x, expected SIGTERM", st);
+
+  pid = xfork();
+  if (pid == 0)
+    exit(42);
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 42, "status 0x%x, expected exit 42", st);
+}
+
+// waitpid: a given child, WNOHANG, ECHILD.
+static void test_waitpid(void)
+{
+  int a = xfork();
+  if (a == 0) {
+    sleep(20);
+    exit(1);
+  }
+  int b = xfork();
+  if (b == 0)
+    exit(2);
+  int st = 0;
+  EXPECT_EQ(waitpid(a, &st, WNOHANG), 0);
+  EXPECT_EQ(waitpid(b, &st, 0), b);
+  EXPECT_EQ(WEXITSTATUS(st), 2);
+  EXPECT_EQ(waitpid(a, &st, 0), a);
+  EXPECT_EQ(WEXITSTATUS(st), 1);
+  EXPECT_EQ(waitpid(-1, &st, 0), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+// Bad input fails with the right errno, and the kernel lives.
+static void test_badargs(void)
+{
+  EXPECT_EQ(kill(getpid(), 99), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(kill(getpid(), -1), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(kill(999999, SIGUSR1), -1);
+  EXPECT_EQ(errno, ESRCH);
+  EXPECT_EQ(kill(getpid(), 0), 0); // signal 0: the process exists
+  EXPECT_EQ(rt_sigaction(SIGUSR1, (struct sigaction *)0x7ffff000, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(rt_sigaction(0, 0, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(rt_sigaction(NSIG, 0, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  sigset_t set = 0;
+  EXPECT_EQ(sigprocmask(7, &set, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(sigprocmask(SIG_BLOCK, (sigset_t *)0x80000000, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(waitpid(-1, (int *)0x80000000, 0), -1);
+  EXPECT_EQ(errno, ECHILD);
+
+  // A handler at a bad address: delivering the signal faults, and only the
+  // process dies of it.
+  int pid = xfork();
+  if (pid == 0) {
+    install(SIGUSR1, (void (*)(int))0x7ffff000, 0);
+    raise(SIGUSR1);
+    exit(9);
+  }
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT(WIFSIGNALED(st) || WEXITSTATUS(st) != 9, "a handler at a bad address ran? status 0x%x", st);
+}
+
+// init survives every signal a process can send it: its exit would panic
+// the kernel. (Any program could do that with `kill 1`.)
+static void test_init(void)
+{
+  static const int sigs[] = {SIGTERM, SIGUSR1, SIGSEGV, SIGALRM, SIGIO, SIGKILL};
+  for (int i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    EXPECT_EQ(kill(1, sigs[i]), 0);
+  EXPECT_EQ(kill(1), 0); // xv6's kill: SIGKILL
+  sleep(5);              // were init dying, the kernel would panic meanwhile
+  EXPECT_EQ(kill(1, 0), 0);
+  // And init still reaps orphans: a grandchild whose parent exits first.
+  int pid = xfork();
+  if (pid == 0) {
+    if (fork() == 0) {
+      sleep(5);
+      exit(0);
+    }
+    exit(0);
+  }
+  expect_child(pid, 0, "the orphan's parent");
+  uint64 n0 = nprocs();
+  for (int i = 0; i < 100 && nprocs() >= n0; i++)
+    sleep(2);
+  EXPECT(nprocs() < n0, "the orphan was not reaped: %lu processes", nprocs());
+}
+
+static const struct test tests[] = {
+    {"handler", test_handler}, {"sigkill", test_sigkill},   {"pause", test_pause},
+    {"alarm", test_alarm},     {"eintr", test_eintr},       {"restart", test_restart},
+    {"blocked", test_blocked}, {"defaults", test_defaults}, {"waitpid", test_waitpid},
+    {"badargs", test_badargs}, {"init", test_init},
+};
+
+int main(int argc, char *argv[])
+{
+  exit(test_main("sigtests", tests, sizeof tests / sizeof tests[0], argc, argv));
+}
