@@ -37,7 +37,15 @@ struct console_input {
   uint32_t w = 0;
   uint32_t e = 0;
 };
-constinit console_input cons;
+
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::cons);
+// static keeps it private to this file all the same.
+static constinit console_input cons;
+
+namespace {
+
 // One write() at a time reaches the UART, so that a line a program prints
 // with one write is not interleaved character by character with another
 // process's output. A sleep lock: uartputc may sleep while holding it.

@@ -25,7 +25,6 @@ struct page_pool {
   free_page *free = nullptr;
   uint64_t nfree = 0;
 };
-constinit page_pool kmem;
 
 // Junk in freed and fresh pages makes a use-after-free or a missing
 // initialisation fail loudly instead of working by accident.
@@ -33,6 +32,10 @@ constexpr int JUNK_FREED = 0x01;
 constexpr int JUNK_ALLOCATED = 0x05;
 
 } // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::kmem);
+// static keeps it private to this file all the same.
+static constinit page_pool kmem;
 
 void kinit() {
   for (uint64_t pa = pgroundup(reinterpret_cast<uint64_t>(end)); pa + PGSIZE <= PHYSTOP; pa += PGSIZE)

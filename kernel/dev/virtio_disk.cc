@@ -47,7 +47,13 @@ struct disk_state {
   uint64_t capacity = 0; // disk size in sectors
 };
 
-constinit disk_state disk;
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::disk);
+// static keeps it private to this file all the same.
+static constinit disk_state disk;
+
+namespace {
 
 volatile uint32_t *reg(uint32_t offset) {
   return reinterpret_cast<volatile uint32_t *>(dev_va(VIRTIO0_PA) + offset);

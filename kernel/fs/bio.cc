@@ -28,7 +28,13 @@ struct buffer_cache {
   int waiters = 0; // processes in bget() sleeping until some buf is free
 };
 
-constinit buffer_cache bcache;
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::bcache);
+// static keeps it private to this file all the same.
+static constinit buffer_cache bcache;
+
+namespace {
 
 // The buf caching (dev, blockno), or null. Caller holds bcache.lock.
 buf *lookup(uint32_t dev, uint32_t blockno) {

@@ -23,7 +23,13 @@ struct file_table {
   file files[NFILE];
 };
 
-constinit file_table ftable;
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::ftable);
+// static keeps it private to this file all the same.
+static constinit file_table ftable;
+
+namespace {
 
 // The device entry an inode's major number selects, or null.
 devsw_entry *device(const file *f) {

@@ -107,7 +107,13 @@ struct inode_table {
   inode inodes[NINODE];
 };
 
-constinit inode_table itable;
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::itable);
+// static keeps it private to this file all the same.
+static constinit inode_table itable;
+
+namespace {
 
 // ---- Contents ----
 

@@ -49,7 +49,13 @@ struct log_state {
   log_header lh = {};      // the blocks the current transaction has written
 };
 
-constinit log_state log;
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::log);
+// static keeps it private to this file all the same.
+static constinit log_state log;
+
+namespace {
 
 void read_head() {
   buf *b = bread(log.dev, log.start);

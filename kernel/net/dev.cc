@@ -21,7 +21,14 @@ constexpr uint32_t NETDEV_MAX_BACKLOG = 1000;
 struct softnet_data {
   sk_buff_head input_pkt_queue{"backlog"};
 };
-constinit softnet_data softnet[NCPU];
+
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::softnet);
+// static keeps it private to this file all the same.
+static constinit softnet_data softnet[NCPU];
+
+namespace {
 
 // Linux's process_backlog: feed the queued packets to IP. (Linux stops
 // after a budget and comes back later; with one hart's loopback traffic

@@ -21,7 +21,14 @@ struct udp_table_t {
   intrusive_list<sock, &sock::hash> bound;
   uint16_t next_ephemeral = EPHEMERAL_LOW;
 };
-constinit udp_table_t udp_table;
+
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::udp_table);
+// static keeps it private to this file all the same.
+static constinit udp_table_t udp_table;
+
+namespace {
 
 struct sock *find_port_locked(uint16_t port) {
   for (sock &sk : udp_table.bound)
