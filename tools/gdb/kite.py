@@ -76,14 +76,6 @@ class KitePrefix(gdb.Command):
         super().__init__("kite", gdb.COMMAND_USER, prefix=True)
 
 
-def static(name):
-    """A kernel object in an anonymous namespace, which expressions cannot name."""
-    sym = gdb.lookup_static_symbol(name)
-    if sym is None:
-        raise gdb.GdbError(f"no symbol {name}")
-    return sym.value()
-
-
 def list_items(lst, type_name, member):
     """The objects on an intrusive_list, each as a gdb.Value of type_name."""
     head = lst["head_"]
@@ -125,10 +117,7 @@ def procs():
 
 def pipe_channel(addr):
     """'pipe 0x... read side' if addr is a pipe's reader or writer channel."""
-    try:
-        files = static("kernel::(anonymous namespace)::ftable")["files"]
-    except gdb.GdbError:
-        return None
+    files = gdb.parse_and_eval("kernel::ftable.files")
     lo, hi = files.type.range()
     for i in range(lo, hi + 1):
         f = files[i]
@@ -144,10 +133,7 @@ def pipe_channel(addr):
 
 def socket_waited_on(p):
     """'socket 127.0.0.1:7 wait queue' if process p has an entry there."""
-    try:
-        table = static("kernel::(anonymous namespace)::udp_table")
-    except gdb.GdbError:
-        return None
+    table = gdb.parse_and_eval("kernel::udp_table")
     for sk in list_items(table["bound"], "kernel::sock", "hash"):
         for e in list_items(sk["sk_wq"]["head"], "kernel::wait_queue_entry", "entry"):
             if int(e["private_"]) == int(p.address):
@@ -352,7 +338,7 @@ class KiteSockets(gdb.Command):
 
     @reads_kernel
     def invoke(self, arg, from_tty):
-        table = static("kernel::(anonymous namespace)::udp_table")
+        table = gdb.parse_and_eval("kernel::udp_table")
         any_found = False
         for sk in list_items(table["bound"], "kernel::sock", "hash"):
             any_found = True

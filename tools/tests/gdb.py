@@ -15,10 +15,25 @@ RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_dat
               "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
 KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
 # The pretty-printers (kite.py): a spinlock, a process, an intrusive list.
-PRINTER_CHECKS = ["p kernel::ptable.lock", "p kernel::ptable.proc[0]",
-                  "python print(gdb.lookup_static_symbol('kernel::(anonymous namespace)::udp_table').value()['bound'])"]
+PRINTER_CHECKS = ["p kernel::ptable.lock", "p kernel::ptable.proc[0]", "p kernel::udp_table.bound"]
 PRINTER_EXPECT = [r'^\$\d+ = spinlock "ptable": (free|held by hart \d+)', r"^\$\d+ = proc 1 \(init\) SLEEPING",
-                  r"^intrusive_list of kernel::sock = \{0x[0-9a-f]+\}"]
+                  r"^\$\d+ = intrusive_list of kernel::sock = \{0x[0-9a-f]+\}"]
+
+# The kernel's tables, printed by name as the books print them, and a field
+# each must show (a spinlock through kite.py's printer: its name and state).
+LOCK = r'lock = spinlock "{}": (?:free|held by hart \d+)'
+TABLES = {
+    "p kernel::bcache": [LOCK.format("bcache"), r"bufs = \{\{", r"lru = intrusive_list of kernel::buf"],
+    "p kernel::cons": [LOCK.format("cons"), r"buf = .*, r = \d+, w = \d+, e = \d+"],
+    "p kernel::ftable": [LOCK.format("ftable"), r"files = \{\{ref = \d+, type = kernel::file::kind::"],
+    "p kernel::itable": [LOCK.format("itable"), r"inodes = \{\{dev = 1, inum = \d+"],
+    "p kernel::log": [LOCK.format("log"), r"capacity = [1-9]\d*", r"lh = \{n = \d+"],
+    "p kernel::kmem": [LOCK.format("kmem"), r"free = 0x[0-9a-f]+", r"nfree = [1-9]\d*"],
+    "p kernel::disk": [LOCK.format("virtio_disk"), r"desc = \{\{", r"capacity = [1-9]\d*"],
+    "p kernel::udp_table": [LOCK.format("udp_table"), r"bound = intrusive_list of kernel::sock"],
+    "p kernel::softnet": [r'^\$\d+ = \{\{input_pkt_queue = \{lock = spinlock "backlog"'],
+    "p bcache": [LOCK.format("bcache"), r"bufs = \{\{"],  # unqualified, from a frame in kernel::
+}
 
 
 def gdb_command_line(port, commands):
@@ -35,9 +50,11 @@ def gdb_command_line(port, commands):
 
 
 def gdb_batch(port, commands, timeout=60):
-    """Run GDB commands against the QEMU on port; return what GDB printed."""
-    out = subprocess.run(gdb_command_line(port, commands), capture_output=True, text=True, timeout=timeout)
-    return out.stdout + out.stderr
+    """Run GDB commands against the QEMU on port; return what GDB printed,
+    each error message in its place among the output."""
+    out = subprocess.run(gdb_command_line(port, commands), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, timeout=timeout)
+    return out.stdout
 
 
 def run_gdb_tests(results, args, selected):
@@ -77,7 +94,7 @@ def run_gdb_tests(results, args, selected):
 
     for name, scenario in (("gdb/commands-and-recv-backtrace", lambda g, port: commands(g)),
                            ("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-sleep-and-wake-chains", udp_scenario),
-                           ("gdb/user-mode-stop", user_stop_scenario)):
+                           ("gdb/user-mode-stop", user_stop_scenario), ("gdb/print-kernel-tables", tables_scenario)):
         if not selected(name):
             continue
         session = GuestSession(args.cpus)
@@ -163,6 +180,27 @@ def udp_scenario(guest, port):
     if frames[:len(RECV_CHAIN) - 1] != RECV_CHAIN[1:]:
         return False, f"the reader's return from schedule(): backtrace {frames}, expected {RECV_CHAIN[1:]}"
     guest.expect(r"udp: 2 bytes from port \d+: hi", 20)  # and the reader got it
+    return True, ""
+
+
+def tables_scenario(guest, port):
+    """At a breakpoint in the kernel (run_timers, on every tick), `p` prints
+    each of the kernel's tables by its name in kernel::, and bcache by its
+    plain name from the kernel:: frame."""
+    guest.boot()
+    commands = ["break kernel::run_timers", "python bounded_continue(10)", "delete", "p $priv", "frame"]
+    for table in TABLES:
+        commands += [f"echo @@{table}@@\\n", table]
+    out = gdb_batch(port, commands + ["echo @@DONE@@\\n"])
+    if not re.search(r"Breakpoint 1, kernel::run_timers \(", out) or not re.search(r"^\$1 = 1$", out, re.M):
+        return False, f"GDB did not stop in run_timers in supervisor mode:\n{out[:1500]}"
+    for table, fields in TABLES.items():
+        m = re.search(rf"@@{re.escape(table)}@@\n(.*?)\n@@", out, re.S)
+        shown = m.group(1) if m else ""
+        for field in fields:
+            if not re.search(field, shown, re.M):
+                return False, f"`{table}` does not show /{field}/:\n{shown[:1500]}"
+    guest.run("echo still here", 10)  # GDB detached: the machine runs on
     return True, ""
 
 
