@@ -72,13 +72,13 @@ void freeproc(proc *p) {
   p->parent = nullptr;
   p->name[0] = 0;
   p->chan = nullptr;
-  p->killed = 0;
+  __atomic_store_n(&p->killed, 0, __ATOMIC_RELAXED);
   p->xstate = 0;
   p->termsig = 0;
   p->sigpending = 0;
   p->sigblocked = 0;
   p->hart = -1;
-  p->task_state = TASK_RUNNING;
+  __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->syscall_nr = -1; // exit() leaves mid-call
   p->state = procstate::UNUSED;
 }
@@ -180,7 +180,7 @@ void userinit() {
 // swtch() (through forkret_entry), still holding ptable.lock.
 extern "C" void forkret() {
   static bool first = true;
-  release(&ptable.lock);
+  release(&ptable.lock); // raw: the scheduler took it, before its swtch() to here
   if (first) {
     // Reading the superblock sleeps on the disk, so it must happen in a
     // process, not in main(). Only initproc gets here first.
@@ -248,6 +248,7 @@ void do_exit(int status, int termsig) {
   end_op();
   p->cwd = nullptr;
 
+  // Raw: never released here; the scheduler does, after sched()'s swtch().
   acquire(&ptable.lock);
   wakeup1(p->parent); // it may be sleeping in wait()
   send_signal(p->parent, SIGCHLD);
@@ -304,7 +305,12 @@ bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
 
 void setkilled(proc *p) {
   lock_guard g(ptable.lock);
-  p->killed = 1;
+  setkilled_locked(p);
+}
+
+void setkilled_locked(proc *p) {
+  if (!holding(&ptable.lock)) panic("setkilled_locked: ptable.lock not held");
+  __atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED);
 }
 
 // The scheduler loop each hart runs after boot, on its boot stack. It picks
@@ -320,7 +326,7 @@ void scheduler() {
     arch::intr_off();
     __atomic_store_n(&c->idle, 1u, __ATOMIC_SEQ_CST);
     bool ran = false;
-    acquire(&ptable.lock);
+    acquire(&ptable.lock); // raw: run()'s swtch() hands it to the process, which releases it
     for (proc &p : ptable.proc) {
       if (p.state != procstate::RUNNABLE) continue;
       __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
@@ -330,7 +336,7 @@ void scheduler() {
     // The last process's page table may be freed (exit, exec) as soon as
     // ptable.lock is released: stop using it first.
     switch_to(kernel_pagetable);
-    release(&ptable.lock);
+    release(&ptable.lock); // raw: taken above, or again by the last process to switch back (sched())
     if (!ran) arch::wait_for_interrupt();
     __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
     arch::intr_on(); // take whatever interrupt is pending
@@ -363,6 +369,8 @@ void sched() {
 }
 
 void yield() {
+  // A guard will do: the scheduler releases the lock and takes it again
+  // before switching back, so it is held again when sched() returns.
   lock_guard g(ptable.lock);
   myproc()->state = procstate::RUNNABLE;
   sched();
@@ -387,6 +395,8 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
   if (!lk) panic("sleep: no lock");
   if constexpr (LOCKDEP) lockdep::check_sleep(lk, where);
   if (lk != &ptable.lock) { // when lk is ptable.lock, we already hold it
+    // Raw: sched() below hands ptable.lock across swtch() to the scheduler;
+    // lk is the caller's (or its guard's), and held again when we return.
     acquire(&ptable.lock, where);
     release(lk);
   }
@@ -395,7 +405,7 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
   // nobody: so an interruptible sleep with a signal pending does not
   // happen. The caller's loop sees the signal and returns.
   if ((state & TASK_INTERRUPTIBLE) && signal_pending(p)) {
-    if (lk != &ptable.lock) {
+    if (lk != &ptable.lock) { // raw: the two calls above, undone
       release(&ptable.lock);
       acquire(lk, where);
     }
@@ -407,8 +417,8 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
   sched();
   p->chan = nullptr;
   if (lk != &ptable.lock) {
-    release(&ptable.lock);
-    acquire(lk, where);
+    release(&ptable.lock); // raw: the scheduler re-took it before its swtch() back to us
+    acquire(lk, where);    // raw: the caller's lock (or guard's) again, as it expects
   }
 }
 

@@ -1,7 +1,7 @@
 // Processes, harts and the scheduler.
 //
-// One lock, ptable.lock, guards every process's state, chan, killed, xstate
-// and parent fields and the scheduler's choice of what runs where -- the
+// One lock, ptable.lock, guards every process's state, chan, xstate and
+// parent fields and the scheduler's choice of what runs where -- the
 // design of the classic x86 xv6. A single lock makes sleep/wakeup easy to
 // reason about: whoever holds ptable.lock sees a consistent table.
 //
@@ -80,7 +80,6 @@ struct proc {
   // Guarded by ptable.lock:
   procstate state = procstate::UNUSED;
   void *chan = nullptr;    // if SLEEPING: what it sleeps on
-  int killed = 0;          // kill() was called; exit at the next chance
   int xstate = 0;          // exit status, for the parent's wait()
   int pid = 0;
   proc *parent = nullptr;
@@ -89,6 +88,12 @@ struct proc {
   // without ptable.lock, wakers change it to TASK_RUNNING with it held;
   // always accessed atomically.
   uint32_t task_state = TASK_RUNNING;
+  // kill() was called; exit at the next chance. Always atomic: set (to 1,
+  // until the slot is freed) with ptable.lock held, so sleep() and
+  // schedule(), which look at it under that lock, cannot miss it; read
+  // without the lock by killed() on every trap and sleep loop. Relaxed is
+  // enough: it publishes no other data, and a reader that sees it only exits.
+  int killed = 0;
   // Signals (signal.cc): bit sig-1 of each set. Guarded by ptable.lock,
   // read without it (atomically) by signal_pending().
   uint64_t sigpending = 0;
@@ -139,6 +144,7 @@ int wait_common(int pid, uint64_t status_uva, int options, bool posix);
 int kill(int pid);
 [[nodiscard]] bool killed(proc *p);
 void setkilled(proc *p);
+void setkilled_locked(proc *p); // caller holds ptable.lock
 [[nodiscard]] int growproc(int64_t n);
 
 // xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.

@@ -124,7 +124,7 @@ void send_signal(proc *p, int sig) {
   // without this.)
   if (p == initproc && (sig == SIGKILL || p->sigactions[sig].sa_handler == SIG_DFL)) return;
   if (sig == SIGKILL) {
-    p->killed = 1; // the xv6 way: every sleep loop checks it
+    setkilled_locked(p); // the xv6 way: every sleep loop checks it
     try_to_wake_up_locked(p, TASK_INTERRUPTIBLE);
     return;
   }

@@ -63,6 +63,26 @@ void release(spinlock *lk) {
   pop_off();
 }
 
+void lock_guard::unlock(source_location where) {
+  if (!held_) {
+    printf("lock '%s'\n", lk_.name);
+    panic("lock_guard::unlock: the guard has already let go of its lock", where);
+  }
+  held_ = false;
+  release(&lk_);
+}
+
+void lock_guard::relock(source_location where) {
+  if (held_) {
+    printf("lock '%s' taken at ", lk_.name);
+    print_site(lk_.acquired_at);
+    printf("\n");
+    panic("lock_guard::relock: the guard already holds its lock", where);
+  }
+  acquire(&lk_, where);
+  held_ = true;
+}
+
 // Only meaningful with interrupts off: otherwise this hart could be moved or
 // interrupted between the two reads.
 bool holding(spinlock *lk) { return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->holder == mycpu(); }

@@ -36,19 +36,28 @@ void push_off();
 void pop_off();
 
 // Holds a spinlock for one C++ scope. A wait can be handed the guard so it
-// can release and re-take the lock (sleep(chan, guard)).
+// can release and re-take the lock (sleep(chan, guard)). unlock() and
+// relock() let go of the lock and take it back inside the scope (to call
+// something that takes other locks); the guard remembers which, so the
+// destructor releases only a lock it holds. Unlocking a free guard or
+// relocking a held one panics: it is always a bug.
 class [[nodiscard]] lock_guard {
 public:
   [[nodiscard]] explicit lock_guard(spinlock &lk, source_location where = source_location::current()) : lk_(lk) {
     acquire(&lk_, where);
   }
-  ~lock_guard() { release(&lk_); }
+  ~lock_guard() {
+    if (held_) release(&lk_);
+  }
   lock_guard(const lock_guard &) = delete;
   lock_guard &operator=(const lock_guard &) = delete;
+  void unlock(source_location where = source_location::current());
+  void relock(source_location where = source_location::current());
   spinlock *lock() const { return &lk_; }
 
 private:
   spinlock &lk_;
+  bool held_ = true;
 };
 
 // "file.cc:42" for a panic message.

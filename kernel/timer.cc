@@ -69,9 +69,9 @@ void run_timers() {
     // The function may take other locks (ptable.lock, to wake a task):
     // call it without ours, as Linux does. The list may change meanwhile,
     // so the scan starts again afterwards.
-    release(&timer_lock);
+    g.unlock();
     due->function(due);
-    acquire(&timer_lock);
+    g.relock();
     running = nullptr;
   }
 }

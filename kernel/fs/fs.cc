@@ -343,12 +343,12 @@ void iunlock(inode *ip) {
 // still open file finally goes away. Inside a transaction, always: the
 // caller cannot know whether this is the last reference.
 void iput(inode *ip) {
-  acquire(&itable.lock);
+  lock_guard g(itable.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // Ours is the only reference, so no other process has ip locked or can
     // get it (no directory names it): acquiresleep cannot block, and
     // reading valid and nlink without the sleep lock was safe.
-    release(&itable.lock);
+    g.unlock();
 
     acquiresleep(&ip->lock);
     itrunc(ip);
@@ -357,10 +357,9 @@ void iput(inode *ip) {
     ip->valid = false;
     releasesleep(&ip->lock);
 
-    acquire(&itable.lock);
+    g.relock();
   }
   ip->ref--;
-  release(&itable.lock);
 }
 
 void iunlockput(inode *ip) {

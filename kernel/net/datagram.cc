@@ -32,7 +32,9 @@ int receiver_wake_function(wait_queue_entry *wait, unsigned mode, int sync, void
 // sock_intr_errno).
 int sock_intr_errno(long timeo) { return timeo == MAX_SCHEDULE_TIMEOUT ? -ERESTARTSYS : -EINTR; }
 
-long sock_rcvtimeo(struct sock *sk, bool noblock) { return noblock ? 0 : sk->sk_rcvtimeo; }
+long sock_rcvtimeo(struct sock *sk, bool noblock) {
+  return noblock ? 0 : __atomic_load_n(&sk->sk_rcvtimeo, __ATOMIC_RELAXED);
+}
 
 // Sleep until a datagram, an error, a shutdown, a signal or the time-out.
 // Returns 0 to look at the queue again, or non-zero (with *err set) to stop.

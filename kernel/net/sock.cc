@@ -26,6 +26,16 @@ void sock_init_data(socket *sock, struct sock *sk) {
   sk->sk_error_report = sock_def_error_report;
 }
 
+net_counters read_net_counters(const net_counters &c) {
+  static_assert(sizeof c % sizeof(uint64_t) == 0, "net_counters is all 64-bit counters");
+  net_counters copy;
+  const auto *from = reinterpret_cast<const uint64_t *>(&c);
+  auto *to = reinterpret_cast<uint64_t *>(&copy);
+  for (uint64_t i = 0; i < sizeof c / sizeof(uint64_t); i++)
+    to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+  return copy;
+}
+
 void sock_hold(struct sock *sk) { __atomic_add_fetch(&sk->refcnt, 1, __ATOMIC_RELAXED); }
 
 void sock_put(struct sock *sk) {
@@ -52,7 +62,8 @@ void sock_rfree(sk_buff *skb) {
 // software interrupt. A full receive buffer drops the packet (the sender is
 // never blocked and kernel memory stays bounded).
 int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
-  if (__atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize > sk->sk_rcvbuf) {
+  if (__atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize >
+      __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED)) {
     NET_INC(sk, drops_rcvbuf);
     return -ENOMEM;
   }
@@ -97,10 +108,12 @@ void sock_def_error_report(struct sock *sk) {
 // SIGIO to the owner of an O_ASYNC socket (Linux: kill_fasync).
 void sk_wake_async(struct sock *sk, int /*band*/) {
   socket *s = sk->sk_socket;
-  if (!s || !(s->flags & O_ASYNC) || s->owner <= 0) return;
+  if (!s || !(__atomic_load_n(&s->flags, __ATOMIC_RELAXED) & O_ASYNC)) return;
+  const int owner = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
+  if (owner <= 0) return;
   lock_guard g(ptable.lock);
   for (proc &p : ptable.proc) {
-    if (p.pid == s->owner && p.state != procstate::UNUSED) {
+    if (p.pid == owner && p.state != procstate::UNUSED) {
       send_signal(&p, SIGIO);
       return;
     }

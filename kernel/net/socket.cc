@@ -84,10 +84,11 @@ int sock_sendmsg(socket *sock, msghdr *msg, uint64_t size) { return inet_sendmsg
 int dontwait(file *f) { return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ? MSG_DONTWAIT : 0; }
 
 sockaddr_in local_name(struct sock *sk) {
+  const inet_addrs addrs = udp_addrs(sk);
   sockaddr_in a = {};
   a.sin_family = AF_INET;
-  a.sin_port = sk->sport;
-  a.sin_addr.s_addr = sk->rcv_saddr;
+  a.sin_port = addrs.sport;
+  a.sin_addr.s_addr = addrs.rcv_saddr;
   return a;
 }
 
@@ -160,25 +161,11 @@ int64_t sys_connect() {
   int err = -EBADF;
   socket *sock = sockfd_lookup(0, &err);
   if (!sock) return err;
-  struct sock *sk = sock->sk;
   sockaddr_in addr;
   const uint32_t len = static_cast<uint32_t>(argint(2));
   if (len < sizeof(sa_family_t)) return -EINVAL;
   if (copyin(myproc()->pagetable, &addr, argaddr(1), len < sizeof addr ? len : sizeof addr) < 0) return -EFAULT;
-  if (addr.sin_family == AF_UNSPEC) { // forget the peer
-    sk->connected = false;
-    sk->daddr = 0;
-    sk->dport = 0;
-    return 0;
-  }
-  if (len < sizeof addr) return -EINVAL;
-  if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
-  if (!ipv4_is_loopback(addr.sin_addr.s_addr)) return -ENETUNREACH;
-  if ((err = udp_autobind(sk)) < 0) return err;
-  sk->daddr = addr.sin_addr.s_addr;
-  sk->dport = addr.sin_port;
-  sk->connected = true;
-  return 0;
+  return udp_connect(sock->sk, addr, len);
 }
 
 int64_t sys_sendto() {
@@ -225,12 +212,12 @@ int64_t sys_getpeername() {
   int err = -EBADF;
   socket *sock = sockfd_lookup(0, &err);
   if (!sock) return err;
-  struct sock *sk = sock->sk;
-  if (!sk->connected) return -ENOTCONN;
+  const inet_addrs addrs = udp_addrs(sock->sk);
+  if (!addrs.connected) return -ENOTCONN;
   sockaddr_in peer = {};
   peer.sin_family = AF_INET;
-  peer.sin_port = sk->dport;
-  peer.sin_addr.s_addr = sk->daddr;
+  peer.sin_port = addrs.dport;
+  peer.sin_addr.s_addr = addrs.daddr;
   return move_addr_to_user(peer, argaddr(1), argaddr(2));
 }
 
@@ -253,7 +240,7 @@ int64_t sys_setsockopt() {
     uint64_t doubled = v < 0 ? 0 : 2 * static_cast<uint64_t>(v);
     if (doubled < SOCK_MIN_RCVBUF) doubled = SOCK_MIN_RCVBUF;
     if (doubled > SOCK_MAX_RCVBUF) doubled = SOCK_MAX_RCVBUF;
-    sk->sk_rcvbuf = static_cast<uint32_t>(doubled);
+    __atomic_store_n(&sk->sk_rcvbuf, static_cast<uint32_t>(doubled), __ATOMIC_RELAXED);
     return 0;
   }
   if (name == SO_RCVTIMEO) {
@@ -261,14 +248,16 @@ int64_t sys_setsockopt() {
     if (len < sizeof tv) return -EINVAL;
     if (copyin(pt, &tv, val, sizeof tv) < 0) return -EFAULT;
     if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EINVAL;
+    long timeo;
     if (tv.tv_sec == 0 && tv.tv_usec == 0) {
-      sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT; // {0, 0}: no time-out
+      timeo = MAX_SCHEDULE_TIMEOUT; // {0, 0}: no time-out
     } else if (tv.tv_sec >= MAX_SCHEDULE_TIMEOUT / static_cast<long>(HZ) - 1) {
-      sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT; // too long to count: for ever, as Linux does
+      timeo = MAX_SCHEDULE_TIMEOUT; // too long to count: for ever, as Linux does
     } else {
       const long usec_per_tick = 1000000 / static_cast<long>(HZ);
-      sk->sk_rcvtimeo = tv.tv_sec * static_cast<long>(HZ) + (tv.tv_usec + usec_per_tick - 1) / usec_per_tick;
+      timeo = tv.tv_sec * static_cast<long>(HZ) + (tv.tv_usec + usec_per_tick - 1) / usec_per_tick;
     }
+    __atomic_store_n(&sk->sk_rcvtimeo, timeo, __ATOMIC_RELAXED);
     return 0;
   }
   return -ENOPROTOOPT;
@@ -288,14 +277,15 @@ int64_t sys_getsockopt() {
   if (level != SOL_SOCKET) return -ENOPROTOOPT;
   struct sock *sk = sock->sk;
   if (name == SO_RCVBUF) {
-    const int v = static_cast<int>(sk->sk_rcvbuf);
+    const int v = static_cast<int>(__atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED));
     return put_sockopt(pt, val, len_uva, len, &v, sizeof v);
   }
   if (name == SO_RCVTIMEO) {
+    const long timeo = __atomic_load_n(&sk->sk_rcvtimeo, __ATOMIC_RELAXED);
     timeval tv = {0, 0};
-    if (sk->sk_rcvtimeo != MAX_SCHEDULE_TIMEOUT) {
-      tv.tv_sec = sk->sk_rcvtimeo / static_cast<long>(HZ);
-      tv.tv_usec = (sk->sk_rcvtimeo % static_cast<long>(HZ)) * (1000000 / static_cast<long>(HZ));
+    if (timeo != MAX_SCHEDULE_TIMEOUT) {
+      tv.tv_sec = timeo / static_cast<long>(HZ);
+      tv.tv_usec = (timeo % static_cast<long>(HZ)) * (1000000 / static_cast<long>(HZ));
     }
     return put_sockopt(pt, val, len_uva, len, &tv, sizeof tv);
   }
@@ -314,7 +304,7 @@ int64_t sys_shutdown() {
   struct sock *sk = sock->sk;
   __atomic_or_fetch(&sk->sk_shutdown, static_cast<uint32_t>(how + 1), __ATOMIC_RELAXED); // RD->1 WR->2 RDWR->3
   sk->sk_state_change(sk);
-  return sk->connected ? 0 : -ENOTCONN;
+  return udp_addrs(sk).connected ? 0 : -ENOTCONN;
 }
 
 int64_t sys_fcntl() {
@@ -326,28 +316,30 @@ int64_t sys_fcntl() {
   case F_GETFL:
     return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
            (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
-  case F_SETFL:
-    __atomic_store_n(&f->flags, static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC), __ATOMIC_RELAXED);
-    if (f->type == file::kind::SOCKET) f->sock->flags = f->flags;
+  case F_SETFL: {
+    const uint32_t flags = static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC);
+    __atomic_store_n(&f->flags, flags, __ATOMIC_RELAXED);
+    if (f->type == file::kind::SOCKET) __atomic_store_n(&f->sock->flags, flags, __ATOMIC_RELAXED);
     return 0;
+  }
   case F_SETOWN:
     if (f->type != file::kind::SOCKET) return -EINVAL;
-    f->sock->owner = static_cast<int>(arg);
+    __atomic_store_n(&f->sock->owner, static_cast<int>(arg), __ATOMIC_RELAXED);
     return 0;
   case F_GETOWN:
-    return f->type == file::kind::SOCKET ? f->sock->owner : 0;
+    return f->type == file::kind::SOCKET ? __atomic_load_n(&f->sock->owner, __ATOMIC_RELAXED) : 0;
   }
   return -EINVAL;
 }
 
 int64_t sys_netstat() {
   const int fd = argint(0);
-  net_counters c = net_stats;
+  net_counters c = read_net_counters(net_stats);
   if (fd != -1) {
     int err = -EBADF;
     socket *sock = sockfd_lookup(0, &err);
     if (!sock) return err;
-    c = sock->sk->stats;
+    c = read_net_counters(sock->sk->stats);
   }
   if (copyout(myproc()->pagetable, argaddr(1), &c, sizeof c) < 0) return -EFAULT;
   return 0;

@@ -4,6 +4,7 @@
 #include "uapi/errno.h"
 #include "net/ip.hh"
 #include "net/sock.hh"
+#include "printf.hh"
 #include "proc.hh"
 #include "lib/string.hh"
 #include "vm.hh"
@@ -15,7 +16,8 @@ namespace {
 constexpr uint16_t EPHEMERAL_LOW = 32768; // Linux's ip_local_port_range
 constexpr uint16_t EPHEMERAL_HIGH = 60999;
 
-// The bound sockets. Guarded by lock, as are their address fields.
+// The bound sockets. Guarded by lock, as are every sock's address fields
+// (sock.hh): so a lookup never sees a peer half-way through a connect().
 struct udp_table_t {
   spinlock lock{"udp_table"};
   intrusive_list<sock, &sock::hash> bound;
@@ -36,18 +38,51 @@ struct sock *find_port_locked(uint16_t port) {
   return nullptr;
 }
 
-// The socket a datagram to daddr:dport from saddr:sport belongs to, with a
-// reference held, or null.
-struct sock *__udp4_lib_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
-  lock_guard g(udp_table.lock);
+// The socket a datagram to daddr:dport from saddr:sport belongs to, or null.
+struct sock *udp_lookup_locked(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
+  KASSERT(holding(&udp_table.lock));
   for (sock &sk : udp_table.bound) {
     if (sk.sport != dport || (sk.rcv_saddr && sk.rcv_saddr != daddr)) continue;
     if (sk.connected && (sk.daddr != saddr || sk.dport != sport)) continue;
-    sock_hold(&sk);
     return &sk;
   }
   return nullptr;
 }
+
+// The same, with a reference held: the caller uses it after the table
+// lock is gone, while a close on another hart may be unhashing it.
+struct sock *__udp4_lib_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
+  lock_guard g(udp_table.lock);
+  struct sock *sk = udp_lookup_locked(saddr, sport, daddr, dport);
+  if (sk) sock_hold(sk);
+  return sk;
+}
+
+int udp_bind_locked(struct sock *sk, uint32_t addr, uint16_t port) {
+  KASSERT(holding(&udp_table.lock));
+  if (sk->sport) return -EINVAL; // already bound
+  if (port == 0) {
+    for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
+      const uint16_t candidate = htons(udp_table.next_ephemeral);
+      udp_table.next_ephemeral =
+          udp_table.next_ephemeral == EPHEMERAL_HIGH ? EPHEMERAL_LOW : udp_table.next_ephemeral + 1;
+      if (!find_port_locked(candidate)) {
+        port = candidate;
+        break;
+      }
+    }
+    if (port == 0) return -EAGAIN;
+  } else if (find_port_locked(port)) {
+    return -EADDRINUSE;
+  }
+  sk->rcv_saddr = addr;
+  sk->sport = port;
+  udp_table.bound.push_back(*sk);
+  return 0;
+}
+
+// Bind to an ephemeral port unless bound already.
+int udp_autobind_locked(struct sock *sk) { return sk->sport ? 0 : udp_bind_locked(sk, 0, 0); }
 
 struct pseudo_header {
   uint32_t saddr;
@@ -113,43 +148,53 @@ void udp_err(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
   NET_INC(static_cast<struct sock *>(nullptr), icmp_unreachable);
   // Our socket sent from saddr:sport to daddr:dport: look it up as if the
   // datagram were coming back.
-  struct sock *sk = __udp4_lib_lookup(daddr, dport, saddr, sport);
-  if (!sk) return;
+  lock_guard g(udp_table.lock);
+  struct sock *sk = udp_lookup_locked(daddr, dport, saddr, sport);
   // As Linux without IP_RECVERR: only a connected socket hears of it.
-  if (sk->connected) {
-    __atomic_store_n(&sk->sk_err, ECONNREFUSED, __ATOMIC_RELEASE);
-    sk->sk_error_report(sk);
-  }
+  if (!sk || !sk->connected) return;
+  sock_hold(sk);
+  g.unlock(); // the error report wakes readers, under other locks
+  __atomic_store_n(&sk->sk_err, ECONNREFUSED, __ATOMIC_RELEASE);
+  sk->sk_error_report(sk);
   sock_put(sk);
 }
 
 int udp_bind(struct sock *sk, uint32_t addr, uint16_t port) {
   lock_guard g(udp_table.lock);
-  if (sk->sport) return -EINVAL; // already bound
-  if (port == 0) {
-    for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
-      const uint16_t candidate = htons(udp_table.next_ephemeral);
-      udp_table.next_ephemeral =
-          udp_table.next_ephemeral == EPHEMERAL_HIGH ? EPHEMERAL_LOW : udp_table.next_ephemeral + 1;
-      if (!find_port_locked(candidate)) {
-        port = candidate;
-        break;
-      }
-    }
-    if (port == 0) return -EAGAIN;
-  } else if (find_port_locked(port)) {
-    return -EADDRINUSE;
-  }
-  sk->rcv_saddr = addr;
-  sk->sport = port;
-  udp_table.bound.push_back(*sk);
-  return 0;
+  return udp_bind_locked(sk, addr, port);
 }
 
 int udp_autobind(struct sock *sk) {
-  if (__atomic_load_n(&sk->sport, __ATOMIC_ACQUIRE)) return 0;
-  const int err = udp_bind(sk, 0, 0);
-  return err == -EINVAL ? 0 : err; // bound meanwhile: fine
+  lock_guard g(udp_table.lock);
+  return udp_autobind_locked(sk);
+}
+
+// Linux's inet_dgram_connect and ip4_datagram_connect (AF_UNSPEC: its
+// udp_disconnect, which we do without unbinding): set or clear the peer
+// that sends go to by default and the only source datagrams are taken
+// from. len is the caller's address length; addr holds that much of it.
+int udp_connect(struct sock *sk, const sockaddr_in &addr, uint32_t len) {
+  if (addr.sin_family == AF_UNSPEC) { // forget the peer
+    lock_guard g(udp_table.lock);
+    sk->connected = false;
+    sk->daddr = 0;
+    sk->dport = 0;
+    return 0;
+  }
+  if (len < sizeof addr) return -EINVAL;
+  if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
+  if (!ipv4_is_loopback(addr.sin_addr.s_addr)) return -ENETUNREACH;
+  lock_guard g(udp_table.lock);
+  if (const int err = udp_autobind_locked(sk)) return err;
+  sk->daddr = addr.sin_addr.s_addr;
+  sk->dport = addr.sin_port;
+  sk->connected = true;
+  return 0;
+}
+
+inet_addrs udp_addrs(struct sock *sk) {
+  lock_guard g(udp_table.lock);
+  return {sk->rcv_saddr, sk->sport, sk->daddr, sk->dport, sk->connected};
 }
 
 void udp_unhash(struct sock *sk) {
@@ -159,6 +204,7 @@ void udp_unhash(struct sock *sk) {
 
 int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
   if (len > UDP_MAX_PAYLOAD) return -EMSGSIZE;
+  inet_addrs addrs = udp_addrs(sk); // the peer, as a connect() may be changing it
   uint32_t daddr;
   uint16_t dport;
   if (msg->has_name) {
@@ -167,13 +213,16 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
     dport = msg->name.sin_port;
     if (dport == 0) return -EINVAL;
   } else {
-    if (!sk->connected) return -EDESTADDRREQ;
-    daddr = sk->daddr;
-    dport = sk->dport;
+    if (!addrs.connected) return -EDESTADDRREQ;
+    daddr = addrs.daddr;
+    dport = addrs.dport;
     if (const int err = sock_error(sk)) return err; // an ICMP error from before
   }
   if (!ipv4_is_loopback(daddr)) return -ENETUNREACH;
-  if (const int err = udp_autobind(sk)) return err;
+  if (!addrs.sport) {
+    if (const int err = udp_autobind(sk)) return err;
+    addrs = udp_addrs(sk); // the port just chosen (a bound port never changes)
+  }
 
   sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
   if (!skb) {
@@ -186,11 +235,11 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
     kfree_skb(skb);
     return -EFAULT;
   }
-  const uint32_t saddr = sk->rcv_saddr ? sk->rcv_saddr : htonl(INADDR_LOOPBACK);
+  const uint32_t saddr = addrs.rcv_saddr ? addrs.rcv_saddr : htonl(INADDR_LOOPBACK);
   const uint16_t ulen = static_cast<uint16_t>(len + sizeof(udphdr));
   auto *uh = reinterpret_cast<udphdr *>(skb_push(skb, sizeof(udphdr)));
   skb->transport_header = skb->data;
-  uh->source = sk->sport;
+  uh->source = addrs.sport;
   uh->dest = dport;
   uh->len = htons(ulen);
   uh->check = 0;

@@ -8,6 +8,7 @@
 namespace kernel {
 
 struct sock;
+struct inet_addrs;
 struct poll_table;
 
 // One send or receive, as the socket layer hands it down.
@@ -22,6 +23,10 @@ struct msghdr {
 [[nodiscard]] int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int flags);
 [[nodiscard]] int udp_bind(struct sock *sk, uint32_t addr, uint16_t port); // network order
 [[nodiscard]] int udp_autobind(struct sock *sk);
+// connect(): addr holds len bytes of the caller's address (at least the family).
+[[nodiscard]] int udp_connect(struct sock *sk, const sockaddr_in &addr, uint32_t len);
+// A copy of sk's address fields, all taken at one moment (udp_table.lock).
+[[nodiscard]] inet_addrs udp_addrs(struct sock *sk);
 void udp_unhash(struct sock *sk);
 
 int udp_rcv(sk_buff *skb); // from ip_rcv, in the software interrupt

@@ -37,6 +37,12 @@ void sleep_with_spinlock() {
   releasesleep(&provoke_sleeplock);
 }
 
+void unlock_twice() {
+  lock_guard a(provoke_a);
+  a.unlock();
+  a.unlock(); // the guard knows it let go: it panics here
+}
+
 } // namespace
 
 int64_t sys_provoke() {
@@ -52,6 +58,9 @@ int64_t sys_provoke() {
   case PROVOKE_SLEEP_LOCKED:
     if constexpr (!LOCKDEP) return -ENOSYS;
     sleep_with_spinlock();
+    return 0;
+  case PROVOKE_UNLOCK_TWICE:
+    unlock_twice();
     return 0;
   }
   return -EINVAL;

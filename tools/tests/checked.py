@@ -23,6 +23,9 @@ CHECKER_CASES = [
     ("checked/sleep-locked", True, "sleep-locked",
      [r"lockdep: sleep at kernel/testing/provoke\.cc:\d+ .* with spinlock 'provoke A' held \(taken at kernel/testing/provoke\.cc:\d+",
       r"panic on hart \d+: lockdep: sleeping with a spinlock held"]),
+    ("checked/unlock-twice", False, "unlock-twice",
+     [r"lock 'provoke A'",
+      r"panic on hart \d+: lock_guard::unlock: the guard has already let go of its lock\n  at kernel/testing/provoke\.cc:\d+"]),
 ]
 
 

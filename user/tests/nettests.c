@@ -2,7 +2,8 @@
 // bulk transfer with loss accounting, exclusive wakeups of readers, time-outs,
 // non-blocking calls, signals (EINTR, SA_RESTART, SIGIO), MSG_PEEK and
 // MSG_TRUNC, shutdown, freeing on close, ICMP port-unreachable, poll, bad
-// input, read/write/dup/fork -- run inside the guest. The runner is in
+// input, read/write/dup/fork, connecting and reconnecting under load -- run
+// inside the guest. The runner is in
 // testlib.h.
 //
 // Every blocking receive in a child has a time-out (SO_RCVTIMEO), so a test
@@ -40,6 +41,8 @@ enum {
   PORT_BAD2 = 7242,
   PORT_RW_A = 7251,
   PORT_RW_B = 7252,
+  PORT_RC = 7261,   // the reconnecting receiver
+  PORT_RC_A = 7262, // its senders A, B, C: 127.0.0.2, .3, .4 on 7262, 7263, 7264
 };
 
 static char buf[UDP_MAX_PAYLOAD + 64];  // receive buffer (the stack is one page)
@@ -1335,6 +1338,175 @@ static void test_readwrite(void)
   close(a);
 }
 
+// ---- 17. reconnect
+
+// A receiver connects to A, to B, then to nobody (AF_UNSPEC), round and
+// round, while a process on another hart sends to it from A, B and C (C is
+// never its peer). A connected socket takes datagrams from its peer only, so
+// each datagram that arrives must have had a moment, between its sending
+// and its receipt, when the receiver was connected to its sender or to
+// nobody. The moments are rdtime() readings: one clock for every hart.
+enum {
+  RC_SENDERS = 3,       // A, B, C
+  RC_SEND_MS = 800,     // how long the sender sends
+  RC_EPOCH_US = 1000,   // how long the receiver keeps one peer
+  RC_MAX_EPOCHS = 2000, // a run takes about 400
+};
+
+struct rc_msg {
+  uint32 sender; // 0: A, 1: B, 2: C
+  uint32 seq;    // per sender, counting only datagrams sent
+  uint64 sent_at;
+};
+
+// One state of the receiver: peer (0: A, 1: B, -1: nobody) held from
+// `from` (before the connect that set it) to `to` (after the one that ended it).
+struct rc_epoch {
+  uint64 from, to;
+  int peer;
+};
+static struct rc_epoch epochs[RC_MAX_EPOCHS];
+static int nepochs;
+
+static struct sockaddr_in rc_addr(int sender)
+{
+  struct sockaddr_in a = loopback_addr(PORT_RC_A + sender);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + sender);
+  return a;
+}
+
+// A sends with send() on a connected socket, so it also hears of the
+// datagrams the receiver refused (ECONNREFUSED); B and C use sendto().
+static void rc_sender(void)
+{
+  int s[RC_SENDERS];
+  uint32 seq[RC_SENDERS];
+  struct sockaddr_in to = loopback_addr(PORT_RC);
+  for (int i = 0; i < RC_SENDERS; i++) {
+    struct sockaddr_in a = rc_addr(i);
+    s[i] = udp_socket();
+    EXPECT(bind(s[i], SA(&a), sizeof a) == 0, "sender %c: bind failed: %s", 'A' + i, strerror(errno));
+    seq[i] = 0;
+  }
+  EXPECT(connect(s[0], SA(&to), sizeof to) == 0, "sender A: connect failed: %s", strerror(errno));
+  uint64 end = rdtime() + RC_SEND_MS * (TIMEBASE_HZ / 1000);
+  for (int i = 0; rdtime() < end; i = (i + 1) % RC_SENDERS) {
+    struct rc_msg m = {i, seq[i], rdtime()};
+    long r = i == 0 ? send(s[0], &m, sizeof m, 0) : sendto(s[i], &m, sizeof m, 0, SA(&to), sizeof to);
+    if (r == sizeof m)
+      seq[i]++;
+    else
+      EXPECT(i == 0 && r == -1 && errno == ECONNREFUSED, "sender %c: send returned %ld (%s)", 'A' + i, r,
+             r < 0 ? strerror(errno) : "short");
+  }
+  for (int i = 0; i < RC_SENDERS; i++)
+    close(s[i]);
+  exit(0);
+}
+
+// Connect r to peer (-1: nobody) and start a new epoch.
+static void rc_connect(int r, int peer)
+{
+  struct sockaddr_in a = peer >= 0 ? rc_addr(peer) : loopback_addr(0);
+  if (peer < 0)
+    a.sin_family = AF_UNSPEC;
+  uint64 from = rdtime();
+  EXPECT(connect(r, SA(&a), sizeof a) == 0, "connect to %c failed: %s", peer < 0 ? '-' : 'A' + peer,
+         strerror(errno));
+  epochs[nepochs - 1].to = rdtime();
+  epochs[nepochs].from = from;
+  epochs[nepochs].to = ~0ull;
+  epochs[nepochs].peer = peer;
+  nepochs++;
+  struct sockaddr_in got;
+  unsigned int len = sizeof got;
+  int rc = getpeername(r, SA(&got), &len);
+  if (peer < 0)
+    EXPECT(rc == -1 && errno == ENOTCONN, "getpeername after AF_UNSPEC gave %d (%s)", rc, strerror(errno));
+  else
+    EXPECT(rc == 0 && got.sin_addr.s_addr == a.sin_addr.s_addr && got.sin_port == a.sin_port,
+           "getpeername after connecting to %c gave %d: 0x%x:%d", 'A' + peer, rc, ntohl(got.sin_addr.s_addr),
+           ntohs(got.sin_port));
+}
+
+// Could the receiver have taken m at some moment from its sending to now?
+static int rc_acceptable(const struct rc_msg *m, uint64 now)
+{
+  for (int k = nepochs - 1; k >= 0 && epochs[k].to >= m->sent_at; k--)
+    if (epochs[k].from <= now && (epochs[k].peer < 0 || epochs[k].peer == (int)m->sender))
+      return 1;
+  return 0;
+}
+
+// Take one datagram, if there is one, and check it. Returns 0 if none.
+static int rc_receive(int r, uint32 *next, long *got)
+{
+  struct rc_msg m;
+  struct sockaddr_in from;
+  unsigned int len = sizeof from;
+  long n = recvfrom(r, &m, sizeof m, MSG_DONTWAIT, SA(&from), &len);
+  uint64 now = rdtime();
+  if (n < 0) {
+    EXPECT(errno == EAGAIN, "recvfrom failed: %s", strerror(errno));
+    return 0;
+  }
+  EXPECT(n == sizeof m && m.sender < RC_SENDERS, "a %ld-byte datagram from sender %d", n, (int)m.sender);
+  struct sockaddr_in want = rc_addr(m.sender);
+  char c = 'A' + m.sender;
+  EXPECT(from.sin_addr.s_addr == want.sin_addr.s_addr && from.sin_port == want.sin_port,
+         "sender %c's datagram came from 0x%x:%d", c, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
+  EXPECT(m.seq >= next[m.sender], "sender %c: datagram %d after %d (duplicated or reordered)", c, m.seq,
+         next[m.sender] - 1);
+  if (!rc_acceptable(&m, now))
+    fail("sender %c's datagram %d, sent %ld us before it was read, was taken while the receiver was "
+         "connected to someone else all that time (connected now to %c)",
+         c, m.seq, (long)((now - m.sent_at) / (TIMEBASE_HZ / 1000000)),
+         epochs[nepochs - 1].peer < 0 ? '-' : 'A' + epochs[nepochs - 1].peer);
+  next[m.sender] = m.seq + 1;
+  got[m.sender]++;
+  return 1;
+}
+
+static void test_reconnect(void)
+{
+  static const int peers[] = {0, 1, -1}; // A, then B, then nobody
+  uint64 before = freepages();
+  int r = udp_socket();
+  struct sockaddr_in any = loopback_addr(PORT_RC);
+  any.sin_addr.s_addr = htonl(INADDR_ANY);
+  EXPECT(bind(r, SA(&any), sizeof any) == 0, "bind to 0.0.0.0:%d failed: %s", PORT_RC, strerror(errno));
+  nepochs = 1;
+  epochs[0].from = 0;
+  epochs[0].to = ~0ull;
+  epochs[0].peer = -1;
+  int pid = xfork();
+  if (pid == 0) {
+    close(r);
+    rc_sender();
+  }
+
+  uint32 next[RC_SENDERS] = {0, 0, 0};
+  long got[RC_SENDERS] = {0, 0, 0};
+  uint64 deadline = rdtime() + 20ull * TIMEBASE_HZ;
+  int st = 0;
+  for (int k = 0; waitpid(pid, &st, WNOHANG) != pid; k++) {
+    EXPECT(rdtime() < deadline, "the sender is not done after 20 s");
+    if (nepochs < RC_MAX_EPOCHS)
+      rc_connect(r, peers[k % 3]);
+    uint64 until = rdtime() + RC_EPOCH_US * (TIMEBASE_HZ / 1000000);
+    while (rdtime() < until)
+      rc_receive(r, next, got);
+  }
+  EXPECT(st == 0, "the sender exited with status 0x%x", st);
+  for (int i = 0; i < 1000 && rc_receive(r, next, got); i++) // what it sent last
+    ;
+  close(r);
+  EXPECT(nepochs > 30, "only %d connects while the sender sent for %d ms", nepochs - 1, RC_SEND_MS);
+  EXPECT(got[0] > 0 && got[1] > 0 && got[2] > 0,
+         "datagrams received from A: %ld, B: %ld, C: %ld; some from each were expected", got[0], got[1], got[2]);
+  check_freed(before, "sockets reconnected under load, then closed");
+}
+
 // ---------------------------------------------------------------------------
 // malformed: packets built by hand and injected into the loopback device's
 // receive path (netinject): every malformed one is dropped and counted, a
@@ -1457,7 +1629,7 @@ static const struct test tests[] = {
     {"signal", test_signal},       {"sigio", test_sigio},         {"peek", test_peek},
     {"trunc", test_trunc},         {"shutdown", test_shutdown},   {"closefree", test_closefree},
     {"unreachable", test_unreachable}, {"poll", test_poll},       {"badargs", test_badargs},
-    {"readwrite", test_readwrite}, {"malformed", test_malformed},
+    {"readwrite", test_readwrite}, {"malformed", test_malformed}, {"reconnect", test_reconnect},
 };
 
 int main(int argc, char *argv[])

@@ -14,6 +14,7 @@ static const struct {
   {"ubsan", PROVOKE_UBSAN},
   {"lock-order", PROVOKE_LOCK_ORDER},
   {"sleep-locked", PROVOKE_SLEEP_LOCKED},
+  {"unlock-twice", PROVOKE_UNLOCK_TWICE},
 };
 
 int main(int argc, char *argv[])
@@ -29,6 +30,6 @@ int main(int argc, char *argv[])
       exit(1);
     }
   }
-  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked\n");
+  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice\n");
   exit(2);
 }
