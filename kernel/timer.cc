@@ -15,11 +15,9 @@ namespace kernel {
 
 namespace {
 
-using timer_queue = intrusive_list<timer_list, &timer_list::entry>;
-
 // Guarded by timer_lock: the pending list and running.
 constinit spinlock timer_lock{"timers"};
-constinit timer_queue pending;
+constinit intrusive_list<timer_list, &timer_list::entry> pending;
 timer_list *running = nullptr; // whose function run_timers() is calling now
 
 } // namespace
@@ -34,7 +32,7 @@ void add_timer(timer_list *t) {
 int del_timer(timer_list *t) {
   lock_guard g(timer_lock);
   if (!t->entry.linked()) return 0;
-  timer_queue::remove(*t);
+  t->entry.unlink();
   return 1;
 }
 
@@ -44,7 +42,7 @@ int del_timer_sync(timer_list *t) {
       lock_guard g(timer_lock);
       if (running != t) {
         if (!t->entry.linked()) return 0;
-        timer_queue::remove(*t);
+        t->entry.unlink();
         return 1;
       }
     }
@@ -64,7 +62,7 @@ void run_timers() {
       }
     }
     if (!due) return;
-    timer_queue::remove(*due);
+    due->entry.unlink();
     running = due;
     // The function may take other locks (ptable.lock, to wake a task):
     // call it without ours, as Linux does. The list may change meanwhile,

@@ -8,8 +8,6 @@
 
 namespace kernel {
 
-using wq_list = intrusive_list<wait_queue_entry, &wait_queue_entry::entry>;
-
 namespace {
 
 // Exclusive entries at the tail, the rest at the head: a wakeup reaches
@@ -32,7 +30,7 @@ void add_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry) {
 
 void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry) {
   lock_guard g(wq->lock);
-  if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+  if (wq_entry->entry.linked()) wq_entry->entry.unlink();
 }
 
 // Queue the entry, then change the task state, both under wq->lock: a
@@ -58,7 +56,7 @@ long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task
   if ((state & TASK_INTERRUPTIBLE) && signal_pending(current_task())) {
     // Off the queue, so a wakeup meant for a waiter that stays is not
     // spent on us (we would not use it).
-    if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+    if (wq_entry->entry.linked()) wq_entry->entry.unlink();
     return -ERESTARTSYS;
   }
   add_entry_locked(wq, wq_entry);
@@ -71,7 +69,7 @@ long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task
 void finish_wait(wait_queue_head *wq, wait_queue_entry *wq_entry) {
   __set_current_state(TASK_RUNNING);
   lock_guard g(wq->lock);
-  if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+  if (wq_entry->entry.linked()) wq_entry->entry.unlink();
 }
 
 bool waitqueue_active(wait_queue_head *wq) { return !wq->head.empty(); }
@@ -84,7 +82,7 @@ int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, 
 // and goes to the next waiter.
 int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key) {
   const int ret = default_wake_function(wq_entry, mode, flags, key);
-  if (ret) wq_list::remove(*wq_entry);
+  if (ret) wq_entry->entry.unlink();
   return ret;
 }
 

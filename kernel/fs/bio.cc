@@ -118,7 +118,7 @@ void brelse(buf *b) {
   KASSERT(b->refcnt > 0);
   b->refcnt--;
   if (b->refcnt == 0) {
-    bcache.lru.remove(*b);
+    b->lru.unlink();
     bcache.lru.push_back(*b);
     if (bcache.waiters > 0)
       wakeup(&bcache);

@@ -76,13 +76,11 @@ sk_buff *__skb_recv_datagram(struct sock *sk, unsigned flags, int *err) {
     {
       sk_buff_head *queue = &sk->sk_receive_queue;
       lock_guard g(queue->lock);
-      if (sk_buff *skb = queue->list.front()) {
-        if (flags & MSG_PEEK) {
+      if (sk_buff *skb = skb_peek(queue)) {
+        if (flags & MSG_PEEK)
           skb_get(skb);
-        } else {
-          decltype(queue->list)::remove(*skb);
-          queue->qlen--;
-        }
+        else
+          __skb_unlink(skb, queue);
         return skb;
       }
     }

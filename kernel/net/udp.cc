@@ -147,7 +147,7 @@ int udp_autobind(struct sock *sk) {
 
 void udp_unhash(struct sock *sk) {
   lock_guard g(udp_table.lock);
-  if (sk->hash.linked()) decltype(udp_table.bound)::remove(*sk);
+  if (sk->hash.linked()) sk->hash.unlink();
 }
 
 int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
