@@ -22,8 +22,8 @@ int receiver_wake_function(wait_queue_entry *wait, unsigned mode, int sync, void
   const uint64_t k = reinterpret_cast<uint64_t>(key);
   if (k && !(k & (POLLIN | POLLERR))) return 0;
   const int woken = autoremove_wake_function(wait, mode, sync, key);
-  NET_INC(static_cast<struct sock *>(nullptr), wakeups);
-  if (!woken) NET_INC(static_cast<struct sock *>(nullptr), wakeups_running);
+  net_inc_stats(&net_counters::wakeups);
+  if (!woken) net_inc_stats(&net_counters::wakeups_running);
   return woken;
 }
 

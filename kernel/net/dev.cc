@@ -48,7 +48,7 @@ int netif_rx(sk_buff *skb) {
   if (!dropped) raise_softirq(NET_RX_SOFTIRQ);
   pop_off(); // interrupts on again: the softirq runs now
   if (dropped) {
-    NET_INC(static_cast<struct sock *>(nullptr), drops_backlog);
+    net_inc_stats(&net_counters::drops_backlog);
     kfree_skb(skb);
     return -1;
   }

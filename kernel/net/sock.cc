@@ -53,13 +53,13 @@ void sock_rfree(sk_buff *skb) {
 // never blocked and kernel memory stays bounded).
 int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
   if (__atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize > sk->sk_rcvbuf) {
-    NET_INC(sk, drops_rcvbuf);
+    sock_inc_stats(sk, &net_counters::drops_rcvbuf);
     return -ENOMEM;
   }
   __atomic_add_fetch(&sk->sk_rmem_alloc, skb->truesize, __ATOMIC_RELAXED);
   skb->sk = sk;
   skb_queue_tail(&sk->sk_receive_queue, skb);
-  NET_INC(sk, datagrams_in);
+  sock_inc_stats(sk, &net_counters::datagrams_in);
   sk->sk_data_ready(sk);
   return 0;
 }

@@ -75,12 +75,18 @@ void sock_def_wakeup(struct sock *sk);
 void sock_def_error_report(struct sock *sk);
 void sk_wake_async(struct sock *sk, int band);
 
-// Bump a counter in this socket's and the stack's totals.
-#define NET_INC(sk, field)                                                  \
-  do {                                                                      \
-    __atomic_add_fetch(&::kernel::net_stats.field, 1, __ATOMIC_RELAXED);    \
-    if (sk) __atomic_add_fetch(&(sk)->stats.field, 1, __ATOMIC_RELAXED);    \
-  } while (0)
+// The counters netstat() reports (net_counters in uapi/socket.h): the
+// whole stack's here, each socket's in sock::stats. A counter orders
+// nothing, so the increments are relaxed atomics, safe from any context.
 extern net_counters net_stats;
+using net_counter = uint64 net_counters::*; // which counter: &net_counters::drops_nomem
+
+// Count an event that belongs to no socket (Linux: NET_INC_STATS) ...
+inline void net_inc_stats(net_counter c) { __atomic_add_fetch(&(net_stats.*c), 1, __ATOMIC_RELAXED); }
+// ... or one of sk's, which the stack's total includes.
+inline void sock_inc_stats(struct sock *sk, net_counter c) {
+  __atomic_add_fetch(&(sk->stats.*c), 1, __ATOMIC_RELAXED);
+  net_inc_stats(c);
+}
 
 } // namespace kernel
