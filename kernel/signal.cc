@@ -177,12 +177,10 @@ int64_t sys_tkill() {
   const int sig = argint(1);
   if (sig != 0 && !valid_signal(sig)) return -EINVAL;
   lock_guard g(ptable.lock);
-  for (proc &p : ptable.proc) {
-    if (p.pid != pid || p.state == procstate::UNUSED) continue;
-    if (sig != 0) send_signal(&p, sig); // signal 0: only check that pid exists
-    return 0;
-  }
-  return -ESRCH;
+  proc *p = find_proc_locked(pid);
+  if (!p) return -ESRCH;
+  if (sig != 0) send_signal(p, sig); // signal 0: only check that pid exists
+  return 0;
 }
 
 int64_t sys_rt_sigaction() {

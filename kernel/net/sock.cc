@@ -99,12 +99,7 @@ void sk_wake_async(struct sock *sk, int /*band*/) {
   socket *s = sk->sk_socket;
   if (!s || !(s->flags & O_ASYNC) || s->owner <= 0) return;
   lock_guard g(ptable.lock);
-  for (proc &p : ptable.proc) {
-    if (p.pid == s->owner && p.state != procstate::UNUSED) {
-      send_signal(&p, SIGIO);
-      return;
-    }
-  }
+  if (proc *p = find_proc_locked(s->owner)) send_signal(p, SIGIO);
 }
 
 } // namespace kernel
