@@ -35,7 +35,6 @@ extern "C" void main() {
     consoleinit();
     printf("\nkite: a teaching kernel for RISC-V, booting on hart 0\n");
     printf("kite: %lu KiB of free memory in %lu pages\n", kfree_pages() * 4, kfree_pages());
-    arch::trapinit();
     arch::trapinithart();
     arch::plicinit();
     arch::plicinithart();

@@ -55,6 +55,5 @@ int try_to_wake_up_locked(proc *p, uint32_t states) {
 }
 
 int wake_up_process(proc *p) { return try_to_wake_up(p, TASK_NORMAL, 0); }
-int wake_up_state(proc *p, uint32_t states) { return try_to_wake_up(p, states, 0); }
 
 } // namespace kernel

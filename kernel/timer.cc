@@ -29,13 +29,6 @@ void add_timer(timer_list *t) {
   pending.push_back(*t);
 }
 
-int del_timer(timer_list *t) {
-  lock_guard g(timer_lock);
-  if (!t->entry.linked()) return 0;
-  t->entry.unlink();
-  return 1;
-}
-
 int del_timer_sync(timer_list *t) {
   for (;;) {
     {

@@ -97,8 +97,6 @@ irq devintr(uint64_t scause) {
 
 namespace arch {
 
-void trapinit() {}
-
 void trapinithart() {
   CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec));
   CSR_WRITE(scounteren, 0x7); // user mode may read cycle, time, instret
