@@ -1,6 +1,7 @@
 // main(): every hart arrives here in supervisor mode from start(). Hart 0
 // sets up the machine; the others wait for it, then set up their own
 // per-hart state. All of them end in the scheduler.
+// Mirrors xv6's main.c.
 #include "arch.hh"
 #include "fs/buf.hh"
 #include "console.hh"

@@ -1,4 +1,5 @@
 // Pipes.
+// Mirrors xv6's pipe.c.
 //
 // A pipe is a ring of PIPESIZE bytes spread over PIPE_PAGES pages, with two
 // counters that only grow: nwrite - nread bytes are waiting. Readers sleep on

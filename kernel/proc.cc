@@ -1,4 +1,5 @@
 // Processes: creation, the scheduler, sleep and wakeup, exit and wait.
+// Mirrors xv6's proc.c.
 //
 // The whole table is guarded by one lock, ptable.lock (see proc.hh). A
 // process switching away holds ptable.lock across swtch(); the code on the

@@ -1,9 +1,10 @@
 // schedule() and try_to_wake_up(): Linux's way of sleeping and waking,
 // on the same process table and ptable.lock as xv6's sleep and wakeup.
 //
-// Mirrors kernel/sched/core.c: __schedule() (the part that takes a task off
-// the run queue) and try_to_wake_up(). Left out: run queues, priorities,
-// migration between harts -- the xv6 scheduler loop does all the picking.
+// Mirrors Linux's kernel/sched/core.c (kernel/sched.c before 3.3): __schedule()
+// (the part that takes a task off the run queue) and try_to_wake_up(). Left
+// out: run queues, priorities, migration between harts -- the xv6 scheduler
+// loop does all the picking.
 #include "sched.hh"
 #include "debug/lockdep.hh"
 #include "printf.hh"

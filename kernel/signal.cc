@@ -1,6 +1,7 @@
 // Signals, as Linux does them on one hart at a time: generation
 // (send_signal), delivery on the way back to user mode (do_signal), the
 // handler's frame on the user stack, and sigreturn.
+// Mirrors Linux's kernel/signal.c, and arch/riscv/kernel/signal.c for the frame.
 //
 // A handler runs in user mode on the user stack. do_signal() saves every
 // user register in a sigframe below the interrupted stack pointer, points

@@ -1,4 +1,5 @@
 // Kernel timers and schedule_timeout().
+// Mirrors Linux's kernel/time/timer.c (kernel/timer.c before 3.17).
 //
 // The pending timers are one list, scanned each tick: a teaching kernel has
 // a handful at a time (Linux's timer wheel exists for the millions case).

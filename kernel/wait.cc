@@ -1,5 +1,6 @@
-// Wait queues: the Linux mechanism, line for line where it matters
-// (kernel/sched/wait.c in Linux 4.x). See wait.hh for the picture.
+// Wait queues: the Linux mechanism, line for line where it matters. See
+// wait.hh for the picture.
+// Mirrors Linux's kernel/sched/wait.c (before 3.13: kernel/wait.c, with __wake_up in kernel/sched/core.c).
 #include "wait.hh"
 #include "uapi/errno.h"
 #include "signal.hh"

@@ -1,4 +1,5 @@
 // The buffer cache (interface and rules in buf.hh).
+// Mirrors xv6's bio.c.
 //
 // NBUF bufs, all of them always in one LRU list, least recently used at the
 // front. A block that is not cached takes the least recently used buf that

@@ -1,4 +1,5 @@
 // sk_buff allocation, reference counting and queues.
+// Mirrors Linux's net/core/skbuff.c (whose __skb_* queue helpers are inlines in include/linux/skbuff.h).
 #include "net/skbuff.hh"
 #include <new>
 #include "kalloc.hh"

@@ -1,4 +1,5 @@
 // Traps: system calls, interrupts and exceptions, from user or kernel mode.
+// Mirrors xv6's trap.c.
 //
 // From user mode: uservec (trapvec.S) saves the user registers in the trap
 // frame on the process's kernel stack and calls usertrap(). The way back is
