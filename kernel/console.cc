@@ -1,4 +1,5 @@
 // The console: line editing on input, and the `console` device file.
+// Mirrors xv6's console.c.
 //
 // Input is cooked a line at a time. The UART interrupt hands each character
 // to consoleintr(), which echoes it and edits the current line; a reader in

@@ -1,6 +1,7 @@
 // exec: replace the calling process's memory with a program from the file
 // system. The new image is built in a fresh page table and swapped in only
 // when complete, so a failing exec returns -1 to an intact caller.
+// Mirrors xv6's exec.c.
 //
 // User memory layout (xv6's), from address 0 up:
 //   program text and data (from the ELF file, page-aligned segments)

@@ -1,6 +1,7 @@
 // The physical page allocator: a free list of the 4096-byte pages between
 // the end of the kernel image and PHYSTOP. A free page holds the link to the
 // next free page in its first word, so the list costs no memory.
+// Mirrors xv6's kalloc.c.
 #include "kalloc.hh"
 #include "arch.hh"
 #include "debug/debug.hh"

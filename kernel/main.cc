@@ -1,6 +1,7 @@
 // main(): every hart arrives here in supervisor mode from start(). Hart 0
 // sets up the machine; the others wait for it, then set up their own
 // per-hart state. All of them end in the scheduler.
+// Mirrors xv6's main.c.
 #include "arch.hh"
 #include "fs/buf.hh"
 #include "console.hh"
@@ -35,7 +36,6 @@ extern "C" void main() {
     consoleinit();
     printf("\nkite: a teaching kernel for RISC-V, booting on hart 0\n");
     printf("kite: %lu KiB of free memory in %lu pages\n", kfree_pages() * 4, kfree_pages());
-    arch::trapinit();
     arch::trapinithart();
     arch::plicinit();
     arch::plicinithart();

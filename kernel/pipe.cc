@@ -1,4 +1,5 @@
 // Pipes.
+// Mirrors xv6's pipe.c.
 //
 // A pipe is a ring of PIPESIZE bytes spread over PIPE_PAGES pages, with two
 // counters that only grow: nwrite - nread bytes are waiting. Readers sleep on
@@ -6,10 +7,11 @@
 // through xv6's sleep/wakeup with the pipe's own lock.
 //
 // poll() waits on the pipe's wait queue instead (pipepoll): xv6's channels
-// cannot carry an event mask, and Linux's poll machinery needs one. So each
-// wakeup below has a twin, wake_poll(), that wakes pollers with the events
-// that became possible. Blocking readers and writers stay on sleep/wakeup:
-// that is the mechanism the course teaches, and it is what GDB shows.
+// cannot carry an event mask, and Linux's poll machinery needs one. So
+// wake_readers() and wake_writers() each wake both kinds of waiter: the
+// sleepers on the channel, and the pollers with the events that became
+// possible. Blocking readers and writers stay on sleep/wakeup: that is the
+// mechanism the course teaches, and it is what GDB shows.
 //
 // Data moves between user memory and the ring in runs as long as possible
 // (up to a page edge or the ring's end), one copyin/copyout per run, so a
@@ -21,6 +23,7 @@
 #include "kalloc.hh"
 #include "uapi/poll.h"
 #include "poll.hh"
+#include "printf.hh"
 #include "sched.hh"
 #include "signal.hh"
 #include "proc.hh"
@@ -44,7 +47,7 @@ struct pipe {
   uint64_t nwrite = 0;    // bytes written so far
   bool readopen = true;   // the read end is still open
   bool writeopen = true;  // the write end is still open
-  // Processes asleep in piperead/pipewrite (wake_sleepers() below).
+  // Processes asleep in piperead/pipewrite (see wake_readers() below).
   int sleeping_readers = 0;
   int sleeping_writers = 0;
   char *pages[PIPE_PAGES] = {};
@@ -62,24 +65,38 @@ char *ring_at(pipe *pi, uint64_t pos, uint64_t *contiguous) {
 
 uint64_t min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-// wakeup(chan), but only if someone sleeps there: wakeup() takes
-// ptable.lock and scans every process, and most reads and writes of a busy
-// pipe find nobody asleep on the other side. No wakeup is lost: a sleeper
-// counts itself under pi->lock before sleep() lets go of it, and this runs
-// under pi->lock too. Every sleeper on chan wakes, so the count starts
-// again from zero (a sleeper still on its way back to the CPU must not
-// make the next read or write scan again); one that woke for a signal
-// instead stays counted, which costs a needless wakeup, nothing worse.
-void wake_sleepers(void *chan, int *sleeping) {
-  if (*sleeping == 0) return;
-  *sleeping = 0;
-  wakeup(chan);
+// Wake everyone waiting to read (or to write): the processes asleep in
+// piperead (pipewrite), and pollers waiting for any of events. Called
+// with pi->lock held.
+//
+// wakeup() only if someone sleeps on the channel: it takes ptable.lock and
+// scans every process, and most reads and writes of a busy pipe find
+// nobody asleep on the other side. No wakeup is lost: a sleeper counts
+// itself under pi->lock before sleep() lets go of it. Every sleeper on the
+// channel wakes, so the count starts again from zero (a sleeper still on
+// its way back to the CPU must not make the next read or write scan
+// again); one that woke for a signal instead stays counted, which costs a
+// needless wakeup, nothing worse.
+//
+// The poll queue is empty unless someone polls: skip its lock then (the
+// check is racy only against a poller that is still registering, which
+// looks at the pipe afterwards).
+void wake_readers(pipe *pi, uint32_t events) {
+  KASSERT(holding(&pi->lock));
+  if (pi->sleeping_readers > 0) {
+    pi->sleeping_readers = 0;
+    wakeup(&pi->nread);
+  }
+  __sync_synchronize();
+  if (waitqueue_active(&pi->poll_wq)) wake_up_interruptible_poll(&pi->poll_wq, events);
 }
 
-// Wake pollers waiting for any of events. The queue is empty unless
-// someone polls: skip its lock then (the check is racy only against a
-// poller that is still registering, which looks at the pipe afterwards).
-void wake_poll(pipe *pi, uint32_t events) {
+void wake_writers(pipe *pi, uint32_t events) {
+  KASSERT(holding(&pi->lock));
+  if (pi->sleeping_writers > 0) {
+    pi->sleeping_writers = 0;
+    wakeup(&pi->nwrite);
+  }
   __sync_synchronize();
   if (waitqueue_active(&pi->poll_wq)) wake_up_interruptible_poll(&pi->poll_wq, events);
 }
@@ -125,12 +142,10 @@ void pipeclose(pipe *pi, bool writable) {
     lock_guard g(pi->lock);
     if (writable) {
       pi->writeopen = false;
-      wake_sleepers(&pi->nread, &pi->sleeping_readers); // readers see end of file
-      wake_poll(pi, POLLIN | POLLHUP);
+      wake_readers(pi, POLLIN | POLLHUP); // readers see end of file
     } else {
       pi->readopen = false;
-      wake_sleepers(&pi->nwrite, &pi->sleeping_writers); // writers see a broken pipe
-      wake_poll(pi, POLLOUT | POLLERR);
+      wake_writers(pi, POLLOUT | POLLERR); // writers see a broken pipe
     }
     last = !pi->readopen && !pi->writeopen;
   }
@@ -155,8 +170,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
       // the copy end an atomic (<= PIPE_BUF) write half done (POSIX: such
       // a write is all or nothing; found by `make stress`).
       if (signal_pending(p)) return done > 0 ? done : -ERESTARTSYS;
-      wake_sleepers(&pi->nread, &pi->sleeping_readers); // let readers drain the ring, then wait for room
-      wake_poll(pi, POLLIN | POLLRDNORM);
+      wake_readers(pi, POLLIN | POLLRDNORM); // let readers drain the ring, then wait for room
       pi->sleeping_writers++;
       sleep(&pi->nwrite, g);
       continue;
@@ -168,8 +182,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     pi->nwrite += run;
     done += static_cast<int>(run);
   }
-  wake_sleepers(&pi->nread, &pi->sleeping_readers);
-  wake_poll(pi, POLLIN | POLLRDNORM);
+  wake_readers(pi, POLLIN | POLLRDNORM);
   return done > 0 || n == 0 ? done : -1;
 }
 
@@ -191,8 +204,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     pi->nread += run;
     done += static_cast<int>(run);
   }
-  wake_sleepers(&pi->nwrite, &pi->sleeping_writers);
-  wake_poll(pi, POLLOUT | POLLWRNORM);
+  wake_writers(pi, POLLOUT | POLLWRNORM);
   return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
 }
 

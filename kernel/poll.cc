@@ -1,4 +1,5 @@
 // The poll() system call. See poll.hh for how it uses wait queues.
+// Mirrors Linux's fs/select.c.
 #include "poll.hh"
 #include <new>
 #include "uapi/errno.h"

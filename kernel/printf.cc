@@ -1,4 +1,5 @@
 // Kernel printf, the kernel log and panic.
+// Mirrors xv6's printf.c.
 //
 // Everything printed also goes into a ring buffer, klog, so that GDB can show
 // what the kernel said before a hang or panic even if the console is gone.

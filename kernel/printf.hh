@@ -25,7 +25,6 @@ void vprintf(const char *fmt, va_list ap);
 // each printed after before_each.
 void print_backtrace(uint64_t fp, int depth, const char *before_each);
 
-void printfinit();
 extern volatile int panicked;      // set once a hart panics: the others' output freezes
 extern volatile int panicking_hart; // the hart that panicked; it alone keeps printing
 

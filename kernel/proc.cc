@@ -1,4 +1,5 @@
 // Processes: creation, the scheduler, sleep and wakeup, exit and wait.
+// Mirrors xv6's proc.c.
 //
 // The whole table is guarded by one lock, ptable.lock (see proc.hh). A
 // process switching away holds ptable.lock across swtch(); the code on the
@@ -289,24 +290,25 @@ int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
   }
 }
 
+// Linux's find_task_by_vpid, which relies on RCU where this holds the lock.
+proc *find_proc_locked(int pid) {
+  if (!holding(&ptable.lock)) panic("find_proc_locked: ptable.lock not held");
+  for (proc &p : ptable.proc)
+    if (p.pid == pid && p.state != procstate::UNUSED) return &p;
+  return nullptr;
+}
+
 int kill(int pid) {
   lock_guard g(ptable.lock);
-  for (proc &p : ptable.proc) {
-    if (p.pid != pid || p.state == procstate::UNUSED) continue;
-    // xv6's kill is SIGKILL: it wakes an interruptible sleep, whose loop
-    // sees killed and returns; the process exits on its way to user mode.
-    send_signal(&p, SIGKILL);
-    return 0;
-  }
-  return -1;
+  proc *p = find_proc_locked(pid);
+  if (!p) return -1;
+  // xv6's kill is SIGKILL: it wakes an interruptible sleep, whose loop
+  // sees killed and returns; the process exits on its way to user mode.
+  send_signal(p, SIGKILL);
+  return 0;
 }
 
 bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
-
-void setkilled(proc *p) {
-  lock_guard g(ptable.lock);
-  setkilled_locked(p);
-}
 
 void setkilled_locked(proc *p) {
   if (!holding(&ptable.lock)) panic("setkilled_locked: ptable.lock not held");

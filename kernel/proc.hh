@@ -143,8 +143,10 @@ int fork();
 int wait_common(int pid, uint64_t status_uva, int options, bool posix);
 int kill(int pid);
 [[nodiscard]] bool killed(proc *p);
-void setkilled(proc *p);
 void setkilled_locked(proc *p); // caller holds ptable.lock
+// The process with this pid (a zombie too), or null. Called with
+// ptable.lock held, which keeps the answer true until the caller lets go.
+[[nodiscard]] proc *find_proc_locked(int pid);
 [[nodiscard]] int growproc(int64_t n);
 
 // xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.

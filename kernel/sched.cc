@@ -1,9 +1,10 @@
 // schedule() and try_to_wake_up(): Linux's way of sleeping and waking,
 // on the same process table and ptable.lock as xv6's sleep and wakeup.
 //
-// Mirrors kernel/sched/core.c: __schedule() (the part that takes a task off
-// the run queue) and try_to_wake_up(). Left out: run queues, priorities,
-// migration between harts -- the xv6 scheduler loop does all the picking.
+// Mirrors Linux's kernel/sched/core.c (kernel/sched.c before 3.3): __schedule()
+// (the part that takes a task off the run queue) and try_to_wake_up(). Left
+// out: run queues, priorities, migration between harts -- the xv6 scheduler
+// loop does all the picking.
 #include "sched.hh"
 #include "debug/lockdep.hh"
 #include "printf.hh"
@@ -55,6 +56,5 @@ int try_to_wake_up_locked(proc *p, uint32_t states) {
 }
 
 int wake_up_process(proc *p) { return try_to_wake_up(p, TASK_NORMAL, 0); }
-int wake_up_state(proc *p, uint32_t states) { return try_to_wake_up(p, states, 0); }
 
 } // namespace kernel

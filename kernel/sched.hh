@@ -48,7 +48,6 @@ void schedule();
 int try_to_wake_up(proc *p, uint32_t states, int wake_flags);
 int try_to_wake_up_locked(proc *p, uint32_t states); // caller holds ptable.lock
 int wake_up_process(proc *p);             // TASK_NORMAL
-int wake_up_state(proc *p, uint32_t states);
 
 // Is there a reason for an interruptible sleep to end early: the process
 // was killed, or has a signal pending that it does not block? (signal.cc)

@@ -1,6 +1,7 @@
 // Signals, as Linux does them on one hart at a time: generation
 // (send_signal), delivery on the way back to user mode (do_signal), the
 // handler's frame on the user stack, and sigreturn.
+// Mirrors Linux's kernel/signal.c, and arch/riscv/kernel/signal.c for the frame.
 //
 // A handler runs in user mode on the user stack. do_signal() saves every
 // user register in a sigframe below the interrupted stack pointer, points
@@ -177,12 +178,10 @@ int64_t sys_tkill() {
   const int sig = argint(1);
   if (sig != 0 && !valid_signal(sig)) return -EINVAL;
   lock_guard g(ptable.lock);
-  for (proc &p : ptable.proc) {
-    if (p.pid != pid || p.state == procstate::UNUSED) continue;
-    if (sig != 0) send_signal(&p, sig); // signal 0: only check that pid exists
-    return 0;
-  }
-  return -ESRCH;
+  proc *p = find_proc_locked(pid);
+  if (!p) return -ESRCH;
+  if (sig != 0) send_signal(p, sig); // signal 0: only check that pid exists
+  return 0;
 }
 
 int64_t sys_rt_sigaction() {

@@ -1,5 +1,6 @@
 // Software interrupts. Simplified from Linux: handlers run with interrupts
 // off, directly in the software-interrupt trap, and there is no ksoftirqd.
+// Mirrors Linux's kernel/softirq.c.
 #include "softirq.hh"
 #include <cstdint>
 #include "arch.hh"

@@ -1,5 +1,6 @@
 // Spinlocks, the per-hart interrupt-disable depth, and the per-hart list of
 // held locks.
+// Mirrors xv6's spinlock.c.
 #include "spinlock.hh"
 #include "arch.hh"
 #include "debug/lockdep.hh"

@@ -1,5 +1,6 @@
 // System-call dispatch: the number in a7 picks a handler from the table
 // built from syscalls.def; its result goes back to user space in a0.
+// Mirrors xv6's syscall.c.
 #include "syscall.hh"
 #include <array>
 #include "printf.hh"

@@ -1,4 +1,5 @@
 // Process-related system calls.
+// Mirrors xv6's sysproc.c.
 #include "arch.hh"
 #include "clock.hh"
 #include "uapi/errno.h"

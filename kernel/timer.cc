@@ -1,4 +1,5 @@
 // Kernel timers and schedule_timeout().
+// Mirrors Linux's kernel/time/timer.c (kernel/timer.c before 3.17).
 //
 // The pending timers are one list, scanned each tick: a teaching kernel has
 // a handful at a time (Linux's timer wheel exists for the millions case).
@@ -15,11 +16,9 @@ namespace kernel {
 
 namespace {
 
-using timer_queue = intrusive_list<timer_list, &timer_list::entry>;
-
 // Guarded by timer_lock: the pending list and running.
 constinit spinlock timer_lock{"timers"};
-constinit timer_queue pending;
+constinit intrusive_list<timer_list, &timer_list::entry> pending;
 timer_list *running = nullptr; // whose function run_timers() is calling now
 
 } // namespace
@@ -31,20 +30,13 @@ void add_timer(timer_list *t) {
   pending.push_back(*t);
 }
 
-int del_timer(timer_list *t) {
-  lock_guard g(timer_lock);
-  if (!t->entry.linked()) return 0;
-  timer_queue::remove(*t);
-  return 1;
-}
-
 int del_timer_sync(timer_list *t) {
   for (;;) {
     {
       lock_guard g(timer_lock);
       if (running != t) {
         if (!t->entry.linked()) return 0;
-        timer_queue::remove(*t);
+        t->entry.unlink();
         return 1;
       }
     }
@@ -64,7 +56,7 @@ void run_timers() {
       }
     }
     if (!due) return;
-    timer_queue::remove(*due);
+    due->entry.unlink();
     running = due;
     // The function may take other locks (ptable.lock, to wake a task):
     // call it without ours, as Linux does. The list may change meanwhile,

@@ -17,9 +17,8 @@ struct timer_list {
 [[nodiscard]] uint64_t jiffies(); // ticks since boot
 
 void add_timer(timer_list *t);
-// Cancel t. Returns 1 if it was pending. del_timer_sync also waits for a
-// run of t's function on another hart to finish, so that t may be freed.
-int del_timer(timer_list *t);
+// Cancel t, and wait for a run of t's function on another hart to finish,
+// so that t may be freed. Returns 1 if t was pending.
 int del_timer_sync(timer_list *t);
 
 void run_timers(); // the timer interrupt, on hart 0, each tick

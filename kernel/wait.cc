@@ -1,5 +1,6 @@
-// Wait queues: the Linux mechanism, line for line where it matters
-// (kernel/sched/wait.c in Linux 4.x). See wait.hh for the picture.
+// Wait queues: the Linux mechanism, line for line where it matters. See
+// wait.hh for the picture.
+// Mirrors Linux's kernel/sched/wait.c (before 3.13: kernel/wait.c, with __wake_up in kernel/sched/core.c).
 #include "wait.hh"
 #include "uapi/errno.h"
 #include "signal.hh"
@@ -7,8 +8,6 @@
 #include "proc.hh"
 
 namespace kernel {
-
-using wq_list = intrusive_list<wait_queue_entry, &wait_queue_entry::entry>;
 
 namespace {
 
@@ -32,7 +31,7 @@ void add_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry) {
 
 void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry) {
   lock_guard g(wq->lock);
-  if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+  if (wq_entry->entry.linked()) wq_entry->entry.unlink();
 }
 
 // Queue the entry, then change the task state, both under wq->lock: a
@@ -58,7 +57,7 @@ long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task
   if ((state & TASK_INTERRUPTIBLE) && signal_pending(current_task())) {
     // Off the queue, so a wakeup meant for a waiter that stays is not
     // spent on us (we would not use it).
-    if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+    if (wq_entry->entry.linked()) wq_entry->entry.unlink();
     return -ERESTARTSYS;
   }
   add_entry_locked(wq, wq_entry);
@@ -71,7 +70,7 @@ long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task
 void finish_wait(wait_queue_head *wq, wait_queue_entry *wq_entry) {
   __set_current_state(TASK_RUNNING);
   lock_guard g(wq->lock);
-  if (wq_entry->entry.linked()) wq_list::remove(*wq_entry);
+  if (wq_entry->entry.linked()) wq_entry->entry.unlink();
 }
 
 bool waitqueue_active(wait_queue_head *wq) { return !wq->head.empty(); }
@@ -84,7 +83,7 @@ int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, 
 // and goes to the next waiter.
 int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key) {
   const int ret = default_wake_function(wq_entry, mode, flags, key);
-  if (ret) wq_list::remove(*wq_entry);
+  if (ret) wq_entry->entry.unlink();
   return ret;
 }
 

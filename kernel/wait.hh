@@ -3,11 +3,11 @@
 // A wait_queue_head is a lock and a list of wait_queue_entry. A waiter puts
 // an entry for itself on the queue (prepare_to_wait*), checks its
 // condition, and calls schedule(); a waker walks the entries and calls each
-// one's callback, which usually ends in try_to_wake_up(). The usual callers
-// never spell that out: they write
+// one's callback, which usually ends in try_to_wake_up(). A caller need not
+// spell that out: it can write
 //
-//   wait_event_interruptible(wq, [&] { return ready; });   // waiter
-//   ready = true; wake_up_interruptible(&wq);               // waker
+//   wait_event_interruptible_timeout(wq, [&] { return ready; }, ticks); // waiter
+//   ready = true; wake_up_interruptible(&wq);                           // waker
 //
 // Exclusive waiters sit at the tail and are woken one at a time (a wakeup
 // wakes every non-exclusive entry it passes, then stops after nr_exclusive
@@ -48,13 +48,6 @@ struct wait_queue_head {
 
 // An entry for the current task whose wakeup also unlinks it.
 #define DEFINE_WAIT(name) ::kernel::wait_queue_entry name(::kernel::current_task(), ::kernel::autoremove_wake_function)
-// An entry with a callback of the caller's and no task (Linux's; set
-// private_ if the callback needs one).
-inline void init_waitqueue_func_entry(wait_queue_entry *wq_entry, wait_queue_func_t func) {
-  wq_entry->flags = 0;
-  wq_entry->private_ = nullptr;
-  wq_entry->func = func;
-}
 
 void add_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
 void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
@@ -85,7 +78,8 @@ void wake_up_interruptible_sync_poll(wait_queue_head *wq, uint64_t key);
 constexpr long MAX_SCHEDULE_TIMEOUT = INT64_MAX;
 long schedule_timeout(long timeout); // timer.cc
 
-// The loop behind every wait_event variant. Returns the time left (or
+// The loop behind Linux's wait_event variants; Kite has the one that has a
+// caller, wait_event_interruptible_timeout. Returns the time left (or
 // MAX_SCHEDULE_TIMEOUT, or 1 when the condition came true just as the time
 // ran out), 0 on time-out, -ERESTARTSYS if a signal ended the wait.
 template <typename Cond>
@@ -114,20 +108,6 @@ long ___wait_event(wait_queue_head &wq, Cond cond, task_state state, bool exclus
   return ret;
 }
 
-template <typename Cond> void wait_event(wait_queue_head &wq, Cond cond) {
-  if (!cond()) (void)___wait_event(wq, cond, TASK_UNINTERRUPTIBLE, false, MAX_SCHEDULE_TIMEOUT);
-}
-// 0 when cond() is true, -ERESTARTSYS when a signal ended the wait.
-template <typename Cond> [[nodiscard]] long wait_event_interruptible(wait_queue_head &wq, Cond cond) {
-  if (cond()) return 0;
-  const long r = ___wait_event(wq, cond, TASK_INTERRUPTIBLE, false, MAX_SCHEDULE_TIMEOUT);
-  return r < 0 ? r : 0;
-}
-template <typename Cond> [[nodiscard]] long wait_event_interruptible_exclusive(wait_queue_head &wq, Cond cond) {
-  if (cond()) return 0;
-  const long r = ___wait_event(wq, cond, TASK_INTERRUPTIBLE, true, MAX_SCHEDULE_TIMEOUT);
-  return r < 0 ? r : 0;
-}
 // Ticks left (at least 1) when cond() is true, 0 on time-out, -ERESTARTSYS on a signal.
 template <typename Cond>
 [[nodiscard]] long wait_event_interruptible_timeout(wait_queue_head &wq, Cond cond, long ticks) {

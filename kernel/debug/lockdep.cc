@@ -1,4 +1,5 @@
 // The lock checker (lockdep.hh): Linux's lockdep reduced to its idea.
+// Mirrors Linux's kernel/locking/lockdep.c (kernel/lockdep.c before 3.13).
 //
 // The classes and the "held A, then took B" orders seen so far form a graph.
 // A new order A -> B is a deadlock in waiting if B already reaches A: some

@@ -1,4 +1,5 @@
 // The UndefinedBehaviorSanitizer runtime, for `make test UBSAN=1`.
+// Mirrors Linux's lib/ubsan.c (4.5 and later), reporting much less.
 //
 // With -fsanitize=undefined the compiler checks each signed add, shift,
 // array index, pointer use ... and on a failure calls one of the

@@ -1,4 +1,5 @@
 // The 16550 UART driver.
+// Mirrors xv6's uart.c.
 //
 // Output from user programs goes through a small ring: uartputc() queues a
 // character and returns; the UART's "transmit holding register empty"

@@ -1,4 +1,5 @@
 // Driver for the virtio block device (see virtio.hh for the QEMU flags).
+// Mirrors xv6's virtio_disk.c.
 //
 // The driver and the device share one virtqueue of NUM descriptors. A disk
 // request is a chain of three descriptors: a header (read or write, which

@@ -1,4 +1,5 @@
 // The buffer cache (interface and rules in buf.hh).
+// Mirrors xv6's bio.c.
 //
 // NBUF bufs, all of them always in one LRU list, least recently used at the
 // front. A block that is not cached takes the least recently used buf that
@@ -124,7 +125,7 @@ void brelse(buf *b) {
   KASSERT(b->refcnt > 0);
   b->refcnt--;
   if (b->refcnt == 0) {
-    bcache.lru.remove(*b);
+    b->lru.unlink();
     bcache.lru.push_back(*b);
     if (bcache.waiters > 0)
       wakeup(&bcache);

@@ -1,4 +1,5 @@
 // The open-file table and reading and writing open files (see file.hh).
+// Mirrors xv6's file.c.
 #include "fs/file.hh"
 #include "fs/fs.hh"
 #include "fs/log.hh"

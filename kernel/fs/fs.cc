@@ -1,4 +1,5 @@
 // The file system: blocks, inodes, directories, path names (see fs.hh).
+// Mirrors xv6's fs.c.
 //
 // Layers, bottom up:
 //   blocks       balloc/bfree: the free bitmap

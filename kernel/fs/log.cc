@@ -1,4 +1,5 @@
 // The write-ahead log (interface in log.hh).
+// Mirrors xv6's log.c.
 //
 // On disk, from superblock.logstart: one header block, then the log blocks.
 //   header: int32 n; int32 block[LOGSIZE];  (xv6's format)

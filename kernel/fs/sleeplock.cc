@@ -1,4 +1,5 @@
 // Sleep locks: a lock whose waiters give up the CPU instead of spinning.
+// Mirrors xv6's sleeplock.c.
 //
 // The file system holds a buffer's or an inode's lock across disk reads and
 // writes, which take milliseconds; spinning that long with interrupts off

@@ -2,6 +2,7 @@
 // several lower-level steps (open, link, unlink, mkdir ...). Every check of
 // what a user program passed returns -1 to it; panics here are only for
 // states the kernel itself must never reach.
+// Mirrors xv6's sysfile.c.
 //
 // Each call that may change the disk runs as one transaction
 // (begin_op/end_op), so a crash leaves it done entirely or not at all.

@@ -7,6 +7,7 @@
 //
 //   struct buf { list_node lru; ... };
 //   intrusive_list<buf, &buf::lru> bcache_lru;
+//   bcache_lru.push_back(*b);  ...  b->lru.unlink();
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,15 @@ struct list_node {
   list_node *prev = nullptr;
   list_node *next = nullptr;
   [[nodiscard]] bool linked() const { return next != nullptr; }
+
+  // Leave whatever list this node is on (Linux's list_del). The neighbours
+  // are all it needs, so no list has to be named.
+  void unlink() {
+    if (!linked()) list_panic("list_node: unlinking a node that is not linked");
+    prev->next = next;
+    next->prev = prev;
+    prev = next = nullptr;
+  }
 };
 
 template <typename T, list_node T::*Link> class intrusive_list {
@@ -39,17 +49,9 @@ public:
   void push_front(T &x) { insert_after(sentinel(), &(x.*Link)); }
   void push_back(T &x) { insert_after(sentinel()->prev, &(x.*Link)); }
 
-  static void remove(T &x) {
-    list_node *n = &(x.*Link);
-    if (!n->linked()) list_panic("intrusive_list: removing a node that is not linked");
-    n->prev->next = n->next;
-    n->next->prev = n->prev;
-    n->prev = n->next = nullptr;
-  }
-
   T *pop_front() {
     T *x = front();
-    if (x) remove(*x);
+    if (x) (x->*Link).unlink();
     return x;
   }
 

@@ -1,5 +1,6 @@
 // Memory and string routines. The compiler may emit calls to the first four
 // itself (struct copies, zeroing), so they keep their C names and meanings.
+// Mirrors xv6's string.c.
 #include "lib/string.hh"
 #include <cstdint>
 

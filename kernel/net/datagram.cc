@@ -22,8 +22,8 @@ int receiver_wake_function(wait_queue_entry *wait, unsigned mode, int sync, void
   const uint64_t k = reinterpret_cast<uint64_t>(key);
   if (k && !(k & (POLLIN | POLLERR))) return 0;
   const int woken = autoremove_wake_function(wait, mode, sync, key);
-  NET_INC(static_cast<struct sock *>(nullptr), wakeups);
-  if (!woken) NET_INC(static_cast<struct sock *>(nullptr), wakeups_running);
+  net_inc_stats(&net_counters::wakeups);
+  if (!woken) net_inc_stats(&net_counters::wakeups_running);
   return woken;
 }
 
@@ -78,13 +78,11 @@ sk_buff *__skb_recv_datagram(struct sock *sk, unsigned flags, int *err) {
     {
       sk_buff_head *queue = &sk->sk_receive_queue;
       lock_guard g(queue->lock);
-      if (sk_buff *skb = queue->list.front()) {
-        if (flags & MSG_PEEK) {
+      if (sk_buff *skb = skb_peek(queue)) {
+        if (flags & MSG_PEEK)
           skb_get(skb);
-        } else {
-          decltype(queue->list)::remove(*skb);
-          queue->qlen--;
-        }
+        else
+          __skb_unlink(skb, queue);
         return skb;
       }
     }

@@ -47,17 +47,15 @@ int netif_rx(sk_buff *skb) {
   bool dropped = false;
   {
     lock_guard g(sd->input_pkt_queue.lock);
-    if (sd->input_pkt_queue.qlen >= NETDEV_MAX_BACKLOG) {
+    if (skb_queue_len(&sd->input_pkt_queue) >= NETDEV_MAX_BACKLOG)
       dropped = true;
-    } else {
-      sd->input_pkt_queue.list.push_back(*skb);
-      sd->input_pkt_queue.qlen++;
-    }
+    else
+      __skb_queue_tail(&sd->input_pkt_queue, skb);
   }
   if (!dropped) raise_softirq(NET_RX_SOFTIRQ);
   pop_off(); // interrupts on again: the softirq runs now
   if (dropped) {
-    NET_INC(static_cast<struct sock *>(nullptr), drops_backlog);
+    net_inc_stats(&net_counters::drops_backlog);
     kfree_skb(skb);
     return -1;
   }

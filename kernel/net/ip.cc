@@ -69,7 +69,7 @@ int ip_rcv(sk_buff *skb) {
     }
   }
 drop:
-  NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+  net_inc_stats(&net_counters::drops_malformed);
   kfree_skb(skb);
   return -1;
 }
@@ -95,7 +95,7 @@ void icmp_send_port_unreach(sk_buff *skb) {
 void icmp_rcv(sk_buff *skb) {
   const uint32_t need = sizeof(icmphdr) + sizeof(iphdr) + 8;
   if (skb->len < need || csum_fold(csum_partial(skb->data, skb->len, 0)) != 0) {
-    NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+    net_inc_stats(&net_counters::drops_malformed);
     kfree_skb(skb);
     return;
   }

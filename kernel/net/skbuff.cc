@@ -1,4 +1,5 @@
 // sk_buff allocation, reference counting and queues.
+// Mirrors Linux's net/core/skbuff.c (whose __skb_* queue helpers are inlines in include/linux/skbuff.h).
 #include "net/skbuff.hh"
 #include <new>
 #include "kalloc.hh"
@@ -7,8 +8,6 @@
 #include "vm.hh"
 
 namespace kernel {
-
-using skb_list = intrusive_list<sk_buff, &sk_buff::list>;
 
 uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE - sizeof(sk_buff)); }
 
@@ -57,17 +56,43 @@ uint8_t *skb_pull(sk_buff *skb, uint32_t n) {
   return skb->data;
 }
 
-void skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
-  lock_guard g(q->lock);
+void __skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
+  if (!holding(&q->lock)) panic("__skb_queue_tail: queue lock not held");
   q->list.push_back(*skb);
   q->qlen++;
 }
 
-sk_buff *skb_dequeue(sk_buff_head *q) {
-  lock_guard g(q->lock);
+sk_buff *__skb_dequeue(sk_buff_head *q) {
+  if (!holding(&q->lock)) panic("__skb_dequeue: queue lock not held");
   sk_buff *skb = q->list.pop_front();
   if (skb) q->qlen--;
   return skb;
+}
+
+void __skb_unlink(sk_buff *skb, sk_buff_head *q) {
+  if (!holding(&q->lock)) panic("__skb_unlink: queue lock not held");
+  skb->list.unlink();
+  q->qlen--;
+}
+
+sk_buff *skb_peek(sk_buff_head *q) {
+  if (!holding(&q->lock)) panic("skb_peek: queue lock not held");
+  return q->list.front();
+}
+
+uint32_t skb_queue_len(sk_buff_head *q) {
+  if (!holding(&q->lock)) panic("skb_queue_len: queue lock not held");
+  return q->qlen;
+}
+
+void skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
+  lock_guard g(q->lock);
+  __skb_queue_tail(q, skb);
+}
+
+sk_buff *skb_dequeue(sk_buff_head *q) {
+  lock_guard g(q->lock);
+  return __skb_dequeue(q);
 }
 
 void skb_queue_purge(sk_buff_head *q) {
@@ -76,7 +101,7 @@ void skb_queue_purge(sk_buff_head *q) {
 
 bool skb_queue_empty(sk_buff_head *q) {
   lock_guard g(q->lock);
-  return q->qlen == 0;
+  return skb_queue_len(q) == 0;
 }
 
 } // namespace kernel

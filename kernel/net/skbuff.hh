@@ -44,13 +44,24 @@ uint8_t *skb_push(sk_buff *skb, uint32_t n); // grow at the front (a header)
 uint8_t *skb_pull(sk_buff *skb, uint32_t n); // drop n bytes at the front; returns new data
 
 // A queue of packets with its own lock: socket receive queues, backlogs.
-// Interrupt context (the receive path) takes the lock too.
+// Interrupt context (the receive path) takes the lock too. Only the queue
+// functions below touch list and qlen, so the two always agree.
 struct sk_buff_head {
   constexpr explicit sk_buff_head(const char *name) : lock(name) {}
   spinlock lock;
   intrusive_list<sk_buff, &sk_buff::list> list; // guarded by lock
   uint32_t qlen = 0;                            // guarded by lock
 };
+
+// Linux's queue helpers. The ones with two underscores are called with
+// q->lock held (and check it): a caller that must look at the queue and
+// change it in one step, like __skb_recv_datagram, holds the lock across
+// both. The others take the lock themselves.
+void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
+[[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
+void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
+[[nodiscard]] sk_buff *skb_peek(sk_buff_head *q);      // the first, left queued; q->lock held
+[[nodiscard]] uint32_t skb_queue_len(sk_buff_head *q); // q->lock held
 
 void skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *skb_dequeue(sk_buff_head *q);

@@ -64,13 +64,13 @@ void sock_rfree(sk_buff *skb) {
 int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
   if (__atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize >
       __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED)) {
-    NET_INC(sk, drops_rcvbuf);
+    sock_inc_stats(sk, &net_counters::drops_rcvbuf);
     return -ENOMEM;
   }
   __atomic_add_fetch(&sk->sk_rmem_alloc, skb->truesize, __ATOMIC_RELAXED);
   skb->sk = sk;
   skb_queue_tail(&sk->sk_receive_queue, skb);
-  NET_INC(sk, datagrams_in);
+  sock_inc_stats(sk, &net_counters::datagrams_in);
   sk->sk_data_ready(sk);
   return 0;
 }
@@ -112,12 +112,7 @@ void sk_wake_async(struct sock *sk, int /*band*/) {
   const int owner = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
   if (owner <= 0) return;
   lock_guard g(ptable.lock);
-  for (proc &p : ptable.proc) {
-    if (p.pid == owner && p.state != procstate::UNUSED) {
-      send_signal(&p, SIGIO);
-      return;
-    }
-  }
+  if (proc *p = find_proc_locked(owner)) send_signal(p, SIGIO);
 }
 
 } // namespace kernel

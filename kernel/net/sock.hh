@@ -54,7 +54,7 @@ struct sock {
 
   // Always atomic.
   uint32_t refcnt = 1;     // the socket's, plus one per receive path using it now
-  net_counters stats = {}; // this socket's counters (NET_INC; read_net_counters)
+  net_counters stats = {}; // this socket's counters (sock_inc_stats; read_net_counters)
 };
 
 // A copy of a sock's address fields, taken at one moment (udp_addrs()).
@@ -96,12 +96,18 @@ void sk_wake_async(struct sock *sk, int band);
 // A copy of counters that other harts are bumping: each field read atomically.
 [[nodiscard]] net_counters read_net_counters(const net_counters &c);
 
-// Bump a counter in this socket's and the stack's totals.
-#define NET_INC(sk, field)                                                  \
-  do {                                                                      \
-    __atomic_add_fetch(&::kernel::net_stats.field, 1, __ATOMIC_RELAXED);    \
-    if (sk) __atomic_add_fetch(&(sk)->stats.field, 1, __ATOMIC_RELAXED);    \
-  } while (0)
+// The counters netstat() reports (net_counters in uapi/socket.h): the
+// whole stack's here, each socket's in sock::stats. A counter orders
+// nothing, so the increments are relaxed atomics, safe from any context.
 extern net_counters net_stats;
+using net_counter = uint64 net_counters::*; // which counter: &net_counters::drops_nomem
+
+// Count an event that belongs to no socket (Linux: NET_INC_STATS) ...
+inline void net_inc_stats(net_counter c) { __atomic_add_fetch(&(net_stats.*c), 1, __ATOMIC_RELAXED); }
+// ... or one of sk's, which the stack's total includes.
+inline void sock_inc_stats(struct sock *sk, net_counter c) {
+  __atomic_add_fetch(&(sk->stats.*c), 1, __ATOMIC_RELAXED);
+  net_inc_stats(c);
+}
 
 } // namespace kernel

@@ -125,7 +125,7 @@ int __udp4_lib_rcv(sk_buff *skb) {
   {
     struct sock *sk = __udp4_lib_lookup(iph->saddr, uh->source, iph->daddr, uh->dest);
     if (!sk) {
-      NET_INC(static_cast<struct sock *>(nullptr), drops_noport);
+      net_inc_stats(&net_counters::drops_noport);
       icmp_send_port_unreach(skb);
       kfree_skb(skb);
       return 0;
@@ -135,7 +135,7 @@ int __udp4_lib_rcv(sk_buff *skb) {
     return rc;
   }
 drop:
-  NET_INC(static_cast<struct sock *>(nullptr), drops_malformed);
+  net_inc_stats(&net_counters::drops_malformed);
   kfree_skb(skb);
   return -1;
 }
@@ -145,7 +145,7 @@ drop:
 int udp_rcv(sk_buff *skb) { return __udp4_lib_rcv(skb); }
 
 void udp_err(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
-  NET_INC(static_cast<struct sock *>(nullptr), icmp_unreachable);
+  net_inc_stats(&net_counters::icmp_unreachable);
   // Our socket sent from saddr:sport to daddr:dport: look it up as if the
   // datagram were coming back.
   lock_guard g(udp_table.lock);
@@ -199,7 +199,7 @@ inet_addrs udp_addrs(struct sock *sk) {
 
 void udp_unhash(struct sock *sk) {
   lock_guard g(udp_table.lock);
-  if (sk->hash.linked()) decltype(udp_table.bound)::remove(*sk);
+  if (sk->hash.linked()) sk->hash.unlink();
 }
 
 int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
@@ -226,7 +226,7 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
 
   sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
   if (!skb) {
-    NET_INC(sk, drops_nomem);
+    sock_inc_stats(sk, &net_counters::drops_nomem);
     return -ENOBUFS;
   }
   skb_reserve(skb, SKB_MAX_HEADER);
@@ -245,7 +245,7 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
   uh->check = 0;
   uh->check = csum_fold(csum_partial(uh, ulen, udp_csum_start(saddr, daddr, ulen)));
   if (uh->check == 0) uh->check = 0xffff; // 0 would mean "no checksum"
-  NET_INC(sk, datagrams_out);
+  sock_inc_stats(sk, &net_counters::datagrams_out);
   (void)ip_queue_xmit(skb, saddr, daddr, IPPROTO_UDP_NR);
   return static_cast<int>(len);
 }

@@ -43,7 +43,7 @@ int counting_wake_function(wait_queue_entry *e, unsigned mode, int flags, void *
   auto *te = static_cast<test_entry *>(e->private_);
   const int ret = try_to_wake_up(te->task, mode, flags);
   if (ret) {
-    intrusive_list<wait_queue_entry, &wait_queue_entry::entry>::remove(*e); // as autoremove does
+    e->entry.unlink(); // as autoremove does
     te->q.wakeups++;
   }
   return ret;

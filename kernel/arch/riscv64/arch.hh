@@ -32,7 +32,6 @@ inline void raise_self_soft_interrupt() { CSR_SET(sip, riscv::SIE_SSIE); }
 constexpr uint64_t TIMEBASE_HZ = 10'000'000;
 inline uint64_t now() { return riscv::read_time(); }
 
-void trapinit();
 void trapinithart(); // install the kernel trap vector, start this hart's timer
 void plicinit();
 void plicinithart();

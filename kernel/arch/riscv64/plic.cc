@@ -1,5 +1,6 @@
 // The PLIC on QEMU virt. Each hart has a supervisor-mode context (2*hart+1)
 // with its own enable bits, priority threshold and claim register.
+// Mirrors xv6's plic.c.
 #include "plic.hh"
 #include <cstdint>
 #include "arch.hh"

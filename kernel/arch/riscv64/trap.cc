@@ -1,4 +1,5 @@
 // Traps: system calls, interrupts and exceptions, from user or kernel mode.
+// Mirrors xv6's trap.c.
 //
 // From user mode: uservec (trapvec.S) saves the user registers in the trap
 // frame on the process's kernel stack and calls usertrap(). The way back is
@@ -96,8 +97,6 @@ irq devintr(uint64_t scause) {
 } // namespace
 
 namespace arch {
-
-void trapinit() {}
 
 void trapinithart() {
   CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec));

@@ -1,4 +1,5 @@
 // Sv39 page tables.
+// Mirrors xv6's vm.c.
 //
 // Three levels of 512 entries; a virtual address is [ VPN2 | VPN1 | VPN0 |
 // offset ], 9+9+9+12 bits. The kernel's table maps RAM virtual == physical

@@ -1,5 +1,5 @@
 // Host unit test of kernel/lib/list.hh under AddressSanitizer and UBSan.
-// Built and run by tools/tests/test_units.py. Prints one line per failed
+// Built and run by tools/tests/host/test_units.py. Prints one line per failed
 // check and exits non-zero if any failed.
 #include <csetjmp>
 #include <cstdio>
@@ -49,7 +49,7 @@ static void test_order_and_remove() {
   l.push_back(c);
   CHECK(l.front() == &a && l.back() == &c);
   CHECK(sum(l) == 6);
-  decltype(l)::remove(b);
+  b.link.unlink();
   CHECK(!b.link.linked());
   CHECK(sum(l) == 4);
   CHECK(l.pop_front() == &a);
@@ -62,7 +62,7 @@ static void test_remove_while_iterating() {
   item items[5] = {{0, {}, {}}, {1, {}, {}}, {2, {}, {}}, {3, {}, {}}, {4, {}, {}}};
   for (item &i : items) l.push_back(i);
   for (item &i : l)
-    if (i.value % 2 == 0) decltype(l)::remove(i);
+    if (i.value % 2 == 0) i.link.unlink();
   CHECK(sum(l) == 4);
   while (l.pop_front()) {
   }
@@ -75,33 +75,65 @@ static void test_two_lists() {
   first.push_back(a);
   second.push_back(a);
   CHECK(first.front() == &a && second.front() == &a);
-  decltype(first)::remove(a);
-  CHECK(first.empty() && second.front() == &a);
-  decltype(second)::remove(a);
+  a.link.unlink(); // leaves first only
+  CHECK(first.empty() && second.front() == &a && a.other.linked());
+  a.other.unlink();
+  CHECK(second.empty());
+}
+
+// Runs f and reports whether it panicked (list_panic jumps back here).
+template <typename F> static bool panics(F f) {
+  std::jmp_buf env;
+  kernel::expect_panic = &env;
+  bool panicked = true;
+  if (setjmp(env) == 0) {
+    f();
+    panicked = false;
+  }
+  kernel::expect_panic = nullptr;
+  return panicked;
+}
+
+static void test_unlink() {
+  intrusive_list<item, &item::link> l;
+  item a{1, {}, {}}, b{2, {}, {}}, c{3, {}, {}};
+  l.push_back(a);
+  l.push_back(b);
+  l.push_back(c);
+  a.link.unlink(); // the first
+  CHECK(l.front() == &b && l.back() == &c);
+  c.link.unlink(); // the last
+  CHECK(l.front() == &b && l.back() == &b);
+  b.link.unlink(); // the only one
+  CHECK(l.empty() && l.front() == nullptr);
+  CHECK(!a.link.linked() && !b.link.linked() && !c.link.linked());
+  l.push_front(c); // an unlinked node may join again
+  l.push_front(a);
+  CHECK(l.front() == &a && l.back() == &c && sum(l) == 4);
+  a.link.unlink();
+  c.link.unlink();
+  CHECK(l.empty());
 }
 
 static void test_double_link_and_unlink_panic() {
   intrusive_list<item, &item::link> l;
-  item a{1, {}, {}};
-  std::jmp_buf env;
-  kernel::expect_panic = &env;
-  bool panicked = false;
-  if (setjmp(env) == 0) decltype(l)::remove(a); // never linked
-  else panicked = true;
-  CHECK(panicked);
+  item a{1, {}, {}}, b{2, {}, {}};
+  CHECK(panics([&] { a.link.unlink(); })); // never linked
   l.push_back(a);
-  panicked = false;
-  if (setjmp(env) == 0) l.push_back(a); // already linked
-  else panicked = true;
-  CHECK(panicked);
-  kernel::expect_panic = nullptr;
-  decltype(l)::remove(a);
+  CHECK(panics([&] { l.push_back(a); })); // already linked
+  l.push_back(b);
+  a.link.unlink();
+  CHECK(panics([&] { a.link.unlink(); })); // unlinked twice
+  CHECK(l.front() == &b && l.back() == &b); // and the list is untouched
+  b.link.unlink();
+  CHECK(l.empty());
 }
 
 int main() {
   test_order_and_remove();
   test_remove_while_iterating();
   test_two_lists();
+  test_unlink();
   test_double_link_and_unlink_panic();
   std::printf("list_test: %d failures\n", failures);
   return failures == 0 ? 0 : 1;
