@@ -44,7 +44,8 @@ constinit console_input cons;
 constinit sleeplock cons_write_lock{"console write"};
 constinit wait_queue_head cons_poll_wq{"console poll"}; // poll() callers
 
-// Copies at most one line to dst. Returns the count, or -1 if killed.
+// Copies at most one line to dst. Returns the count, or -ERESTARTSYS if a
+// signal (or kill) came before any input.
 int consoleread(bool user_dst, uint64_t dst, int n) {
   const int wanted = n;
   lock_guard g(cons.lock);
@@ -79,7 +80,7 @@ int consolewrite(bool user_src, uint64_t src, int n) {
     done += len;
   }
   releasesleep(&cons_write_lock);
-  return done > 0 || n == 0 ? done : -1;
+  return done > 0 || n == 0 ? done : -EFAULT;
 }
 
 uint32_t consolepoll(poll_table *pt) {

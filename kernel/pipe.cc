@@ -96,17 +96,18 @@ void free_pipe(pipe *pi) {
 int pipealloc(file **rf, file **wf) {
   *rf = *wf = nullptr;
   void *mem = kalloc();
-  if (!mem) return -1;
+  if (!mem) return -ENOMEM;
   pipe *pi = new (mem) pipe;
-  bool ok = true;
-  for (char *&page : pi->pages) ok = ok && (page = static_cast<char *>(kalloc())) != nullptr;
-  if (ok) ok = (*rf = filealloc()) != nullptr && (*wf = filealloc()) != nullptr;
-  if (!ok) {
+  int err = 0;
+  for (char *&page : pi->pages)
+    if (!err && !(page = static_cast<char *>(kalloc()))) err = -ENOMEM;
+  if (!err && (!(*rf = filealloc()) || !(*wf = filealloc()))) err = -ENFILE;
+  if (err) {
     if (*rf) fileclose(*rf);
     if (*wf) fileclose(*wf);
     *rf = *wf = nullptr;
     free_pipe(pi);
-    return -1;
+    return err;
   }
   (*rf)->type = file::kind::PIPE;
   (*rf)->readable = true;
@@ -170,7 +171,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
   }
   wake_sleepers(&pi->nread, &pi->sleeping_readers);
   wake_poll(pi, POLLIN | POLLRDNORM);
-  return done > 0 || n == 0 ? done : -1;
+  return done > 0 || n == 0 ? done : -EFAULT;
 }
 
 int piperead(pipe *pi, uint64_t uaddr, int n) {
@@ -193,7 +194,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
   }
   wake_sleepers(&pi->nwrite, &pi->sleeping_writers);
   wake_poll(pi, POLLOUT | POLLWRNORM);
-  return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
+  return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -EFAULT);
 }
 
 uint32_t pipepoll(pipe *pi, bool write_end, poll_table *pt) {

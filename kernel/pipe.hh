@@ -7,8 +7,10 @@ namespace kernel {
 struct file;
 struct pipe;
 
-[[nodiscard]] int pipealloc(file **rf, file **wf); // 0, or -1 if out of memory
+[[nodiscard]] int pipealloc(file **rf, file **wf); // 0, -ENOMEM or -ENFILE
 void pipeclose(pipe *pi, bool writable);           // one end is closed
+// The byte count, or -EFAULT (a bad address, nothing moved), -EPIPE (no
+// reader; SIGPIPE is sent too) or -ERESTARTSYS (a signal while waiting).
 [[nodiscard]] int pipewrite(pipe *pi, uint64_t uaddr, int n);
 [[nodiscard]] int piperead(pipe *pi, uint64_t uaddr, int n);
 struct poll_table;

@@ -84,8 +84,9 @@ void freeproc(proc *p) {
 }
 
 // Claim an UNUSED slot: EMBRYO, with a pid, an empty address space and a
-// context that starts at forkret. Null if the table or memory is full.
-proc *allocproc() {
+// context that starts at forkret. Returns 0 with the slot in *out, -EAGAIN
+// if the table is full, or -ENOMEM.
+[[nodiscard]] int allocproc(proc **out) {
   proc *p = nullptr;
   {
     lock_guard g(ptable.lock);
@@ -95,7 +96,7 @@ proc *allocproc() {
         break;
       }
     }
-    if (!p) return nullptr;
+    if (!p) return -EAGAIN;
     p->state = procstate::EMBRYO;
     p->pid = nextpid++;
   }
@@ -103,12 +104,13 @@ proc *allocproc() {
   if (!p->pagetable) {
     lock_guard g(ptable.lock);
     freeproc(p);
-    return nullptr;
+    return -ENOMEM;
   }
   memset(&p->ctx, 0, sizeof p->ctx);
   p->ctx.ra = reinterpret_cast<uint64_t>(forkret_entry);
   p->ctx.sp = reinterpret_cast<uint64_t>(p->tf); // the kernel stack continues below the trap frame
-  return p;
+  *out = p;
+  return 0;
 }
 
 // Switch this hart to p. Called by the scheduler with ptable.lock held;
@@ -159,8 +161,8 @@ void procinit() {
 
 // The first process runs initcode (user/initcode.S), which execs /init.
 void userinit() {
-  proc *p = allocproc();
-  if (!p) panic("userinit: no process slot");
+  proc *p;
+  if (allocproc(&p) < 0) panic("userinit: no process slot");
   initproc = p;
   const uint64_t size = initcode_end - initcode_start;
   if (uvmalloc(p->pagetable, 0, PGSIZE, PERM_W | PERM_X) != PGSIZE ||
@@ -194,11 +196,11 @@ int growproc(int64_t n) {
   proc *p = myproc();
   uint64_t sz = p->sz;
   if (n > 0) {
-    if (sz + n > USERTOP || sz + n < sz) return -1; // would reach the kernel
+    if (sz + n > USERTOP || sz + n < sz) return -ENOMEM; // would reach the kernel
     sz = uvmalloc(p->pagetable, sz, sz + n, PERM_W);
-    if (sz == 0) return -1;
+    if (sz == 0) return -ENOMEM;
   } else if (n < 0) {
-    if (static_cast<uint64_t>(-n) > sz) return -1;
+    if (static_cast<uint64_t>(-n) > sz) return -ENOMEM;
     sz = uvmdealloc(p->pagetable, sz, sz + n);
   }
   p->sz = sz;
@@ -207,12 +209,12 @@ int growproc(int64_t n) {
 
 int fork() {
   proc *p = myproc();
-  proc *np = allocproc();
-  if (!np) return -1;
+  proc *np;
+  if (const int err = allocproc(&np); err < 0) return err;
   if (uvmcopy(p->pagetable, np->pagetable, p->sz) < 0) {
     lock_guard g(ptable.lock);
     freeproc(np);
-    return -1;
+    return -ENOMEM;
   }
   np->sz = p->sz;
   *np->tf = *p->tf;
@@ -264,7 +266,7 @@ void do_exit(int status, int termsig) {
   panic("exit: a zombie ran again");
 }
 
-int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
+int wait_common(int pid, uint64_t status_uva, int options, wait_status report) {
   proc *p = myproc();
   lock_guard g(ptable.lock);
   for (;;) {
@@ -273,15 +275,14 @@ int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
       if (child.parent != p || (pid > 0 && child.pid != pid)) continue;
       have_children = true;
       if (child.state != procstate::ZOMBIE) continue;
-      // POSIX's status word: the signal that ended it, or exit status << 8.
-      const int status = !posix ? child.xstate : child.termsig ? child.termsig : (child.xstate & 0xff) << 8;
+      const int status = report(child);
       // A bad status address fails the call but leaves the zombie for a retry.
-      if (status_uva && copyout(p->pagetable, status_uva, &status, sizeof status) < 0) return posix ? -EFAULT : -1;
+      if (status_uva && copyout(p->pagetable, status_uva, &status, sizeof status) < 0) return -EFAULT;
       const int found = child.pid;
       freeproc(&child);
       return found;
     }
-    if (!have_children) return posix ? -ECHILD : -1;
+    if (!have_children) return -ECHILD;
     if (options & WNOHANG) return 0;
     if (signal_pending(p)) return -ERESTARTSYS;
     sleep(p, g); // exit() calls wakeup1(parent)
@@ -297,7 +298,7 @@ int kill(int pid) {
     send_signal(&p, SIGKILL);
     return 0;
   }
-  return -1;
+  return -ESRCH;
 }
 
 bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }

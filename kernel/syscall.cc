@@ -1,10 +1,16 @@
 // System-call dispatch: the number in a7 picks a handler from the table
 // built from syscalls.def; its result goes back to user space in a0.
+//
+// Every handler returns its result or -errno, and so does every kernel
+// function below it that can fail: one convention inside the kernel, and
+// in a0. The user library's stubs turn -errno into -1 and errno
+// (user/lib/errno.c), for xv6's calls as for the new ones.
 #include "syscall.hh"
 #include <array>
 #include "printf.hh"
 #include "proc.hh"
 #include "lib/string.hh"
+#include "uapi/errno.h"
 #include "vm.hh"
 
 namespace kernel {
@@ -63,7 +69,7 @@ uint64_t argaddr(int n) { return argraw(n); }
 int fetchaddr(uint64_t addr, uint64_t *out) { return copyin(myproc()->pagetable, out, addr, sizeof *out); }
 
 int fetchstr(uint64_t addr, char *buf, int max) {
-  if (copyinstr(myproc()->pagetable, buf, addr, max) < 0) return -1;
+  if (const int err = copyinstr(myproc()->pagetable, buf, addr, max); err < 0) return err;
   return static_cast<int>(strlen(buf));
 }
 
@@ -79,7 +85,7 @@ void syscall() {
     p->syscall_nr = -1;
   } else {
     printf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
-    p->tf->a0 = -1;
+    p->tf->a0 = static_cast<uint64_t>(-ENOSYS);
   }
 }
 

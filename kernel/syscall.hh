@@ -14,9 +14,10 @@ void syscall();
 [[nodiscard]] int argint(int n);
 [[nodiscard]] uint64_t argaddr(int n);
 // Copies the NUL-terminated string at user address argument n into buf.
-// Returns its length, or -1 if the address is bad or it does not fit.
+// Returns its length, -EFAULT if the address is bad, or -ENAMETOOLONG if
+// it does not fit.
 [[nodiscard]] int argstr(int n, char *buf, int max);
-// Reads the 8-byte user pointer at addr into *out. Returns 0 or -1.
+// Reads the 8-byte user pointer at addr into *out. Returns 0 or -EFAULT.
 [[nodiscard]] int fetchaddr(uint64_t addr, uint64_t *out);
 [[nodiscard]] int fetchstr(uint64_t addr, char *buf, int max);
 

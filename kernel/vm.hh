@@ -22,13 +22,15 @@ extern pagetable_t kernel_pagetable;
 [[nodiscard]] pagetable_t uvmcreate();
 [[nodiscard]] uint64_t uvmalloc(pagetable_t pt, uint64_t oldsz, uint64_t newsz, int xperm);
 uint64_t uvmdealloc(pagetable_t pt, uint64_t oldsz, uint64_t newsz);
-[[nodiscard]] int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz);
+[[nodiscard]] int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz); // 0 or -ENOMEM
 void uvmfree(pagetable_t pt, uint64_t sz);
 void uvmclear(pagetable_t pt, uint64_t va); // make a page inaccessible to user mode
 [[nodiscard]] uint64_t walkaddr(pagetable_t pt, uint64_t va); // user page's physical address, or 0
 
 // Every user address the kernel touches goes through these: they check that
-// each page is mapped and user-accessible, and return -1 if not.
+// each page is mapped and user-accessible (and writable, for copyout), and
+// return 0, or -EFAULT if not. copyinstr fails with -ENAMETOOLONG when there
+// is no NUL within max bytes.
 [[nodiscard]] int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len);
 [[nodiscard]] int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len);
 [[nodiscard]] int copyinstr(pagetable_t pt, char *dst, uint64_t srcva, uint64_t max);

@@ -2,6 +2,7 @@
 #include "fs/file.hh"
 #include "fs/fs.hh"
 #include "fs/log.hh"
+#include "uapi/errno.h"
 #include "uapi/param.h"
 #include "net/socket.hh"
 #include "pipe.hh"
@@ -42,7 +43,9 @@ static_assert(MAX_WRITE_BLOCKS >= 1, "MAXOPBLOCKS too small for any write");
 constexpr int MAX_WRITE_BYTES = MAX_WRITE_BLOCKS * static_cast<int>(BSIZE);
 
 // Write n bytes at the file's offset, in as many transactions as needed.
-// Returns n, or -1 if not all of it could be written.
+// Returns n, or -errno if not all of it could be written (as xv6 does, the
+// bytes that were are not counted). A short chunk is followed by another
+// try, which writes nothing and says why: a bad address or a full disk.
 int inode_write(file *f, uint64_t addr, int n) {
   int done = 0;
   while (done < n) {
@@ -54,8 +57,8 @@ int inode_write(file *f, uint64_t addr, int n) {
       f->off += r;
     iunlock(f->ip);
     end_op();
-    if (r != chunk)
-      return -1; // bad address or disk full
+    if (r < 0)
+      return r;
     done += r;
   }
   return n;
@@ -115,7 +118,7 @@ void fileclose(file *f) {
 // Copy the file's metadata, a struct stat, to user address addr.
 int filestat(file *f, uint64_t addr) {
   if (f->type != file::kind::INODE && f->type != file::kind::DEVICE)
-    return -1;
+    return -EINVAL; // pipes and sockets have no inode to describe
   struct stat st;
   ilock(f->ip);
   stati(f->ip, &st);
@@ -123,11 +126,12 @@ int filestat(file *f, uint64_t addr) {
   return copyout(myproc()->pagetable, addr, &st, sizeof(st));
 }
 
-// Read up to n bytes into user address addr. Returns the count, -1, or
-// what a pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
+// Read up to n bytes into user address addr.
 int fileread(file *f, uint64_t addr, int n) {
-  if (!f->readable || n < 0)
-    return -1;
+  if (!f->readable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
     return piperead(f->pipe, addr, n);
@@ -135,8 +139,10 @@ int fileread(file *f, uint64_t addr, int n) {
     return sock_read(f, addr, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr || dev->read == nullptr)
-      return -1;
+    if (dev == nullptr)
+      return -ENXIO;
+    if (dev->read == nullptr)
+      return -EINVAL;
     return dev->read(true, addr, n);
   }
   case file::kind::INODE: {
@@ -153,11 +159,12 @@ int fileread(file *f, uint64_t addr, int n) {
   panic("fileread: file of no kind");
 }
 
-// Write n bytes from user address addr. Returns the count, -1, or what a
-// pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
+// Write n bytes from user address addr.
 int filewrite(file *f, uint64_t addr, int n) {
-  if (!f->writable || n < 0)
-    return -1;
+  if (!f->writable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
     return pipewrite(f->pipe, addr, n);
@@ -165,8 +172,10 @@ int filewrite(file *f, uint64_t addr, int n) {
     return sock_write(f, addr, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr || dev->write == nullptr)
-      return -1;
+    if (dev == nullptr)
+      return -ENXIO;
+    if (dev->write == nullptr)
+      return -EINVAL;
     return dev->write(true, addr, n);
   }
   case file::kind::INODE:

@@ -39,7 +39,7 @@ struct file {
 
 // How a device (an inode of type T_DEVICE) is read and written: one entry
 // per major device number. user_dst/user_src: the address is a user address
-// of the current process. They return the byte count, or -1.
+// of the current process. They return the byte count, or -errno.
 struct poll_table;
 struct socket;
 
@@ -55,13 +55,15 @@ void fileinit();
 [[nodiscard]] file *filealloc(); // ref 1, kind NONE; null if the table is full
 file *filedup(file *f);          // another reference; returns f
 void fileclose(file *f);
-[[nodiscard]] int filestat(file *f, uint64_t addr); // struct stat to user addr
+[[nodiscard]] int filestat(file *f, uint64_t addr); // struct stat to user addr; 0 or -errno
+// The byte count, or -errno: -EBADF if f is not open for it, -EFAULT for a
+// bad address, or what a pipe, socket or device returned.
 [[nodiscard]] int fileread(file *f, uint64_t addr, int n);
 [[nodiscard]] int filewrite(file *f, uint64_t addr, int n);
-// The open file that file-descriptor argument n names, or null; the
-// descriptor goes to *pfd if pfd is not null (sysfile.cc).
-[[nodiscard]] file *argfd(int n, int *pfd);
-// Give f the lowest free descriptor of the current process; -1 if none.
+// The open file that file-descriptor argument n names, to *pf, and the
+// descriptor to *pfd if pfd is not null. 0, or -EBADF (sysfile.cc).
+[[nodiscard]] int argfd(int n, int *pfd, file **pf);
+// Give f the lowest free descriptor of the current process; -EMFILE if none.
 [[nodiscard]] int fdalloc(file *f);
 
 // The poll.h events ready on f now; with pt, also register for wakeups.

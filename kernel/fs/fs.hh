@@ -63,14 +63,15 @@ void itrunc(inode *ip);  // free all its data blocks; ip locked, in a transactio
 void stati(inode *ip, struct stat *st); // ip locked
 
 // Contents. user_dst/user_src: addr is a user address of the current
-// process (else a kernel address). Return bytes copied, or -1.
+// process (else a kernel address). Return bytes copied, or -errno when
+// nothing was (fs.cc says which).
 [[nodiscard]] int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n);
 [[nodiscard]] int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n);
 
 // Directories. dp is locked. name is at most DIRSIZ significant characters.
 [[nodiscard]] int namecmp(const char *a, const char *b);
 [[nodiscard]] inode *dirlookup(inode *dp, const char *name, uint32_t *poff);
-[[nodiscard]] int dirlink(inode *dp, const char *name, uint32_t inum); // 0, or -1
+[[nodiscard]] int dirlink(inode *dp, const char *name, uint32_t inum); // 0, -EEXIST or -ENOSPC
 
 // Path names. Inside a transaction (they may iput). Results are unlocked.
 [[nodiscard]] inode *namei(const char *path);

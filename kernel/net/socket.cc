@@ -32,11 +32,8 @@ constexpr uint32_t SOCK_MAX_RCVBUF = 4 * 1024 * 1024;
 
 // The socket behind fd argument n, or null with *err set.
 socket *sockfd_lookup(int n, int *err, file **fp = nullptr) {
-  file *f = argfd(n, nullptr);
-  if (!f) {
-    *err = -EBADF;
-    return nullptr;
-  }
+  file *f;
+  if ((*err = argfd(n, nullptr, &f)) < 0) return nullptr;
   if (f->type != file::kind::SOCKET) {
     *err = -ENOTSOCK;
     return nullptr;
@@ -132,11 +129,11 @@ int64_t sys_socket() {
   auto *sp = new (page) socket_page;
   sock_init_data(&sp->sock, &sp->sk);
   file *f = filealloc();
-  const int fd = f ? fdalloc(f) : -1;
+  const int fd = f ? fdalloc(f) : -ENFILE;
   if (fd < 0) {
     if (f) fileclose(f); // an empty file: closing it frees only the slot
     sock_put(&sp->sk);
-    return f ? -EMFILE : -ENFILE;
+    return fd;
   }
   f->type = file::kind::SOCKET;
   f->readable = f->writable = true;
@@ -318,8 +315,8 @@ int64_t sys_shutdown() {
 }
 
 int64_t sys_fcntl() {
-  file *f = argfd(0, nullptr);
-  if (!f) return -EBADF;
+  file *f;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const int cmd = argint(1);
   const uint64_t arg = argaddr(2);
   switch (cmd) {
