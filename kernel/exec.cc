@@ -37,7 +37,7 @@ int flags_to_perm(uint32_t flags) {
     const uint64_t pa = walkaddr(pt, va + i);
     if (pa == 0) return -ENOEXEC;
     const uint32_t n = size - i < PGSIZE ? size - i : PGSIZE;
-    if (readi(ip, false, pa, offset + i, n) != static_cast<int>(n)) return -ENOEXEC;
+    if (readi(ip, reinterpret_cast<void *>(pa), offset + i, n) != static_cast<int>(n)) return -ENOEXEC;
   }
   return 0;
 }
@@ -50,15 +50,15 @@ int flags_to_perm(uint32_t flags) {
   for (int i = 0; i < elf.phnum; i++) {
     proghdr ph;
     const uint32_t off = static_cast<uint32_t>(elf.phoff + i * sizeof ph);
-    if (readi(ip, false, reinterpret_cast<uint64_t>(&ph), off, sizeof ph) != sizeof ph) return -ENOEXEC;
+    if (readi(ip, &ph, off, sizeof ph) != sizeof ph) return -ENOEXEC;
     if (ph.type != ELF_PROG_LOAD) continue;
     if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr || ph.vaddr % PGSIZE != 0) return -ENOEXEC;
     const uint64_t newsz = uvmalloc(pt, *sz, ph.vaddr + ph.memsz, flags_to_perm(ph.flags));
     if (newsz == 0) return -ENOMEM;
     *sz = newsz;
-    if (const int err = loadseg(pt, ph.vaddr, ip, static_cast<uint32_t>(ph.off), static_cast<uint32_t>(ph.filesz));
-        err < 0)
-      return err;
+    const int err =
+        loadseg(pt, ph.vaddr, ip, static_cast<uint32_t>(ph.off), static_cast<uint32_t>(ph.filesz));
+    if (err < 0) return err;
   }
   return *sz != 0 ? 0 : -ENOEXEC; // nothing to run
 }
@@ -72,13 +72,13 @@ uint64_t push_args(pagetable_t pt, uint64_t sp, uint64_t stackbase, char **argv,
     if (argc >= MAXARG) return 0;
     sp -= strlen(argv[argc]) + 1;
     sp -= sp % 16; // the RISC-V ABI keeps sp 16-byte aligned
-    if (sp < stackbase || copyout(pt, sp, argv[argc], strlen(argv[argc]) + 1) < 0) return 0;
+    if (sp < stackbase || copyout(pt, user_ptr<char>(sp), argv[argc], strlen(argv[argc]) + 1) < 0) return 0;
     ustack[argc] = sp;
   }
   ustack[argc] = 0;
   sp -= (argc + 1) * sizeof(uint64_t);
   sp -= sp % 16;
-  if (sp < stackbase || copyout(pt, sp, ustack, (argc + 1) * sizeof(uint64_t)) < 0) return 0;
+  if (sp < stackbase || copyout(pt, user_ptr<char>(sp), ustack, (argc + 1) * sizeof(uint64_t)) < 0) return 0;
   *argc_out = argc;
   return sp;
 }
@@ -104,7 +104,7 @@ int load_image(const char *path, elfhdr *elf, pagetable_t *ptp, uint64_t *szp) {
   pagetable_t pt = nullptr;
   uint64_t sz = 0;
   int err = -ENOEXEC;
-  if (readi(ip, false, reinterpret_cast<uint64_t>(elf), 0, sizeof *elf) == sizeof *elf && elf->magic == ELF_MAGIC) {
+  if (readi(ip, elf, 0, sizeof *elf) == sizeof *elf && elf->magic == ELF_MAGIC) {
     pt = uvmcreate();
     err = pt ? load_program(pt, ip, *elf, &sz) : -ENOMEM;
   }
@@ -122,12 +122,12 @@ int load_image(const char *path, elfhdr *elf, pagetable_t *ptp, uint64_t *szp) {
 // Copy the user's argv array (at uargv, null-terminated) and its strings
 // into argv[], a page per string. 0 or -errno; the caller frees the pages,
 // whatever the result.
-int fetch_args(uint64_t uargv, char **argv) {
+int fetch_args(user_ptr<user_ptr<char>> uargv, char **argv) {
   for (int i = 0;; i++) {
     if (i >= MAXARG) return -E2BIG; // argv[] needs room for its null terminator
-    uint64_t uarg;
-    if (const int err = fetchaddr(uargv + sizeof(uint64_t) * i, &uarg); err < 0) return err;
-    if (uarg == 0) return 0;
+    user_ptr<char> uarg;
+    if (const int err = fetchaddr(uargv + i, &uarg); err < 0) return err;
+    if (!uarg) return 0;
     argv[i] = static_cast<char *>(kalloc());
     if (!argv[i]) return -ENOMEM;
     if (const int err = fetchstr(uarg, argv[i], PGSIZE); err < 0) return err == -ENAMETOOLONG ? -E2BIG : err;
@@ -176,7 +176,7 @@ int exec(const char *path, char **argv) {
 int64_t sys_exec() {
   char path[MAXPATH];
   char *argv[MAXARG + 1] = {};
-  const uint64_t uargv = argaddr(1);
+  const auto uargv = argaddr<user_ptr<char>>(1); // char *argv[]
   int err = argstr(0, path, MAXPATH);
   if (err < 0) return err;
   err = fetch_args(uargv, argv);

@@ -138,7 +138,7 @@ void pipeclose(pipe *pi, bool writable) {
   if (last) free_pipe(pi);
 }
 
-int pipewrite(pipe *pi, uint64_t uaddr, int n) {
+int pipewrite(pipe *pi, user_ptr<char> buf, int n) {
   proc *p = myproc();
   const uint64_t need = n > 0 && static_cast<uint64_t>(n) <= PIPE_BUF ? n : 1;
   int done = 0;
@@ -165,7 +165,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     uint64_t run;
     char *dst = ring_at(pi, pi->nwrite, &run);
     run = min(min(run, room), static_cast<uint64_t>(n - done));
-    if (copyin(p->pagetable, dst, uaddr + done, run) < 0) break; // bad address: stop here
+    if (copyin(p->pagetable, dst, buf + done, run) < 0) break; // bad address: stop here
     pi->nwrite += run;
     done += static_cast<int>(run);
   }
@@ -174,7 +174,7 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
   return done > 0 || n == 0 ? done : -EFAULT;
 }
 
-int piperead(pipe *pi, uint64_t uaddr, int n) {
+int piperead(pipe *pi, user_ptr<char> buf, int n) {
   proc *p = myproc();
   lock_guard g(pi->lock);
   while (pi->nread == pi->nwrite && pi->writeopen) {
@@ -188,7 +188,7 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     const char *src = ring_at(pi, pi->nread, &run);
     run = min(min(run, pi->nwrite - pi->nread), static_cast<uint64_t>(n - done));
     // Advance nread only after a successful copy: a bad address loses nothing.
-    if (copyout(p->pagetable, uaddr + done, src, run) < 0) break;
+    if (copyout(p->pagetable, buf + done, src, run) < 0) break;
     pi->nread += run;
     done += static_cast<int>(run);
   }

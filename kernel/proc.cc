@@ -166,7 +166,7 @@ void userinit() {
   initproc = p;
   const uint64_t size = initcode_end - initcode_start;
   if (uvmalloc(p->pagetable, 0, PGSIZE, PERM_W | PERM_X) != PGSIZE ||
-      copyout(p->pagetable, 0, initcode_start, size) < 0)
+      copyout(p->pagetable, user_ptr<char>(0), initcode_start, size) < 0)
     panic("userinit: out of memory");
   p->sz = PGSIZE;
   memset(p->tf, 0, sizeof *p->tf);
@@ -266,7 +266,7 @@ void do_exit(int status, int termsig) {
   panic("exit: a zombie ran again");
 }
 
-int wait_common(int pid, uint64_t status_uva, int options, wait_status report) {
+int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report) {
   proc *p = myproc();
   lock_guard g(ptable.lock);
   for (;;) {
@@ -277,7 +277,7 @@ int wait_common(int pid, uint64_t status_uva, int options, wait_status report) {
       if (child.state != procstate::ZOMBIE) continue;
       const int status = report(child);
       // A bad status address fails the call but leaves the zombie for a retry.
-      if (status_uva && copyout(p->pagetable, status_uva, &status, sizeof status) < 0) return -EFAULT;
+      if (status_uva && copyout(p->pagetable, status_uva, &status) < 0) return -EFAULT;
       const int found = child.pid;
       freeproc(&child);
       return found;
@@ -432,15 +432,15 @@ void wakeup(void *chan) {
   wakeup1(chan);
 }
 
-int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len) {
-  if (user_dst) return copyout(myproc()->pagetable, dst, src, len);
-  memmove(reinterpret_cast<void *>(dst), src, len);
+int either_copyout(either_ptr dst, const void *src, uint64_t len) {
+  if (dst.is_user()) return copyout(myproc()->pagetable, dst.user(), src, len);
+  memmove(dst.kernel(), src, len);
   return 0;
 }
 
-int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len) {
-  if (user_src) return copyin(myproc()->pagetable, dst, src, len);
-  memmove(dst, reinterpret_cast<const void *>(src), len);
+int either_copyin(void *dst, either_ptr src, uint64_t len) {
+  if (src.is_user()) return copyin(myproc()->pagetable, dst, src.user(), len);
+  memmove(dst, src.kernel(), len);
   return 0;
 }
 

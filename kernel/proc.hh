@@ -14,6 +14,7 @@
 #include "uapi/signal.h"
 #include "spinlock.hh"
 #include "timer.hh"
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -137,11 +138,11 @@ void yield();
 // waitpid report differently (sysproc.cc).
 using wait_status = int (*)(const proc &child);
 // wait() and waitpid(): reap an exited child (pid > 0: that one; else
-// any), storing report(child) at user address status_uva unless it is 0.
+// any), storing report(child) at status_uva unless it is null.
 // Returns the child's pid; 0 (WNOHANG, none has exited yet); -ECHILD;
 // -EFAULT (a bad status address: the zombie stays, for a retry); or
 // -ERESTARTSYS when a signal interrupts the wait.
-[[nodiscard]] int wait_common(int pid, uint64_t status_uva, int options, wait_status report);
+[[nodiscard]] int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report);
 [[nodiscard]] int kill(int pid); // 0 or -ESRCH
 [[nodiscard]] bool killed(proc *p);
 void setkilled(proc *p);
@@ -160,10 +161,10 @@ void wakeup(void *chan);
 void wakeup1(void *chan); // caller holds ptable.lock
 void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart
 
-// Copy to or from either a user address (in the current process) or a
-// kernel address. Returns 0 or -EFAULT (a bad user address).
-[[nodiscard]] int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len);
-[[nodiscard]] int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len);
+// Copy to or from either a user address (in the current process) or
+// kernel memory. Returns 0 or -EFAULT (a bad user address).
+[[nodiscard]] int either_copyout(either_ptr dst, const void *src, uint64_t len);
+[[nodiscard]] int either_copyin(void *dst, either_ptr src, uint64_t len);
 
 void procdump();
 [[nodiscard]] int started_harts(); // harts that reached the scheduler (main.cc)

@@ -64,16 +64,18 @@ uint64_t argraw(int n) {
 const char *syscall_name(uint64_t num) { return num < names.size() && names[num] ? names[num] : "?"; }
 
 int argint(int n) { return static_cast<int>(argraw(n)); }
-uint64_t argaddr(int n) { return argraw(n); }
+uint64_t argu64(int n) { return argraw(n); }
 
-int fetchaddr(uint64_t addr, uint64_t *out) { return copyin(myproc()->pagetable, out, addr, sizeof *out); }
+int fetchaddr(user_ptr<user_ptr<char>> addr, user_ptr<char> *out) {
+  return copyin(myproc()->pagetable, out, addr);
+}
 
-int fetchstr(uint64_t addr, char *buf, int max) {
+int fetchstr(user_ptr<char> addr, char *buf, int max) {
   if (const int err = copyinstr(myproc()->pagetable, buf, addr, max); err < 0) return err;
   return static_cast<int>(strlen(buf));
 }
 
-int argstr(int n, char *buf, int max) { return fetchstr(argaddr(n), buf, max); }
+int argstr(int n, char *buf, int max) { return fetchstr(argaddr<char>(n), buf, max); }
 
 void syscall() {
   proc *p = myproc();

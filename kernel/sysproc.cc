@@ -24,8 +24,8 @@ int posix_status(const proc &child) { return child.termsig ? child.termsig : (ch
 int64_t sys_exit() { exit(argint(0)); }
 int64_t sys_getpid() { return myproc()->pid; }
 int64_t sys_fork() { return fork(); }
-int64_t sys_wait() { return wait_common(-1, argaddr(0), 0, xv6_status); }
-int64_t sys_waitpid() { return wait_common(argint(0), argaddr(1), argint(2), posix_status); }
+int64_t sys_wait() { return wait_common(-1, argaddr<int>(0), 0, xv6_status); }
+int64_t sys_waitpid() { return wait_common(argint(0), argaddr<int>(1), argint(2), posix_status); }
 int64_t sys_kill() { return kill(argint(0)); }
 
 int64_t sys_sbrk() {
@@ -65,7 +65,7 @@ int64_t sys_sysinfo() {
     lock_guard g(tickslock);
     info.ticks = ticks;
   }
-  if (copyout(myproc()->pagetable, argaddr(0), &info, sizeof info) < 0) return -EFAULT;
+  if (copyout(myproc()->pagetable, argaddr<struct sysinfo>(0), &info) < 0) return -EFAULT;
   return 0;
 }
 

@@ -46,13 +46,13 @@ constexpr int MAX_WRITE_BYTES = MAX_WRITE_BLOCKS * static_cast<int>(BSIZE);
 // Returns n, or -errno if not all of it could be written (as xv6 does, the
 // bytes that were are not counted). A short chunk is followed by another
 // try, which writes nothing and says why: a bad address or a full disk.
-int inode_write(file *f, uint64_t addr, int n) {
+int inode_write(file *f, user_ptr<char> buf, int n) {
   int done = 0;
   while (done < n) {
     const int chunk = n - done < MAX_WRITE_BYTES ? n - done : MAX_WRITE_BYTES;
     begin_op();
     ilock(f->ip);
-    const int r = writei(f->ip, true, addr + done, f->off, static_cast<uint32_t>(chunk));
+    const int r = writei(f->ip, buf + done, f->off, static_cast<uint32_t>(chunk));
     if (r > 0)
       f->off += r;
     iunlock(f->ip);
@@ -115,39 +115,39 @@ void fileclose(file *f) {
   }
 }
 
-// Copy the file's metadata, a struct stat, to user address addr.
-int filestat(file *f, uint64_t addr) {
+// Copy the file's metadata to the user's struct stat.
+int filestat(file *f, user_ptr<struct stat> ust) {
   if (f->type != file::kind::INODE && f->type != file::kind::DEVICE)
     return -EINVAL; // pipes and sockets have no inode to describe
   struct stat st;
   ilock(f->ip);
   stati(f->ip, &st);
   iunlock(f->ip);
-  return copyout(myproc()->pagetable, addr, &st, sizeof(st));
+  return copyout(myproc()->pagetable, ust, &st);
 }
 
-// Read up to n bytes into user address addr.
-int fileread(file *f, uint64_t addr, int n) {
+// Read up to n bytes into the user's buf.
+int fileread(file *f, user_ptr<char> buf, int n) {
   if (!f->readable)
     return -EBADF;
   if (n < 0)
     return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
-    return piperead(f->pipe, addr, n);
+    return piperead(f->pipe, buf, n);
   case file::kind::SOCKET:
-    return sock_read(f, addr, n);
+    return sock_read(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
     if (dev == nullptr)
       return -ENXIO;
     if (dev->read == nullptr)
       return -EINVAL;
-    return dev->read(true, addr, n);
+    return dev->read(buf, n);
   }
   case file::kind::INODE: {
     ilock(f->ip);
-    const int r = readi(f->ip, true, addr, f->off, static_cast<uint32_t>(n));
+    const int r = readi(f->ip, buf, f->off, static_cast<uint32_t>(n));
     if (r > 0)
       f->off += r;
     iunlock(f->ip);
@@ -159,27 +159,27 @@ int fileread(file *f, uint64_t addr, int n) {
   panic("fileread: file of no kind");
 }
 
-// Write n bytes from user address addr.
-int filewrite(file *f, uint64_t addr, int n) {
+// Write n bytes from the user's buf.
+int filewrite(file *f, user_ptr<char> buf, int n) {
   if (!f->writable)
     return -EBADF;
   if (n < 0)
     return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
-    return pipewrite(f->pipe, addr, n);
+    return pipewrite(f->pipe, buf, n);
   case file::kind::SOCKET:
-    return sock_write(f, addr, n);
+    return sock_write(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
     if (dev == nullptr)
       return -ENXIO;
     if (dev->write == nullptr)
       return -EINVAL;
-    return dev->write(true, addr, n);
+    return dev->write(buf, n);
   }
   case file::kind::INODE:
-    return inode_write(f, addr, n);
+    return inode_write(f, buf, n);
   case file::kind::NONE:
     break;
   }

@@ -400,7 +400,7 @@ void stati(inode *ip, struct stat *st) {
 // Copy up to n bytes from offset off of ip to dst. Returns the count (less
 // than n at the end of the file), or -EFAULT if dst is a bad user address
 // and nothing was copied. Caller holds ip's lock.
-int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
+int readi(inode *ip, either_ptr dst, uint32_t off, uint32_t n) {
   if (off > ip->size || off + n < off)
     return 0;
   if (off + n > ip->size)
@@ -413,13 +413,13 @@ int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
       break;
     buf *b = bread(ip->dev, addr);
     const uint32_t m = min_u32(n - done, BSIZE - off % BSIZE);
-    const int r = either_copyout(user_dst, dst, b->data + off % BSIZE, m);
+    const int r = either_copyout(dst, b->data + off % BSIZE, m);
     brelse(b);
     if (r < 0)
       return done > 0 ? static_cast<int>(done) : r;
     done += m;
     off += m;
-    dst += m;
+    dst = dst + m;
   }
   return static_cast<int>(done);
 }
@@ -431,7 +431,7 @@ int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
 // user address), -ENOSPC (the disk is full), -EFBIG (past the largest
 // file) or -EINVAL (off past the end). Never 0 unless n is 0. Caller holds
 // ip's lock, in a transaction.
-int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
+int writei(inode *ip, either_ptr src, uint32_t off, uint32_t n) {
   if (off > ip->size || off + n < off)
     return -EINVAL;
   if (off + n > MAXFILE_BYTES)
@@ -447,7 +447,7 @@ int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
     }
     buf *b = bread(ip->dev, addr);
     const uint32_t m = min_u32(n - done, BSIZE - off % BSIZE);
-    err = either_copyin(b->data + off % BSIZE, user_src, src, m);
+    err = either_copyin(b->data + off % BSIZE, src, m);
     // Log the block even after a fault: the copy may have stored some bytes
     // before reaching the bad address, and the cached block must not differ
     // from what the disk will hold.
@@ -456,7 +456,7 @@ int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
     if (err == 0) {
       done += m;
       off += m;
-      src += m;
+      src = src + m;
     }
   }
 
@@ -484,7 +484,7 @@ inode *dirlookup(inode *dp, const char *name, uint32_t *poff) {
     panic("dirlookup: not a directory");
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, false, reinterpret_cast<uint64_t>(&de), off, DIRENT_SIZE) != DIRENT_SIZE)
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
       panic("dirlookup: cannot read directory");
     if (de.inum != 0 && namecmp(name, de.name) == 0) {
       if (poff != nullptr)
@@ -502,7 +502,7 @@ int dirlink(inode *dp, const char *name, uint32_t inum) {
   uint32_t slot = dp->size;
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, false, reinterpret_cast<uint64_t>(&de), off, DIRENT_SIZE) != DIRENT_SIZE)
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
       panic("dirlink: cannot read directory");
     if (de.inum == 0) {
       if (slot == dp->size)
@@ -515,7 +515,7 @@ int dirlink(inode *dp, const char *name, uint32_t inum) {
   dirent de = {};
   de.inum = static_cast<ushort>(inum);
   strncpy(de.name, name, DIRSIZ); // NUL-padded; no NUL if exactly DIRSIZ long
-  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), slot, DIRENT_SIZE) != DIRENT_SIZE)
+  if (writei(dp, &de, slot, DIRENT_SIZE) != DIRENT_SIZE)
     return -ENOSPC; // a kernel address cannot fault: the disk is full
   return 0;
 }

@@ -54,7 +54,7 @@ constexpr uint32_t DIRENT_SIZE = sizeof(dirent);
 bool isdirempty(inode *dp) {
   for (uint32_t off = 2 * DIRENT_SIZE; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, false, reinterpret_cast<uint64_t>(&de), off, DIRENT_SIZE) != DIRENT_SIZE)
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
       panic("isdirempty: cannot read directory");
     if (de.inum != 0)
       return false;
@@ -195,7 +195,7 @@ int unlink_in(inode *dp, const char *name) {
   }
 
   dirent empty = {};
-  if (writei(dp, false, reinterpret_cast<uint64_t>(&empty), off, DIRENT_SIZE) != DIRENT_SIZE)
+  if (writei(dp, &empty, off, DIRENT_SIZE) != DIRENT_SIZE)
     panic("unlink: cannot clear directory entry");
   if (ip->type == T_DIR) {
     dp->nlink--; // ip's ".." named dp
@@ -243,22 +243,22 @@ int64_t sys_read() {
   file *f;
   if (const int err = argfd(0, nullptr, &f); err < 0)
     return err;
-  const uint64_t addr = argaddr(1);
+  const user_ptr<char> buf = argaddr<char>(1);
   const int n = argint(2);
   if (n < 0)
     return -EINVAL;
-  return fileread(f, addr, n);
+  return fileread(f, buf, n);
 }
 
 int64_t sys_write() {
   file *f;
   if (const int err = argfd(0, nullptr, &f); err < 0)
     return err;
-  const uint64_t addr = argaddr(1);
+  const user_ptr<char> buf = argaddr<char>(1);
   const int n = argint(2);
   if (n < 0)
     return -EINVAL;
-  return filewrite(f, addr, n);
+  return filewrite(f, buf, n);
 }
 
 int64_t sys_close() {
@@ -275,8 +275,7 @@ int64_t sys_fstat() {
   file *f;
   if (const int err = argfd(0, nullptr, &f); err < 0)
     return err;
-  const uint64_t addr = argaddr(1); // a struct stat *
-  return filestat(f, addr);
+  return filestat(f, argaddr<struct stat>(1));
 }
 
 // link(old, new): give the inode named old a second name, new.
@@ -437,7 +436,7 @@ int64_t sys_chdir() {
 
 // pipe(int fds[2]): fds[0] is the read end, fds[1] the write end.
 int64_t sys_pipe() {
-  const uint64_t fdarray = argaddr(0);
+  const user_ptr<int[2]> fdarray = argaddr<int[2]>(0);
   file *rf, *wf;
   if (const int err = pipealloc(&rf, &wf); err < 0)
     return err;
@@ -446,7 +445,7 @@ int64_t sys_pipe() {
   int fds[2] = {fdalloc(rf), -1};
   if (fds[0] >= 0)
     fds[1] = fdalloc(wf);
-  int err = fds[1] < 0 ? -EMFILE : copyout(p->pagetable, fdarray, fds, sizeof(fds));
+  int err = fds[1] < 0 ? -EMFILE : copyout(p->pagetable, fdarray, &fds);
   if (err < 0) {
     if (fds[0] >= 0)
       p->ofile[fds[0]] = nullptr;

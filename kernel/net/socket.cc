@@ -43,23 +43,23 @@ socket *sockfd_lookup(int n, int *err, file **fp = nullptr) {
 }
 
 // A sockaddr_in from user space: family checked by the caller.
-int move_addr_to_kernel(uint64_t uaddr, uint32_t len, sockaddr_in *out) {
+int move_addr_to_kernel(user_ptr<sockaddr_in> uaddr, uint32_t len, sockaddr_in *out) {
   if (len < sizeof(sockaddr_in)) return -EINVAL;
-  if (copyin(myproc()->pagetable, out, uaddr, sizeof *out) < 0) return -EFAULT;
+  if (copyin(myproc()->pagetable, out, uaddr) < 0) return -EFAULT;
   return 0;
 }
 
 // Copy an address out as recvfrom/getsockname do: at most *ulen bytes,
 // then the full length into *ulen.
-int move_addr_to_user(const sockaddr_in &addr, uint64_t uaddr, uint64_t ulen_uva) {
+int move_addr_to_user(const sockaddr_in &addr, user_ptr<sockaddr_in> uaddr, user_ptr<int> ulen) {
   pagetable_t pt = myproc()->pagetable;
   int len;
-  if (copyin(pt, &len, ulen_uva, sizeof len) < 0) return -EFAULT;
+  if (copyin(pt, &len, ulen) < 0) return -EFAULT;
   if (len < 0) return -EINVAL;
   const uint32_t n = static_cast<uint32_t>(len) < sizeof addr ? static_cast<uint32_t>(len) : sizeof addr;
-  if (n && copyout(pt, uaddr, &addr, n) < 0) return -EFAULT;
+  if (n && copyout(pt, uaddr.bytes(), &addr, n) < 0) return -EFAULT;
   const int full = sizeof addr;
-  if (copyout(pt, ulen_uva, &full, sizeof full) < 0) return -EFAULT;
+  if (copyout(pt, ulen, &full) < 0) return -EFAULT;
   return 0;
 }
 
@@ -90,9 +90,9 @@ sockaddr_in local_name(struct sock *sk) {
 
 // getsockopt's answer: the option's value to val and its size to *len,
 // if the caller's buffer (len bytes) holds it.
-int put_sockopt(pagetable_t pt, uint64_t val, uint64_t len_uva, int len, const void *v, int size) {
+int put_sockopt(pagetable_t pt, user_ptr<char> val, user_ptr<int> len_uva, int len, const void *v, int size) {
   if (len < size) return -EINVAL;
-  if (copyout(pt, val, v, size) < 0 || copyout(pt, len_uva, &size, sizeof size) < 0) return -EFAULT;
+  if (copyout(pt, val, v, size) < 0 || copyout(pt, len_uva, &size) < 0) return -EFAULT;
   return 0;
 }
 
@@ -104,15 +104,15 @@ void sock_release(socket *sock) {
   sock_put(sk);     // queued datagrams hold references; the last frees it all
 }
 
-int sock_read(file *f, uint64_t addr, int n) {
+int sock_read(file *f, user_ptr<char> buf, int n) {
   msghdr msg;
-  msg.buf = addr;
+  msg.buf = buf;
   return sock_recvmsg(f->sock, &msg, static_cast<uint64_t>(n), dontwait(f));
 }
 
-int sock_write(file *f, uint64_t addr, int n) {
+int sock_write(file *f, user_ptr<char> buf, int n) {
   msghdr msg;
-  msg.buf = addr;
+  msg.buf = buf;
   return sock_sendmsg(f->sock, &msg, static_cast<uint64_t>(n));
 }
 
@@ -147,7 +147,8 @@ int64_t sys_bind() {
   socket *sock = sockfd_lookup(0, &err);
   if (!sock) return err;
   sockaddr_in addr;
-  if ((err = move_addr_to_kernel(argaddr(1), static_cast<uint32_t>(argint(2)), &addr)) < 0) return err;
+  if ((err = move_addr_to_kernel(argaddr<sockaddr_in>(1), static_cast<uint32_t>(argint(2)), &addr)) < 0)
+    return err;
   if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
   if (addr.sin_addr.s_addr != INADDR_ANY && !ipv4_is_loopback(addr.sin_addr.s_addr)) return -EADDRNOTAVAIL;
   return udp_bind(sock->sk, addr.sin_addr.s_addr, addr.sin_port);
@@ -161,7 +162,8 @@ int64_t sys_connect() {
   sockaddr_in addr;
   const uint32_t len = static_cast<uint32_t>(argint(2));
   if (len < sizeof(sa_family_t)) return -EINVAL;
-  if (copyin(myproc()->pagetable, &addr, argaddr(1), len < sizeof addr ? len : sizeof addr) < 0) return -EFAULT;
+  if (copyin(myproc()->pagetable, &addr, argaddr<char>(1), len < sizeof addr ? len : sizeof addr) < 0)
+    return -EFAULT;
   if (addr.sin_family == AF_UNSPEC) { // forget the peer
     sk->connected = false;
     sk->daddr = 0;
@@ -183,9 +185,9 @@ int64_t sys_sendto() {
   socket *sock = sockfd_lookup(0, &err);
   if (!sock) return err;
   msghdr msg;
-  msg.buf = argaddr(1);
-  const uint64_t len = argaddr(2);
-  const uint64_t dest = argaddr(4);
+  msg.buf = argaddr<char>(1);
+  const uint64_t len = argu64(2);
+  const auto dest = argaddr<sockaddr_in>(4);
   if (dest) {
     if ((err = move_addr_to_kernel(dest, static_cast<uint32_t>(argint(5)), &msg.name)) < 0) return err;
     msg.has_name = true;
@@ -200,12 +202,12 @@ int64_t sys_recvfrom() {
   socket *sock = sockfd_lookup(0, &err, &f);
   if (!sock) return err;
   msghdr msg;
-  msg.buf = argaddr(1);
-  const uint64_t len = argaddr(2);
+  msg.buf = argaddr<char>(1);
+  const uint64_t len = argu64(2);
   const int flags = argint(3) | dontwait(f);
-  const uint64_t src = argaddr(4);
-  const uint64_t srclen = argaddr(5);
-  msg.has_name = src != 0;
+  const auto src = argaddr<sockaddr_in>(4);
+  const auto srclen = argaddr<int>(5);
+  msg.has_name = static_cast<bool>(src);
   const int n = sock_recvmsg(sock, &msg, len, flags);
   if (n >= 0 && src && (err = move_addr_to_user(msg.name, src, srclen)) < 0) return err;
   return n;
@@ -215,7 +217,7 @@ int64_t sys_getsockname() {
   int err = -EBADF;
   socket *sock = sockfd_lookup(0, &err);
   if (!sock) return err;
-  return move_addr_to_user(local_name(sock->sk), argaddr(1), argaddr(2));
+  return move_addr_to_user(local_name(sock->sk), argaddr<sockaddr_in>(1), argaddr<int>(2));
 }
 
 int64_t sys_getpeername() {
@@ -228,7 +230,7 @@ int64_t sys_getpeername() {
   peer.sin_family = AF_INET;
   peer.sin_port = sk->dport;
   peer.sin_addr.s_addr = sk->daddr;
-  return move_addr_to_user(peer, argaddr(1), argaddr(2));
+  return move_addr_to_user(peer, argaddr<sockaddr_in>(1), argaddr<int>(2));
 }
 
 int64_t sys_setsockopt() {
@@ -237,7 +239,7 @@ int64_t sys_setsockopt() {
   if (!sock) return err;
   const int level = argint(1);
   const int name = argint(2);
-  const uint64_t val = argaddr(3);
+  const user_ptr<char> val = argaddr<char>(3);
   const uint32_t len = static_cast<uint32_t>(argint(4));
   struct sock *sk = sock->sk;
   pagetable_t pt = myproc()->pagetable;
@@ -277,11 +279,11 @@ int64_t sys_getsockopt() {
   if (!sock) return err;
   const int level = argint(1);
   const int name = argint(2);
-  const uint64_t val = argaddr(3);
-  const uint64_t len_uva = argaddr(4);
+  const user_ptr<char> val = argaddr<char>(3);
+  const user_ptr<int> len_uva = argaddr<int>(4);
   pagetable_t pt = myproc()->pagetable;
   int len;
-  if (copyin(pt, &len, len_uva, sizeof len) < 0) return -EFAULT;
+  if (copyin(pt, &len, len_uva) < 0) return -EFAULT;
   if (level != SOL_SOCKET) return -ENOPROTOOPT;
   struct sock *sk = sock->sk;
   if (name == SO_RCVBUF) {
@@ -318,7 +320,7 @@ int64_t sys_fcntl() {
   file *f;
   if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const int cmd = argint(1);
-  const uint64_t arg = argaddr(2);
+  const uint64_t arg = argu64(2);
   switch (cmd) {
   case F_GETFL:
     return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
@@ -346,7 +348,7 @@ int64_t sys_netstat() {
     if (!sock) return err;
     c = sock->sk->stats;
   }
-  if (copyout(myproc()->pagetable, argaddr(1), &c, sizeof c) < 0) return -EFAULT;
+  if (copyout(myproc()->pagetable, argaddr<net_counters>(1), &c) < 0) return -EFAULT;
   return 0;
 }
 
@@ -354,13 +356,14 @@ int64_t sys_netstat() {
 // path as if the loopback device had received them -- what writing to a
 // TUN device does on Linux. Lets tests send malformed packets.
 int64_t sys_netinject() {
-  const uint64_t uaddr = argaddr(0);
+  const user_ptr<char> packet = argaddr<char>(0);
   const int len = argint(1);
   if (len < 0 || static_cast<uint32_t>(len) > skb_max_size() - SKB_MAX_HEADER) return -EINVAL;
   sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
   if (!skb) return -ENOBUFS;
   skb_reserve(skb, SKB_MAX_HEADER);
-  if (copyin(myproc()->pagetable, skb_put(skb, static_cast<uint32_t>(len)), uaddr, static_cast<uint64_t>(len)) < 0) {
+  if (copyin(myproc()->pagetable, skb_put(skb, static_cast<uint32_t>(len)), packet,
+             static_cast<uint64_t>(len)) < 0) {
     kfree_skb(skb);
     return -EFAULT;
   }

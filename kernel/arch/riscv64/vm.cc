@@ -212,8 +212,9 @@ uint64_t walkaddr(pagetable_t pt, uint64_t va) {
   return pte ? pte_to_pa(*pte) : 0;
 }
 
-int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len) {
+int copyout(pagetable_t pt, user_ptr<char> dst, const void *src, uint64_t len) {
   auto *s = static_cast<const char *>(src);
+  uint64_t dstva = dst.addr();
   while (len > 0) {
     const uint64_t va0 = pgrounddown(dstva);
     pte_t *pte = user_pte(pt, va0);
@@ -227,8 +228,9 @@ int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len) {
   return 0;
 }
 
-int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len) {
+int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len) {
   auto *d = static_cast<char *>(dst);
+  uint64_t srcva = src.addr();
   while (len > 0) {
     const uint64_t va0 = pgrounddown(srcva);
     const uint64_t pa0 = walkaddr(pt, va0);
@@ -242,7 +244,8 @@ int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len) {
   return 0;
 }
 
-int copyinstr(pagetable_t pt, char *dst, uint64_t srcva, uint64_t max) {
+int copyinstr(pagetable_t pt, char *dst, user_ptr<char> src, uint64_t max) {
+  uint64_t srcva = src.addr();
   while (max > 0) {
     const uint64_t va0 = pgrounddown(srcva);
     const uint64_t pa0 = walkaddr(pt, va0);
