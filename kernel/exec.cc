@@ -94,22 +94,20 @@ const char *last_element(const char *path) {
 // of image, with its ELF header in *elf. 0 or -errno (nothing is left
 // allocated then).
 int load_image(const char *path, elfhdr *elf, pagetable_t *ptp, uint64_t *szp) {
-  begin_op();
-  inode *ip = namei(path);
-  if (!ip) {
-    end_op();
-    return -ENOENT;
-  }
-  ilock(ip);
   pagetable_t pt = nullptr;
   uint64_t sz = 0;
   int err = -ENOEXEC;
-  if (readi(ip, elf, 0, sizeof *elf) == sizeof *elf && elf->magic == ELF_MAGIC) {
-    pt = uvmcreate();
-    err = pt ? load_program(pt, ip, *elf, &sz) : -ENOMEM;
+  {
+    fs_transaction tx; // the last iput of a removed program frees it
+    inode *ip = namei(path);
+    if (!ip) return -ENOENT;
+    ilock(ip);
+    if (readi(ip, elf, 0, sizeof *elf) == sizeof *elf && elf->magic == ELF_MAGIC) {
+      pt = uvmcreate();
+      err = pt ? load_program(pt, ip, *elf, &sz) : -ENOMEM;
+    }
+    iunlockput(ip);
   }
-  iunlockput(ip);
-  end_op();
   if (err < 0) {
     if (pt) uvmfree(pt, sz);
     return err;

@@ -245,9 +245,10 @@ void do_exit(int status, int termsig) {
       f = nullptr;
     }
   }
-  begin_op();
-  iput(p->cwd);
-  end_op();
+  {
+    fs_transaction tx; // iput may free a removed directory
+    iput(p->cwd);
+  }
   p->cwd = nullptr;
 
   acquire(&ptable.lock);

@@ -50,13 +50,15 @@ int inode_write(file *f, user_ptr<char> buf, int n) {
   int done = 0;
   while (done < n) {
     const int chunk = n - done < MAX_WRITE_BYTES ? n - done : MAX_WRITE_BYTES;
-    begin_op();
-    ilock(f->ip);
-    const int r = writei(f->ip, buf + done, f->off, static_cast<uint32_t>(chunk));
-    if (r > 0)
-      f->off += r;
-    iunlock(f->ip);
-    end_op();
+    int r;
+    {
+      fs_transaction tx;
+      ilock(f->ip);
+      r = writei(f->ip, buf + done, f->off, static_cast<uint32_t>(chunk));
+      if (r > 0)
+        f->off += r;
+      iunlock(f->ip);
+    }
     if (r < 0)
       return r;
     done += r;
@@ -109,9 +111,8 @@ void fileclose(file *f) {
   } else if (closed.type == file::kind::SOCKET) {
     sock_release(closed.sock);
   } else if (closed.type == file::kind::INODE || closed.type == file::kind::DEVICE) {
-    begin_op(); // iput may free the inode, if this file was its last use
+    fs_transaction tx; // iput may free the inode, if this file was its last use
     iput(closed.ip);
-    end_op();
   }
 }
 

@@ -4,17 +4,20 @@
 // (-ENOENT, -EEXIST, -EFAULT ...); panics here are only for states the
 // kernel itself must never reach.
 //
-// Each call that may change the disk runs as one transaction
-// (begin_op/end_op), so a crash leaves it done entirely or not at all.
+// Each call that may change the disk runs as one transaction (an
+// fs_transaction: begin_op/end_op), so a crash leaves it done entirely or
+// not at all.
 #include "uapi/errno.h"
 #include "uapi/fcntl.h"
 #include "fs/file.hh"
 #include "fs/fs.hh"
 #include "fs/log.hh"
+#include "net/socket.hh"
 #include "uapi/param.h"
 #include "pipe.hh"
 #include "printf.hh"
 #include "proc.hh"
+#include "uapi/socket.h"
 #include "uapi/stat.h"
 #include "syscall.hh"
 #include "vm.hh"
@@ -278,6 +281,30 @@ int64_t sys_fstat() {
   return filestat(f, argaddr<struct stat>(1));
 }
 
+// fcntl(fd, cmd, arg): F_GETFL and F_SETFL (O_NONBLOCK, O_ASYNC) on any
+// file; F_SETOWN and F_GETOWN name who gets SIGIO, which only sockets send.
+int64_t sys_fcntl() {
+  file *f;
+  if (const int err = argfd(0, nullptr, &f); err < 0)
+    return err;
+  const int cmd = argint(1);
+  const uint64_t arg = argu64(2);
+  const bool socket = f->type == file::kind::SOCKET;
+  switch (cmd) {
+  case F_GETFL:
+    return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
+           (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
+  case F_SETFL:
+    __atomic_store_n(&f->flags, static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC), __ATOMIC_RELAXED);
+    return socket ? sock_fcntl(f, cmd, arg) : 0;
+  case F_SETOWN:
+    return socket ? sock_fcntl(f, cmd, arg) : -EINVAL;
+  case F_GETOWN:
+    return socket ? sock_fcntl(f, cmd, arg) : 0;
+  }
+  return -EINVAL;
+}
+
 // link(old, new): give the inode named old a second name, new.
 int64_t sys_link() {
   char oldpath[MAXPATH], newpath[MAXPATH];
@@ -285,16 +312,13 @@ int64_t sys_link() {
   if ((err = argstr(0, oldpath, MAXPATH)) < 0 || (err = argstr(1, newpath, MAXPATH)) < 0)
     return err;
 
-  begin_op();
+  fs_transaction tx;
   inode *ip = namei(oldpath);
-  if (ip == nullptr) {
-    end_op();
+  if (ip == nullptr)
     return -ENOENT;
-  }
   ilock(ip);
   if (ip->type == T_DIR) { // a second name for a directory could make a cycle
     iunlockput(ip);
-    end_op();
     return -EPERM;
   }
   // Count the new name before making it, and unlock ip before locking the
@@ -313,7 +337,6 @@ int64_t sys_link() {
     iunlock(ip);
   }
   iput(ip);
-  end_op();
   return err;
 }
 
@@ -323,16 +346,13 @@ int64_t sys_unlink() {
   if (const int err = argstr(0, path, MAXPATH); err < 0)
     return err;
 
-  begin_op();
+  fs_transaction tx;
   inode *dp = nameiparent(path, name);
-  if (dp == nullptr) {
-    end_op();
+  if (dp == nullptr)
     return -ENOENT;
-  }
   ilock(dp);
   const int r = unlink_in(dp, name);
   iunlockput(dp);
-  end_op();
   return r;
 }
 
@@ -343,12 +363,10 @@ int64_t sys_open() {
     return err;
   const int omode = argint(1);
 
-  begin_op();
+  fs_transaction tx;
   inode *ip;
-  if (const int err = open_inode(path, omode, &ip); err < 0) {
-    end_op();
+  if (const int err = open_inode(path, omode, &ip); err < 0)
     return err;
-  }
 
   file *f = filealloc();
   const int fd = f != nullptr ? fdalloc(f) : -ENFILE;
@@ -356,7 +374,6 @@ int64_t sys_open() {
     if (f != nullptr)
       fileclose(f); // still of kind NONE: just frees the slot
     iunlockput(ip);
-    end_op();
     return fd;
   }
 
@@ -374,19 +391,17 @@ int64_t sys_open() {
   if ((omode & O_TRUNC) && ip->type == T_FILE)
     itrunc(ip);
   iunlock(ip);
-  end_op();
   return fd;
 }
 
 // Create path as a new inode of this type and let go of it: what mkdir
 // and mknod have in common. 0, or -errno.
 static int make_node(const char *path, short type, short major, short minor) {
-  begin_op();
+  fs_transaction tx;
   inode *ip;
   const int err = create(path, type, major, minor, &ip);
   if (err == 0)
     iunlockput(ip);
-  end_op();
   return err;
 }
 
@@ -415,21 +430,17 @@ int64_t sys_chdir() {
     return err;
   proc *p = myproc();
 
-  begin_op();
+  fs_transaction tx;
   inode *ip = namei(path);
-  if (ip == nullptr) {
-    end_op();
+  if (ip == nullptr)
     return -ENOENT;
-  }
   ilock(ip);
   if (ip->type != T_DIR) {
     iunlockput(ip);
-    end_op();
     return -ENOTDIR;
   }
   iunlock(ip);
   iput(p->cwd); // in the transaction: the old cwd may have been removed
-  end_op();
   p->cwd = ip;
   return 0;
 }

@@ -30,16 +30,16 @@ static_assert(sizeof(socket_page) <= 4096);
 constexpr uint32_t SOCK_MIN_RCVBUF = 2 * 4096; // two packets
 constexpr uint32_t SOCK_MAX_RCVBUF = 4 * 1024 * 1024;
 
-// The socket behind fd argument n, or null with *err set.
-socket *sockfd_lookup(int n, int *err, file **fp = nullptr) {
+// Every socket call's first step: the socket behind file-descriptor
+// argument n to *sockp (and its file to *fp, if asked for). 0, -EBADF or
+// -ENOTSOCK. Linux's sockfd_lookup, given the argument rather than the fd.
+[[nodiscard]] int sockfd_lookup(int n, socket **sockp, file **fp = nullptr) {
   file *f;
-  if ((*err = argfd(n, nullptr, &f)) < 0) return nullptr;
-  if (f->type != file::kind::SOCKET) {
-    *err = -ENOTSOCK;
-    return nullptr;
-  }
+  if (const int err = argfd(n, nullptr, &f); err < 0) return err;
+  if (f->type != file::kind::SOCKET) return -ENOTSOCK;
   if (fp) *fp = f;
-  return f->sock;
+  *sockp = f->sock;
+  return 0;
 }
 
 // A sockaddr_in from user space: family checked by the caller.
@@ -118,6 +118,22 @@ int sock_write(file *f, user_ptr<char> buf, int n) {
 
 uint32_t sock_poll(file *f, poll_table *pt) { return datagram_poll(f->sock->sk, pt); }
 
+// fcntl's socket part (sys_fcntl, in sysfile.cc, does the rest): the
+// socket keeps its own copy of the F_SETFL flags for the receive path
+// (sk_wake_async), and who gets SIGIO.
+int sock_fcntl(file *f, int cmd, uint64_t arg) {
+  switch (cmd) {
+  case F_SETFL:
+    f->sock->flags = __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+    return 0;
+  case F_SETOWN:
+    f->sock->owner = static_cast<int>(arg);
+    return 0;
+  case F_GETOWN: return f->sock->owner;
+  }
+  return -EINVAL;
+}
+
 int64_t sys_socket() {
   const int family = argint(0);
   const int type = argint(1);
@@ -143,27 +159,26 @@ int64_t sys_socket() {
 }
 
 int64_t sys_bind() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   sockaddr_in addr;
-  if ((err = move_addr_to_kernel(argaddr<sockaddr_in>(1), static_cast<uint32_t>(argint(2)), &addr)) < 0)
-    return err;
+  const uint32_t len = static_cast<uint32_t>(argint(2));
+  if (const int err = move_addr_to_kernel(argaddr<sockaddr_in>(1), len, &addr); err < 0) return err;
   if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
   if (addr.sin_addr.s_addr != INADDR_ANY && !ipv4_is_loopback(addr.sin_addr.s_addr)) return -EADDRNOTAVAIL;
   return udp_bind(sock->sk, addr.sin_addr.s_addr, addr.sin_port);
 }
 
 int64_t sys_connect() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  int err = sockfd_lookup(0, &sock);
+  if (err < 0) return err;
   struct sock *sk = sock->sk;
   sockaddr_in addr;
   const uint32_t len = static_cast<uint32_t>(argint(2));
   if (len < sizeof(sa_family_t)) return -EINVAL;
-  if (copyin(myproc()->pagetable, &addr, argaddr<char>(1), len < sizeof addr ? len : sizeof addr) < 0)
-    return -EFAULT;
+  const uint32_t n = len < sizeof addr ? len : sizeof addr; // AF_UNSPEC has only the family
+  if (copyin(myproc()->pagetable, &addr, argaddr<sockaddr_in>(1).bytes(), n) < 0) return -EFAULT;
   if (addr.sin_family == AF_UNSPEC) { // forget the peer
     sk->connected = false;
     sk->daddr = 0;
@@ -181,15 +196,15 @@ int64_t sys_connect() {
 }
 
 int64_t sys_sendto() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   msghdr msg;
   msg.buf = argaddr<char>(1);
   const uint64_t len = argu64(2);
   const auto dest = argaddr<sockaddr_in>(4);
   if (dest) {
-    if ((err = move_addr_to_kernel(dest, static_cast<uint32_t>(argint(5)), &msg.name)) < 0) return err;
+    const uint32_t addrlen = static_cast<uint32_t>(argint(5));
+    if (const int err = move_addr_to_kernel(dest, addrlen, &msg.name); err < 0) return err;
     msg.has_name = true;
   }
   return sock_sendmsg(sock, &msg, len);
@@ -197,10 +212,9 @@ int64_t sys_sendto() {
 
 // O_NONBLOCK on the file becomes MSG_DONTWAIT, as in Linux.
 int64_t sys_recvfrom() {
-  int err = -EBADF;
+  socket *sock;
   file *f;
-  socket *sock = sockfd_lookup(0, &err, &f);
-  if (!sock) return err;
+  if (const int err = sockfd_lookup(0, &sock, &f); err < 0) return err;
   msghdr msg;
   msg.buf = argaddr<char>(1);
   const uint64_t len = argu64(2);
@@ -209,21 +223,20 @@ int64_t sys_recvfrom() {
   const auto srclen = argaddr<int>(5);
   msg.has_name = static_cast<bool>(src);
   const int n = sock_recvmsg(sock, &msg, len, flags);
-  if (n >= 0 && src && (err = move_addr_to_user(msg.name, src, srclen)) < 0) return err;
+  if (n < 0 || !src) return n;
+  if (const int err = move_addr_to_user(msg.name, src, srclen); err < 0) return err;
   return n;
 }
 
 int64_t sys_getsockname() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   return move_addr_to_user(local_name(sock->sk), argaddr<sockaddr_in>(1), argaddr<int>(2));
 }
 
 int64_t sys_getpeername() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   struct sock *sk = sock->sk;
   if (!sk->connected) return -ENOTCONN;
   sockaddr_in peer = {};
@@ -234,9 +247,8 @@ int64_t sys_getpeername() {
 }
 
 int64_t sys_setsockopt() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int level = argint(1);
   const int name = argint(2);
   const user_ptr<char> val = argaddr<char>(3);
@@ -274,9 +286,8 @@ int64_t sys_setsockopt() {
 }
 
 int64_t sys_getsockopt() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int level = argint(1);
   const int name = argint(2);
   const user_ptr<char> val = argaddr<char>(3);
@@ -305,9 +316,8 @@ int64_t sys_getsockopt() {
 // unconnected UDP socket it still does that but reports ENOTCONN, as
 // Linux's inet_shutdown does ("wake up other listeners").
 int64_t sys_shutdown() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int how = argint(1);
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
   struct sock *sk = sock->sk;
@@ -316,36 +326,12 @@ int64_t sys_shutdown() {
   return sk->connected ? 0 : -ENOTCONN;
 }
 
-int64_t sys_fcntl() {
-  file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
-  const int cmd = argint(1);
-  const uint64_t arg = argu64(2);
-  switch (cmd) {
-  case F_GETFL:
-    return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
-           (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
-  case F_SETFL:
-    __atomic_store_n(&f->flags, static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC), __ATOMIC_RELAXED);
-    if (f->type == file::kind::SOCKET) f->sock->flags = f->flags;
-    return 0;
-  case F_SETOWN:
-    if (f->type != file::kind::SOCKET) return -EINVAL;
-    f->sock->owner = static_cast<int>(arg);
-    return 0;
-  case F_GETOWN:
-    return f->type == file::kind::SOCKET ? f->sock->owner : 0;
-  }
-  return -EINVAL;
-}
-
 int64_t sys_netstat() {
   const int fd = argint(0);
   net_counters c = net_stats;
   if (fd != -1) {
-    int err = -EBADF;
-    socket *sock = sockfd_lookup(0, &err);
-    if (!sock) return err;
+    socket *sock;
+    if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
     c = sock->sk->stats;
   }
   if (copyout(myproc()->pagetable, argaddr<net_counters>(1), &c) < 0) return -EFAULT;
