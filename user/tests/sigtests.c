@@ -209,13 +209,12 @@ static void test_defaults(void)
 {
   int p[2];
   xpipe(p);
+  close(p[0]); // before the fork: the writer must never find a reader
   int pid = xfork();
   if (pid == 0) {
-    close(p[0]);
     write(p[1], "x", 1); // no reader: SIGPIPE
     exit(7);
   }
-  close(p[0]);
   close(p[1]);
   int st;
   EXPECT_EQ(waitpid(pid, &st, 0), pid);
