@@ -53,8 +53,9 @@ namespace {
 constinit sleeplock cons_write_lock{"console write"};
 constinit wait_queue_head cons_poll_wq{"console poll"}; // poll() callers
 
-// Copies at most one line to dst. Returns the count, or -1 if killed.
-int consoleread(bool user_dst, uint64_t dst, int n) {
+// Copies at most one line to dst. Returns the count, or -ERESTARTSYS if a
+// signal (or kill) came before any input.
+int consoleread(either_ptr dst, int n) {
   const int wanted = n;
   lock_guard g(cons.lock);
   while (n > 0) {
@@ -69,26 +70,26 @@ int consoleread(bool user_dst, uint64_t dst, int n) {
       if (n < wanted) cons.r--;
       break;
     }
-    if (either_copyout(user_dst, dst, &c, 1) < 0) break;
-    dst++;
+    if (either_copyout(dst, &c, 1) < 0) break;
+    dst = dst + 1;
     n--;
     if (c == '\n') break;
   }
   return wanted - n;
 }
 
-int consolewrite(bool user_src, uint64_t src, int n) {
+int consolewrite(either_ptr src, int n) {
   char chunk[64];
   int done = 0;
   acquiresleep(&cons_write_lock);
   while (done < n) {
     int len = n - done < static_cast<int>(sizeof chunk) ? n - done : static_cast<int>(sizeof chunk);
-    if (either_copyin(chunk, user_src, src + done, len) < 0) break;
+    if (either_copyin(chunk, src + done, len) < 0) break;
     for (int i = 0; i < len; i++) uartputc(chunk[i]);
     done += len;
   }
   releasesleep(&cons_write_lock);
-  return done > 0 || n == 0 ? done : -1;
+  return done > 0 || n == 0 ? done : -EFAULT;
 }
 
 uint32_t consolepoll(poll_table *pt) {

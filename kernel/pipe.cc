@@ -113,17 +113,18 @@ void free_pipe(pipe *pi) {
 int pipealloc(file **rf, file **wf) {
   *rf = *wf = nullptr;
   void *mem = kalloc();
-  if (!mem) return -1;
+  if (!mem) return -ENOMEM;
   pipe *pi = new (mem) pipe;
-  bool ok = true;
-  for (char *&page : pi->pages) ok = ok && (page = static_cast<char *>(kalloc())) != nullptr;
-  if (ok) ok = (*rf = filealloc()) != nullptr && (*wf = filealloc()) != nullptr;
-  if (!ok) {
+  int err = 0;
+  for (char *&page : pi->pages)
+    if (!err && !(page = static_cast<char *>(kalloc()))) err = -ENOMEM;
+  if (!err && (!(*rf = filealloc()) || !(*wf = filealloc()))) err = -ENFILE;
+  if (err) {
     if (*rf) fileclose(*rf);
     if (*wf) fileclose(*wf);
     *rf = *wf = nullptr;
     free_pipe(pi);
-    return -1;
+    return err;
   }
   (*rf)->type = file::kind::PIPE;
   (*rf)->readable = true;
@@ -152,7 +153,7 @@ void pipeclose(pipe *pi, bool writable) {
   if (last) free_pipe(pi);
 }
 
-int pipewrite(pipe *pi, uint64_t uaddr, int n) {
+int pipewrite(pipe *pi, user_ptr<char> buf, int n) {
   proc *p = myproc();
   const uint64_t need = n > 0 && static_cast<uint64_t>(n) <= PIPE_BUF ? n : 1;
   int done = 0;
@@ -178,15 +179,15 @@ int pipewrite(pipe *pi, uint64_t uaddr, int n) {
     uint64_t run;
     char *dst = ring_at(pi, pi->nwrite, &run);
     run = min(min(run, room), static_cast<uint64_t>(n - done));
-    if (copyin(p->pagetable, dst, uaddr + done, run) < 0) break; // bad address: stop here
+    if (copyin(p->pagetable, dst, buf + done, run) < 0) break; // bad address: stop here
     pi->nwrite += run;
     done += static_cast<int>(run);
   }
   wake_readers(pi, POLLIN | POLLRDNORM);
-  return done > 0 || n == 0 ? done : -1;
+  return done > 0 || n == 0 ? done : -EFAULT;
 }
 
-int piperead(pipe *pi, uint64_t uaddr, int n) {
+int piperead(pipe *pi, user_ptr<char> buf, int n) {
   proc *p = myproc();
   lock_guard g(pi->lock);
   while (pi->nread == pi->nwrite && pi->writeopen) {
@@ -200,12 +201,12 @@ int piperead(pipe *pi, uint64_t uaddr, int n) {
     const char *src = ring_at(pi, pi->nread, &run);
     run = min(min(run, pi->nwrite - pi->nread), static_cast<uint64_t>(n - done));
     // Advance nread only after a successful copy: a bad address loses nothing.
-    if (copyout(p->pagetable, uaddr + done, src, run) < 0) break;
+    if (copyout(p->pagetable, buf + done, src, run) < 0) break;
     pi->nread += run;
     done += static_cast<int>(run);
   }
   wake_writers(pi, POLLOUT | POLLWRNORM);
-  return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -1);
+  return done > 0 || n == 0 ? done : (pi->nread == pi->nwrite ? 0 : -EFAULT);
 }
 
 uint32_t pipepoll(pipe *pi, bool write_end, poll_table *pt) {

@@ -1,16 +1,19 @@
 // Pipes: a bounded byte buffer between a writing and a reading file.
 #pragma once
 #include <cstdint>
+#include "user_ptr.hh"
 
 namespace kernel {
 
 struct file;
 struct pipe;
 
-[[nodiscard]] int pipealloc(file **rf, file **wf); // 0, or -1 if out of memory
+[[nodiscard]] int pipealloc(file **rf, file **wf); // 0, -ENOMEM or -ENFILE
 void pipeclose(pipe *pi, bool writable);           // one end is closed
-[[nodiscard]] int pipewrite(pipe *pi, uint64_t uaddr, int n);
-[[nodiscard]] int piperead(pipe *pi, uint64_t uaddr, int n);
+// The byte count, or -EFAULT (a bad address, nothing moved), -EPIPE (no
+// reader; SIGPIPE is sent too) or -ERESTARTSYS (a signal while waiting).
+[[nodiscard]] int pipewrite(pipe *pi, user_ptr<char> buf, int n);
+[[nodiscard]] int piperead(pipe *pi, user_ptr<char> buf, int n);
 struct poll_table;
 [[nodiscard]] uint32_t pipepoll(pipe *pi, bool write_end, poll_table *pt);
 

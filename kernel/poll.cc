@@ -82,13 +82,13 @@ void poll_wait(wait_queue_head *wq, poll_table *pt) {
 }
 
 int64_t sys_poll() {
-  const uint64_t fds_uva = argaddr(0);
+  const user_ptr<pollfd> ufds = argaddr<pollfd>(0);
   const int nfds = argint(1);
   long left = ms_to_ticks(argint(2));
   proc *p = myproc();
   if (nfds < 0 || nfds > POLL_MAX_FDS) return -EINVAL;
   pollfd fds[POLL_MAX_FDS];
-  if (copyin(p->pagetable, fds, fds_uva, nfds * sizeof(pollfd)) < 0) return -EFAULT;
+  if (copyin(p->pagetable, fds, ufds.bytes(), nfds * sizeof(pollfd)) < 0) return -EFAULT;
 
   poll_table pt;
   pt.task = p;
@@ -113,8 +113,8 @@ int64_t sys_poll() {
   poll_freewait(&pt);
   if (count == 0 && signal_pending(p)) return -EINTR;
   for (int i = 0; i < nfds; i++) { // only revents changes
-    const uint64_t at = fds_uva + i * sizeof(pollfd) + offsetof(pollfd, revents);
-    if (copyout(p->pagetable, at, &fds[i].revents, sizeof fds[i].revents) < 0) return -EFAULT;
+    const user_ptr<char> revents = (ufds + i).bytes() + offsetof(pollfd, revents);
+    if (copyout(p->pagetable, revents, &fds[i].revents, sizeof fds[i].revents) < 0) return -EFAULT;
   }
   return count;
 }

@@ -85,8 +85,9 @@ void freeproc(proc *p) {
 }
 
 // Claim an UNUSED slot: EMBRYO, with a pid, an empty address space and a
-// context that starts at forkret. Null if the table or memory is full.
-proc *allocproc() {
+// context that starts at forkret. Returns 0 with the slot in *out, -EAGAIN
+// if the table is full, or -ENOMEM.
+[[nodiscard]] int allocproc(proc **out) {
   proc *p = nullptr;
   {
     lock_guard g(ptable.lock);
@@ -96,7 +97,7 @@ proc *allocproc() {
         break;
       }
     }
-    if (!p) return nullptr;
+    if (!p) return -EAGAIN;
     p->state = procstate::EMBRYO;
     p->pid = nextpid++;
   }
@@ -104,12 +105,13 @@ proc *allocproc() {
   if (!p->pagetable) {
     lock_guard g(ptable.lock);
     freeproc(p);
-    return nullptr;
+    return -ENOMEM;
   }
   memset(&p->ctx, 0, sizeof p->ctx);
   p->ctx.ra = reinterpret_cast<uint64_t>(forkret_entry);
   p->ctx.sp = reinterpret_cast<uint64_t>(p->tf); // the kernel stack continues below the trap frame
-  return p;
+  *out = p;
+  return 0;
 }
 
 // Switch this hart to p. Called by the scheduler with ptable.lock held;
@@ -160,12 +162,12 @@ void procinit() {
 
 // The first process runs initcode (user/initcode.S), which execs /init.
 void userinit() {
-  proc *p = allocproc();
-  if (!p) panic("userinit: no process slot");
+  proc *p;
+  if (allocproc(&p) < 0) panic("userinit: no process slot");
   initproc = p;
   const uint64_t size = initcode_end - initcode_start;
   if (uvmalloc(p->pagetable, 0, PGSIZE, PERM_W | PERM_X) != PGSIZE ||
-      copyout(p->pagetable, 0, initcode_start, size) < 0)
+      copyout(p->pagetable, user_ptr<char>(0), initcode_start, size) < 0)
     panic("userinit: out of memory");
   p->sz = PGSIZE;
   memset(p->tf, 0, sizeof *p->tf);
@@ -195,11 +197,11 @@ int growproc(int64_t n) {
   proc *p = myproc();
   uint64_t sz = p->sz;
   if (n > 0) {
-    if (sz + n > USERTOP || sz + n < sz) return -1; // would reach the kernel
+    if (sz + n > USERTOP || sz + n < sz) return -ENOMEM; // would reach the kernel
     sz = uvmalloc(p->pagetable, sz, sz + n, PERM_W);
-    if (sz == 0) return -1;
+    if (sz == 0) return -ENOMEM;
   } else if (n < 0) {
-    if (static_cast<uint64_t>(-n) > sz) return -1;
+    if (static_cast<uint64_t>(-n) > sz) return -ENOMEM;
     sz = uvmdealloc(p->pagetable, sz, sz + n);
   }
   p->sz = sz;
@@ -208,12 +210,12 @@ int growproc(int64_t n) {
 
 int fork() {
   proc *p = myproc();
-  proc *np = allocproc();
-  if (!np) return -1;
+  proc *np;
+  if (const int err = allocproc(&np); err < 0) return err;
   if (uvmcopy(p->pagetable, np->pagetable, p->sz) < 0) {
     lock_guard g(ptable.lock);
     freeproc(np);
-    return -1;
+    return -ENOMEM;
   }
   np->sz = p->sz;
   *np->tf = *p->tf;
@@ -244,9 +246,10 @@ void do_exit(int status, int termsig) {
       f = nullptr;
     }
   }
-  begin_op();
-  iput(p->cwd);
-  end_op();
+  {
+    fs_transaction tx; // iput may free a removed directory
+    iput(p->cwd);
+  }
   p->cwd = nullptr;
 
   // Raw: never released here; the scheduler does, after sched()'s swtch().
@@ -266,7 +269,7 @@ void do_exit(int status, int termsig) {
   panic("exit: a zombie ran again");
 }
 
-int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
+int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report) {
   proc *p = myproc();
   lock_guard g(ptable.lock);
   for (;;) {
@@ -275,15 +278,14 @@ int wait_common(int pid, uint64_t status_uva, int options, bool posix) {
       if (child.parent != p || (pid > 0 && child.pid != pid)) continue;
       have_children = true;
       if (child.state != procstate::ZOMBIE) continue;
-      // POSIX's status word: the signal that ended it, or exit status << 8.
-      const int status = !posix ? child.xstate : child.termsig ? child.termsig : (child.xstate & 0xff) << 8;
+      const int status = report(child);
       // A bad status address fails the call but leaves the zombie for a retry.
-      if (status_uva && copyout(p->pagetable, status_uva, &status, sizeof status) < 0) return posix ? -EFAULT : -1;
+      if (status_uva && copyout(p->pagetable, status_uva, &status) < 0) return -EFAULT;
       const int found = child.pid;
       freeproc(&child);
       return found;
     }
-    if (!have_children) return posix ? -ECHILD : -1;
+    if (!have_children) return -ECHILD;
     if (options & WNOHANG) return 0;
     if (signal_pending(p)) return -ERESTARTSYS;
     sleep(p, g); // exit() calls wakeup1(parent)
@@ -301,7 +303,7 @@ proc *find_proc_locked(int pid) {
 int kill(int pid) {
   lock_guard g(ptable.lock);
   proc *p = find_proc_locked(pid);
-  if (!p) return -1;
+  if (!p) return -ESRCH;
   // xv6's kill is SIGKILL: it wakes an interruptible sleep, whose loop
   // sees killed and returns; the process exits on its way to user mode.
   send_signal(p, SIGKILL);
@@ -443,15 +445,15 @@ void wakeup(void *chan) {
   wakeup1(chan);
 }
 
-int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len) {
-  if (user_dst) return copyout(myproc()->pagetable, dst, src, len);
-  memmove(reinterpret_cast<void *>(dst), src, len);
+int either_copyout(either_ptr dst, const void *src, uint64_t len) {
+  if (dst.is_user()) return copyout(myproc()->pagetable, dst.user(), src, len);
+  memmove(dst.kernel(), src, len);
   return 0;
 }
 
-int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len) {
-  if (user_src) return copyin(myproc()->pagetable, dst, src, len);
-  memmove(dst, reinterpret_cast<const void *>(src), len);
+int either_copyin(void *dst, either_ptr src, uint64_t len) {
+  if (src.is_user()) return copyin(myproc()->pagetable, dst, src.user(), len);
+  memmove(dst, src.kernel(), len);
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "uapi/signal.h"
 #include "spinlock.hh"
 #include "timer.hh"
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -133,21 +134,27 @@ void userinit();
 void sched();
 void yield();
 
-int fork();
+[[nodiscard]] int fork(); // the child's pid, -EAGAIN or -ENOMEM
 [[noreturn]] void exit(int status);
 // Exit; termsig is the signal that ended the process (0: it called exit).
 [[noreturn]] void do_exit(int status, int termsig);
-// wait() (posix = false: the status is exit()'s argument, errors -1) and
-// waitpid() (posix: a POSIX status word, errors -errno). Both return
+// What wait_common stores at the caller's status address for a child that
+// has exited. Each system call brings its own: xv6's wait and POSIX's
+// waitpid report differently (sysproc.cc).
+using wait_status = int (*)(const proc &child);
+// wait() and waitpid(): reap an exited child (pid > 0: that one; else
+// any), storing report(child) at status_uva unless it is null.
+// Returns the child's pid; 0 (WNOHANG, none has exited yet); -ECHILD;
+// -EFAULT (a bad status address: the zombie stays, for a retry); or
 // -ERESTARTSYS when a signal interrupts the wait.
-int wait_common(int pid, uint64_t status_uva, int options, bool posix);
-int kill(int pid);
+[[nodiscard]] int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report);
+[[nodiscard]] int kill(int pid); // 0 or -ESRCH
 [[nodiscard]] bool killed(proc *p);
 void setkilled_locked(proc *p); // caller holds ptable.lock
 // The process with this pid (a zombie too), or null. Called with
 // ptable.lock held, which keeps the answer true until the caller lets go.
 [[nodiscard]] proc *find_proc_locked(int pid);
-[[nodiscard]] int growproc(int64_t n);
+[[nodiscard]] int growproc(int64_t n); // 0 or -ENOMEM
 
 // xv6's sleep and wakeup. See proc.cc for why no wakeup is lost.
 // TASK_INTERRUPTIBLE sleeps also end for a kill or a signal; disk waits
@@ -162,10 +169,10 @@ void wakeup(void *chan);
 void wakeup1(void *chan); // caller holds ptable.lock
 void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart
 
-// Copy to or from either a user address (in the current process) or a
-// kernel address. Returns 0 or -1 (a bad user address).
-[[nodiscard]] int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len);
-[[nodiscard]] int either_copyin(void *dst, bool user_src, uint64_t src, uint64_t len);
+// Copy to or from either a user address (in the current process) or
+// kernel memory. Returns 0 or -EFAULT (a bad user address).
+[[nodiscard]] int either_copyout(either_ptr dst, const void *src, uint64_t len);
+[[nodiscard]] int either_copyin(void *dst, either_ptr src, uint64_t len);
 
 void procdump();
 [[nodiscard]] int started_harts(); // harts that reached the scheduler (main.cc)

@@ -91,7 +91,7 @@ bool setup_frame(proc *p, int sig, const struct sigaction &action) {
     lock_guard g(ptable.lock);
     frame.blocked = p->sigblocked;
   }
-  if (copyout(p->pagetable, sp, &frame, sizeof frame) < 0) return false;
+  if (copyout(p->pagetable, user_ptr<sigframe>(sp), &frame) < 0) return false; // the user's own stack
   tf->epc = reinterpret_cast<uint64_t>(action.sa_handler);
   tf->a0 = static_cast<uint64_t>(sig);
   tf->sp = sp;
@@ -186,18 +186,18 @@ int64_t sys_tkill() {
 
 int64_t sys_rt_sigaction() {
   const int sig = argint(0);
-  const uint64_t act_uva = argaddr(1);
-  const uint64_t oldact_uva = argaddr(2);
+  const auto act_uva = argaddr<struct sigaction>(1);
+  const auto oldact_uva = argaddr<struct sigaction>(2);
   proc *p = myproc();
   if (!valid_signal(sig)) return -EINVAL;
   struct sigaction act;
-  if (act_uva && copyin(p->pagetable, &act, act_uva, sizeof act) < 0) return -EFAULT;
+  if (act_uva && copyin(p->pagetable, &act, act_uva) < 0) return -EFAULT;
   if (act_uva && (sig == SIGKILL || sig == SIGSTOP)) return -EINVAL;
   // A handler must say where it returns to (the library sets it): without
   // a restorer it would "return" to address 0.
   if (act_uva && act.sa_handler != SIG_DFL && act.sa_handler != SIG_IGN && !(act.sa_flags & SA_RESTORER))
     return -EINVAL;
-  if (oldact_uva && copyout(p->pagetable, oldact_uva, &p->sigactions[sig], sizeof act) < 0) return -EFAULT;
+  if (oldact_uva && copyout(p->pagetable, oldact_uva, &p->sigactions[sig]) < 0) return -EFAULT;
   if (act_uva) {
     act.sa_mask &= ~UNBLOCKABLE;
     lock_guard g(ptable.lock); // send_signal reads the actions on other harts
@@ -209,11 +209,11 @@ int64_t sys_rt_sigaction() {
 
 int64_t sys_sigprocmask() {
   const int how = argint(0);
-  const uint64_t set_uva = argaddr(1);
-  const uint64_t oldset_uva = argaddr(2);
+  const auto set_uva = argaddr<uint64_t>(1);
+  const auto oldset_uva = argaddr<uint64_t>(2);
   proc *p = myproc();
   uint64_t set = 0;
-  if (set_uva && copyin(p->pagetable, &set, set_uva, sizeof set) < 0) return -EFAULT;
+  if (set_uva && copyin(p->pagetable, &set, set_uva) < 0) return -EFAULT;
   if (set_uva && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return -EINVAL;
   uint64_t old;
   {
@@ -227,14 +227,14 @@ int64_t sys_sigprocmask() {
     }
   }
   // A signal just unblocked is delivered on the way back to user mode.
-  if (oldset_uva && copyout(p->pagetable, oldset_uva, &old, sizeof old) < 0) return -EFAULT;
+  if (oldset_uva && copyout(p->pagetable, oldset_uva, &old) < 0) return -EFAULT;
   return 0;
 }
 
 int64_t sys_rt_sigreturn() {
   proc *p = myproc();
   sigframe frame;
-  if (copyin(p->pagetable, &frame, p->tf->sp, sizeof frame) < 0 || frame.magic != SIGFRAME_MAGIC) {
+  if (copyin(p->pagetable, &frame, user_ptr<sigframe>(p->tf->sp)) < 0 || frame.magic != SIGFRAME_MAGIC) {
     printf("pid %d (%s): rt_sigreturn with no signal frame at sp %p: killed\n", p->pid, p->name,
            reinterpret_cast<void *>(p->tf->sp));
     do_exit(-1, SIGSEGV);

@@ -1,11 +1,17 @@
 // System-call dispatch: the number in a7 picks a handler from the table
 // built from syscalls.def; its result goes back to user space in a0.
 // Mirrors xv6's syscall.c.
+//
+// Every handler returns its result or -errno, and so does every kernel
+// function below it that can fail: one convention inside the kernel, and
+// in a0. The user library's stubs turn -errno into -1 and errno
+// (user/lib/errno.c), for xv6's calls as for the new ones.
 #include "syscall.hh"
 #include <array>
 #include "printf.hh"
 #include "proc.hh"
 #include "lib/string.hh"
+#include "uapi/errno.h"
 #include "vm.hh"
 
 namespace kernel {
@@ -59,16 +65,18 @@ uint64_t argraw(int n) {
 const char *syscall_name(uint64_t num) { return num < names.size() && names[num] ? names[num] : "?"; }
 
 int argint(int n) { return static_cast<int>(argraw(n)); }
-uint64_t argaddr(int n) { return argraw(n); }
+uint64_t argu64(int n) { return argraw(n); }
 
-int fetchaddr(uint64_t addr, uint64_t *out) { return copyin(myproc()->pagetable, out, addr, sizeof *out); }
+int fetchaddr(user_ptr<user_ptr<char>> addr, user_ptr<char> *out) {
+  return copyin(myproc()->pagetable, out, addr);
+}
 
-int fetchstr(uint64_t addr, char *buf, int max) {
-  if (copyinstr(myproc()->pagetable, buf, addr, max) < 0) return -1;
+int fetchstr(user_ptr<char> addr, char *buf, int max) {
+  if (const int err = copyinstr(myproc()->pagetable, buf, addr, max); err < 0) return err;
   return static_cast<int>(strlen(buf));
 }
 
-int argstr(int n, char *buf, int max) { return fetchstr(argaddr(n), buf, max); }
+int argstr(int n, char *buf, int max) { return fetchstr(argaddr<char>(n), buf, max); }
 
 void syscall() {
   proc *p = myproc();
@@ -80,7 +88,7 @@ void syscall() {
     p->syscall_nr = -1;
   } else {
     printf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
-    p->tf->a0 = -1;
+    p->tf->a0 = static_cast<uint64_t>(-ENOSYS);
   }
 }
 

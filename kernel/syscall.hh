@@ -1,10 +1,12 @@
 // System-call dispatch and argument fetching.
 //
 // Arguments arrive in the trap frame's a0..a5. Pointer arguments are user
-// addresses: fetch what they point to only through copyin/copyinstr (here
-// or in vm.hh), which fail cleanly on a bad address.
+// addresses, and argaddr hands them out as such (user_ptr.hh): what they
+// point to can only be fetched through copyin/copyinstr (here or in vm.hh),
+// which fail cleanly on a bad address.
 #pragma once
 #include <cstdint>
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -12,13 +14,17 @@ void syscall();
 [[nodiscard]] const char *syscall_name(uint64_t num); // "read"; "?" if none
 
 [[nodiscard]] int argint(int n);
-[[nodiscard]] uint64_t argaddr(int n);
+[[nodiscard]] uint64_t argu64(int n); // a size or flags word: all 64 bits
+// Argument n as the address of a T in user memory.
+template <class T> [[nodiscard]] user_ptr<T> argaddr(int n) { return user_ptr<T>(argu64(n)); }
 // Copies the NUL-terminated string at user address argument n into buf.
-// Returns its length, or -1 if the address is bad or it does not fit.
+// Returns its length, -EFAULT if the address is bad, or -ENAMETOOLONG if
+// it does not fit.
 [[nodiscard]] int argstr(int n, char *buf, int max);
-// Reads the 8-byte user pointer at addr into *out. Returns 0 or -1.
-[[nodiscard]] int fetchaddr(uint64_t addr, uint64_t *out);
-[[nodiscard]] int fetchstr(uint64_t addr, char *buf, int max);
+// Reads the user pointer at addr, an element of a user array of them such
+// as exec's argv, into *out. Returns 0 or -EFAULT.
+[[nodiscard]] int fetchaddr(user_ptr<user_ptr<char>> addr, user_ptr<char> *out);
+[[nodiscard]] int fetchstr(user_ptr<char> addr, char *buf, int max); // as argstr
 
 // One handler per line of syscalls.def, each defined in a sys*.cc file.
 #define SYSCALL(name, number) int64_t sys_##name();

@@ -12,17 +12,27 @@
 
 namespace kernel {
 
+namespace {
+
+// xv6's wait(&status) stores exit()'s argument (-1 for a process a signal
+// ended); POSIX's waitpid a status word that tells the two apart: the
+// signal, or the exit status << 8 (WIFEXITED, WEXITSTATUS).
+int xv6_status(const proc &child) { return child.xstate; }
+int posix_status(const proc &child) { return child.termsig ? child.termsig : (child.xstate & 0xff) << 8; }
+
+} // namespace
+
 int64_t sys_exit() { exit(argint(0)); }
 int64_t sys_getpid() { return myproc()->pid; }
 int64_t sys_fork() { return fork(); }
-int64_t sys_wait() { return wait_common(-1, argaddr(0), 0, false); }
-int64_t sys_waitpid() { return wait_common(argint(0), argaddr(1), argint(2), true); }
+int64_t sys_wait() { return wait_common(-1, argaddr<int>(0), 0, xv6_status); }
+int64_t sys_waitpid() { return wait_common(argint(0), argaddr<int>(1), argint(2), posix_status); }
 int64_t sys_kill() { return kill(argint(0)); }
 
 int64_t sys_sbrk() {
   const int n = argint(0);
   const uint64_t old = myproc()->sz;
-  if (growproc(n) < 0) return -1;
+  if (const int err = growproc(n); err < 0) return err;
   return static_cast<int64_t>(old);
 }
 
@@ -56,7 +66,7 @@ int64_t sys_sysinfo() {
     lock_guard g(tickslock);
     info.ticks = ticks;
   }
-  if (copyout(myproc()->pagetable, argaddr(0), &info, sizeof info) < 0) return -EFAULT;
+  if (copyout(myproc()->pagetable, argaddr<struct sysinfo>(0), &info) < 0) return -EFAULT;
   return 0;
 }
 

@@ -20,7 +20,7 @@ int64_t sys_clock_gettime() {
   timespec ts;
   ts.tv_sec = static_cast<long>(t / arch::TIMEBASE_HZ);
   ts.tv_nsec = static_cast<long>((t % arch::TIMEBASE_HZ) * (NSEC_PER_SEC / arch::TIMEBASE_HZ));
-  if (copyout(myproc()->pagetable, argaddr(1), &ts, sizeof ts) < 0) return -EFAULT;
+  if (copyout(myproc()->pagetable, argaddr<timespec>(1), &ts) < 0) return -EFAULT;
   return 0;
 }
 
@@ -30,7 +30,7 @@ int64_t sys_clock_gettime() {
 int64_t sys_nanosleep() {
   proc *p = myproc();
   timespec req;
-  if (copyin(p->pagetable, &req, argaddr(0), sizeof req) < 0) return -EFAULT;
+  if (copyin(p->pagetable, &req, argaddr<timespec>(0)) < 0) return -EFAULT;
   if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
   constexpr long NSEC_PER_TICK = NSEC_PER_SEC / HZ;
   const long max_sec = MAX_SCHEDULE_TIMEOUT / HZ / 2;
@@ -42,10 +42,10 @@ int64_t sys_nanosleep() {
     left = schedule_timeout(left);
   }
   if (left == 0) return 0;
-  const uint64_t rem_uva = argaddr(1);
+  const user_ptr<timespec> rem_uva = argaddr<timespec>(1);
   if (rem_uva) {
     timespec rem{left / static_cast<long>(HZ), (left % static_cast<long>(HZ)) * NSEC_PER_TICK};
-    if (copyout(p->pagetable, rem_uva, &rem, sizeof rem) < 0) return -EFAULT;
+    if (copyout(p->pagetable, rem_uva, &rem) < 0) return -EFAULT;
   }
   return -EINTR;
 }

@@ -2,6 +2,7 @@
 // beside the shared kernel part.
 #pragma once
 #include <cstdint>
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -22,16 +23,26 @@ extern pagetable_t kernel_pagetable;
 [[nodiscard]] pagetable_t uvmcreate();
 [[nodiscard]] uint64_t uvmalloc(pagetable_t pt, uint64_t oldsz, uint64_t newsz, int xperm);
 uint64_t uvmdealloc(pagetable_t pt, uint64_t oldsz, uint64_t newsz);
-[[nodiscard]] int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz);
+[[nodiscard]] int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz); // 0 or -ENOMEM
 void uvmfree(pagetable_t pt, uint64_t sz);
 void uvmclear(pagetable_t pt, uint64_t va); // make a page inaccessible to user mode
 [[nodiscard]] uint64_t walkaddr(pagetable_t pt, uint64_t va); // user page's physical address, or 0
 
 // Every user address the kernel touches goes through these: they check that
-// each page is mapped and user-accessible, and return -1 if not.
-[[nodiscard]] int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len);
-[[nodiscard]] int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len);
-[[nodiscard]] int copyinstr(pagetable_t pt, char *dst, uint64_t srcva, uint64_t max);
+// each page is mapped and user-accessible (and writable, for copyout), and
+// return 0, or -EFAULT if not. copyinstr fails with -ENAMETOOLONG when there
+// is no NUL within max bytes. The byte forms take a user buffer; the typed
+// forms copy exactly one T, so the length cannot be got wrong.
+[[nodiscard]] int copyout(pagetable_t pt, user_ptr<char> dst, const void *src, uint64_t len);
+[[nodiscard]] int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len);
+[[nodiscard]] int copyinstr(pagetable_t pt, char *dst, user_ptr<char> src, uint64_t max);
+
+template <class T> [[nodiscard]] int copyout(pagetable_t pt, user_ptr<T> dst, const T *src) {
+  return copyout(pt, dst.bytes(), static_cast<const void *>(src), sizeof(T));
+}
+template <class T> [[nodiscard]] int copyin(pagetable_t pt, T *dst, user_ptr<T> src) {
+  return copyin(pt, static_cast<void *>(dst), src.bytes(), sizeof(T));
+}
 
 // PTE permission bits for callers outside the arch directory.
 extern const int PERM_R, PERM_W, PERM_X;

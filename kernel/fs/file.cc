@@ -3,6 +3,7 @@
 #include "fs/file.hh"
 #include "fs/fs.hh"
 #include "fs/log.hh"
+#include "uapi/errno.h"
 #include "uapi/param.h"
 #include "net/socket.hh"
 #include "pipe.hh"
@@ -49,20 +50,24 @@ static_assert(MAX_WRITE_BLOCKS >= 1, "MAXOPBLOCKS too small for any write");
 constexpr int MAX_WRITE_BYTES = MAX_WRITE_BLOCKS * static_cast<int>(BSIZE);
 
 // Write n bytes at the file's offset, in as many transactions as needed.
-// Returns n, or -1 if not all of it could be written.
-int inode_write(file *f, uint64_t addr, int n) {
+// Returns n, or -errno if not all of it could be written (as xv6 does, the
+// bytes that were are not counted). A short chunk is followed by another
+// try, which writes nothing and says why: a bad address or a full disk.
+int inode_write(file *f, user_ptr<char> buf, int n) {
   int done = 0;
   while (done < n) {
     const int chunk = n - done < MAX_WRITE_BYTES ? n - done : MAX_WRITE_BYTES;
-    begin_op();
-    ilock(f->ip);
-    const int r = writei(f->ip, true, addr + done, f->off, static_cast<uint32_t>(chunk));
-    if (r > 0)
-      f->off += r;
-    iunlock(f->ip);
-    end_op();
-    if (r != chunk)
-      return -1; // bad address or disk full
+    int r;
+    {
+      fs_transaction tx;
+      ilock(f->ip);
+      r = writei(f->ip, buf + done, f->off, static_cast<uint32_t>(chunk));
+      if (r > 0)
+        f->off += r;
+      iunlock(f->ip);
+    }
+    if (r < 0)
+      return r;
     done += r;
   }
   return n;
@@ -113,42 +118,44 @@ void fileclose(file *f) {
   } else if (closed.type == file::kind::SOCKET) {
     sock_release(closed.sock);
   } else if (closed.type == file::kind::INODE || closed.type == file::kind::DEVICE) {
-    begin_op(); // iput may free the inode, if this file was its last use
+    fs_transaction tx; // iput may free the inode, if this file was its last use
     iput(closed.ip);
-    end_op();
   }
 }
 
-// Copy the file's metadata, a struct stat, to user address addr.
-int filestat(file *f, uint64_t addr) {
+// Copy the file's metadata to the user's struct stat.
+int filestat(file *f, user_ptr<struct stat> ust) {
   if (f->type != file::kind::INODE && f->type != file::kind::DEVICE)
-    return -1;
+    return -EINVAL; // pipes and sockets have no inode to describe
   struct stat st;
   ilock(f->ip);
   stati(f->ip, &st);
   iunlock(f->ip);
-  return copyout(myproc()->pagetable, addr, &st, sizeof(st));
+  return copyout(myproc()->pagetable, ust, &st);
 }
 
-// Read up to n bytes into user address addr. Returns the count, -1, or
-// what a pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
-int fileread(file *f, uint64_t addr, int n) {
-  if (!f->readable || n < 0)
-    return -1;
+// Read up to n bytes into the user's buf.
+int fileread(file *f, user_ptr<char> buf, int n) {
+  if (!f->readable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
-    return piperead(f->pipe, addr, n);
+    return piperead(f->pipe, buf, n);
   case file::kind::SOCKET:
-    return sock_read(f, addr, n);
+    return sock_read(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr || dev->read == nullptr)
-      return -1;
-    return dev->read(true, addr, n);
+    if (dev == nullptr)
+      return -ENXIO;
+    if (dev->read == nullptr)
+      return -EINVAL;
+    return dev->read(buf, n);
   }
   case file::kind::INODE: {
     ilock(f->ip);
-    const int r = readi(f->ip, true, addr, f->off, static_cast<uint32_t>(n));
+    const int r = readi(f->ip, buf, f->off, static_cast<uint32_t>(n));
     if (r > 0)
       f->off += r;
     iunlock(f->ip);
@@ -160,24 +167,27 @@ int fileread(file *f, uint64_t addr, int n) {
   panic("fileread: file of no kind");
 }
 
-// Write n bytes from user address addr. Returns the count, -1, or what a
-// pipe or socket returned (-EPIPE, -ERESTARTSYS, ...).
-int filewrite(file *f, uint64_t addr, int n) {
-  if (!f->writable || n < 0)
-    return -1;
+// Write n bytes from the user's buf.
+int filewrite(file *f, user_ptr<char> buf, int n) {
+  if (!f->writable)
+    return -EBADF;
+  if (n < 0)
+    return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE:
-    return pipewrite(f->pipe, addr, n);
+    return pipewrite(f->pipe, buf, n);
   case file::kind::SOCKET:
-    return sock_write(f, addr, n);
+    return sock_write(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr || dev->write == nullptr)
-      return -1;
-    return dev->write(true, addr, n);
+    if (dev == nullptr)
+      return -ENXIO;
+    if (dev->write == nullptr)
+      return -EINVAL;
+    return dev->write(buf, n);
   }
   case file::kind::INODE:
-    return inode_write(f, addr, n);
+    return inode_write(f, buf, n);
   case file::kind::NONE:
     break;
   }

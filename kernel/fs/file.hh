@@ -7,6 +7,9 @@
 #pragma once
 #include <cstdint>
 #include "uapi/param.h"
+#include "user_ptr.hh"
+
+struct stat; // uapi/stat.h: the ABI types live outside namespace kernel
 
 namespace kernel {
 
@@ -38,14 +41,14 @@ struct file {
 };
 
 // How a device (an inode of type T_DEVICE) is read and written: one entry
-// per major device number. user_dst/user_src: the address is a user address
-// of the current process. They return the byte count, or -1.
+// per major device number, to or from a user address of the current
+// process or kernel memory. They return the byte count, or -errno.
 struct poll_table;
 struct socket;
 
 struct devsw_entry {
-  int (*read)(bool user_dst, uint64_t dst, int n);
-  int (*write)(bool user_src, uint64_t src, int n);
+  int (*read)(either_ptr dst, int n);
+  int (*write)(either_ptr src, int n);
   uint32_t (*poll)(poll_table *pt); // ready events (poll.h); null: always ready
 };
 extern devsw_entry devsw[NDEV];
@@ -55,13 +58,15 @@ void fileinit();
 [[nodiscard]] file *filealloc(); // ref 1, kind NONE; null if the table is full
 file *filedup(file *f);          // another reference; returns f
 void fileclose(file *f);
-[[nodiscard]] int filestat(file *f, uint64_t addr); // struct stat to user addr
-[[nodiscard]] int fileread(file *f, uint64_t addr, int n);
-[[nodiscard]] int filewrite(file *f, uint64_t addr, int n);
-// The open file that file-descriptor argument n names, or null; the
-// descriptor goes to *pfd if pfd is not null (sysfile.cc).
-[[nodiscard]] file *argfd(int n, int *pfd);
-// Give f the lowest free descriptor of the current process; -1 if none.
+[[nodiscard]] int filestat(file *f, user_ptr<struct stat> st); // 0 or -errno
+// The byte count, or -errno: -EBADF if f is not open for it, -EFAULT for a
+// bad address, or what a pipe, socket or device returned.
+[[nodiscard]] int fileread(file *f, user_ptr<char> buf, int n);
+[[nodiscard]] int filewrite(file *f, user_ptr<char> buf, int n);
+// The open file that file-descriptor argument n names, to *pf, and the
+// descriptor to *pfd if pfd is not null. 0, or -EBADF (sysfile.cc).
+[[nodiscard]] int argfd(int n, int *pfd, file **pf);
+// Give f the lowest free descriptor of the current process; -EMFILE if none.
 [[nodiscard]] int fdalloc(file *f);
 
 // The poll.h events ready on f now; with pt, also register for wakeups.

@@ -13,6 +13,7 @@
 #include "fs/fs.hh"
 #include "fs/buf.hh"
 #include "fs/log.hh"
+#include "uapi/errno.h"
 #include "uapi/param.h"
 #include "printf.hh"
 #include "proc.hh"
@@ -403,9 +404,9 @@ void stati(inode *ip, struct stat *st) {
 // ---- Contents ----
 
 // Copy up to n bytes from offset off of ip to dst. Returns the count (less
-// than n at the end of the file), or -1 if dst is a bad user address and
-// nothing was copied. Caller holds ip's lock.
-int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
+// than n at the end of the file), or -EFAULT if dst is a bad user address
+// and nothing was copied. Caller holds ip's lock.
+int readi(inode *ip, either_ptr dst, uint32_t off, uint32_t n) {
   if (off > ip->size || off + n < off)
     return 0;
   if (off + n > ip->size)
@@ -418,45 +419,50 @@ int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
       break;
     buf *b = bread(ip->dev, addr);
     const uint32_t m = min_u32(n - done, BSIZE - off % BSIZE);
-    const int r = either_copyout(user_dst, dst, b->data + off % BSIZE, m);
+    const int r = either_copyout(dst, b->data + off % BSIZE, m);
     brelse(b);
     if (r < 0)
-      return done > 0 ? static_cast<int>(done) : -1;
+      return done > 0 ? static_cast<int>(done) : r;
     done += m;
     off += m;
-    dst += m;
+    dst = dst + m;
   }
   return static_cast<int>(done);
 }
 
 // Copy n bytes from src to offset off of ip, growing the file if the write
 // goes past its end. off may be at most the current size: files have no
-// holes. Returns the count written (less than n if the disk fills up), or
-// -1 if nothing could be written. Caller holds ip's lock, in a transaction.
-int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
+// holes. Returns the count written (less than n if the disk fills up or src
+// turns bad part way), or, when nothing could be written, -EFAULT (a bad
+// user address), -ENOSPC (the disk is full), -EFBIG (past the largest
+// file) or -EINVAL (off past the end). Never 0 unless n is 0. Caller holds
+// ip's lock, in a transaction.
+int writei(inode *ip, either_ptr src, uint32_t off, uint32_t n) {
   if (off > ip->size || off + n < off)
-    return -1;
+    return -EINVAL;
   if (off + n > MAXFILE_BYTES)
-    return -1;
+    return -EFBIG;
 
   uint32_t done = 0;
-  bool fault = false;
-  while (done < n && !fault) {
+  int err = 0;
+  while (done < n && err == 0) {
     const uint32_t addr = bmap(ip, off / BSIZE);
-    if (addr == 0)
-      break; // disk full
+    if (addr == 0) {
+      err = -ENOSPC;
+      break;
+    }
     buf *b = bread(ip->dev, addr);
     const uint32_t m = min_u32(n - done, BSIZE - off % BSIZE);
-    fault = either_copyin(b->data + off % BSIZE, user_src, src, m) < 0;
+    err = either_copyin(b->data + off % BSIZE, src, m);
     // Log the block even after a fault: the copy may have stored some bytes
     // before reaching the bad address, and the cached block must not differ
     // from what the disk will hold.
     log_write(b);
     brelse(b);
-    if (!fault) {
+    if (err == 0) {
       done += m;
       off += m;
-      src += m;
+      src = src + m;
     }
   }
 
@@ -464,7 +470,7 @@ int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
     ip->size = off;
   // Even if the size is unchanged, bmap() may have added blocks to addrs.
   iupdate(ip);
-  return (fault && done == 0) ? -1 : static_cast<int>(done);
+  return done == 0 && err < 0 ? err : static_cast<int>(done);
 }
 
 // ---- Directories ----
@@ -484,7 +490,7 @@ inode *dirlookup(inode *dp, const char *name, uint32_t *poff) {
     panic("dirlookup: not a directory");
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, false, reinterpret_cast<uint64_t>(&de), off, DIRENT_SIZE) != DIRENT_SIZE)
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
       panic("dirlookup: cannot read directory");
     if (de.inum != 0 && namecmp(name, de.name) == 0) {
       if (poff != nullptr)
@@ -496,27 +502,27 @@ inode *dirlookup(inode *dp, const char *name, uint32_t *poff) {
 }
 
 // Add the entry (name, inum) to directory dp, in the first free slot or at
-// the end. Returns -1 if name is already there or the disk is full. Caller
-// holds dp's lock, in a transaction.
+// the end. Returns 0, -EEXIST if name is already there, or -ENOSPC if the
+// disk is full. Caller holds dp's lock, in a transaction.
 int dirlink(inode *dp, const char *name, uint32_t inum) {
   uint32_t slot = dp->size;
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, false, reinterpret_cast<uint64_t>(&de), off, DIRENT_SIZE) != DIRENT_SIZE)
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
       panic("dirlink: cannot read directory");
     if (de.inum == 0) {
       if (slot == dp->size)
         slot = off;
     } else if (namecmp(name, de.name) == 0) {
-      return -1;
+      return -EEXIST;
     }
   }
 
   dirent de = {};
   de.inum = static_cast<ushort>(inum);
   strncpy(de.name, name, DIRSIZ); // NUL-padded; no NUL if exactly DIRSIZ long
-  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), slot, DIRENT_SIZE) != DIRENT_SIZE)
-    return -1;
+  if (writei(dp, &de, slot, DIRENT_SIZE) != DIRENT_SIZE)
+    return -ENOSPC; // a kernel address cannot fault: the disk is full
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "uapi/fs.h"
 #include "fs/sleeplock.hh"
 #include "uapi/stat.h"
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -62,15 +63,16 @@ void iupdate(inode *ip); // write the in-memory copy to disk; ip locked, in a tr
 void itrunc(inode *ip);  // free all its data blocks; ip locked, in a transaction
 void stati(inode *ip, struct stat *st); // ip locked
 
-// Contents. user_dst/user_src: addr is a user address of the current
-// process (else a kernel address). Return bytes copied, or -1.
-[[nodiscard]] int readi(inode *ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n);
-[[nodiscard]] int writei(inode *ip, bool user_src, uint64_t src, uint32_t off, uint32_t n);
+// Contents, to or from a user address of the current process or kernel
+// memory (either_ptr). Return bytes copied, or -errno when nothing was
+// (fs.cc says which).
+[[nodiscard]] int readi(inode *ip, either_ptr dst, uint32_t off, uint32_t n);
+[[nodiscard]] int writei(inode *ip, either_ptr src, uint32_t off, uint32_t n);
 
 // Directories. dp is locked. name is at most DIRSIZ significant characters.
 [[nodiscard]] int namecmp(const char *a, const char *b);
 [[nodiscard]] inode *dirlookup(inode *dp, const char *name, uint32_t *poff);
-[[nodiscard]] int dirlink(inode *dp, const char *name, uint32_t inum); // 0, or -1
+[[nodiscard]] int dirlink(inode *dp, const char *name, uint32_t inum); // 0, -EEXIST or -ENOSPC
 
 // Path names. Inside a transaction (they may iput). Results are unlocked.
 [[nodiscard]] inode *namei(const char *path);

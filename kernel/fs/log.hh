@@ -7,6 +7,9 @@
 //   ...
 //   end_op();
 //
+// or, so that every way out of the call ends the operation exactly once,
+// holds an fs_transaction (below) for the scope that makes the changes.
+//
 // log_write() only records that the block must be written; end_op() of the
 // last operation in flight writes all recorded blocks to the log area, then
 // to their home locations. After a crash, initlog() finishes a commit that
@@ -25,5 +28,16 @@ void initlog(int dev, superblock *sb); // recovers after a crash; may sleep
 void begin_op();
 void end_op();
 void log_write(buf *b); // instead of bwrite(); b stays cached until the commit
+
+// begin_op() for one C++ scope: end_op() runs when the scope is left, by
+// whichever return. Like lock_guard, it cannot be copied, and a temporary
+// that would end the operation at once is a compile-time warning.
+class [[nodiscard]] fs_transaction {
+public:
+  [[nodiscard]] fs_transaction() { begin_op(); }
+  ~fs_transaction() { end_op(); }
+  fs_transaction(const fs_transaction &) = delete;
+  fs_transaction &operator=(const fs_transaction &) = delete;
+};
 
 } // namespace kernel

@@ -30,39 +30,36 @@ static_assert(sizeof(socket_page) <= 4096);
 constexpr uint32_t SOCK_MIN_RCVBUF = 2 * 4096; // two packets
 constexpr uint32_t SOCK_MAX_RCVBUF = 4 * 1024 * 1024;
 
-// The socket behind fd argument n, or null with *err set.
-socket *sockfd_lookup(int n, int *err, file **fp = nullptr) {
-  file *f = argfd(n, nullptr);
-  if (!f) {
-    *err = -EBADF;
-    return nullptr;
-  }
-  if (f->type != file::kind::SOCKET) {
-    *err = -ENOTSOCK;
-    return nullptr;
-  }
+// Every socket call's first step: the socket behind file-descriptor
+// argument n to *sockp (and its file to *fp, if asked for). 0, -EBADF or
+// -ENOTSOCK. Linux's sockfd_lookup, given the argument rather than the fd.
+[[nodiscard]] int sockfd_lookup(int n, socket **sockp, file **fp = nullptr) {
+  file *f;
+  if (const int err = argfd(n, nullptr, &f); err < 0) return err;
+  if (f->type != file::kind::SOCKET) return -ENOTSOCK;
   if (fp) *fp = f;
-  return f->sock;
+  *sockp = f->sock;
+  return 0;
 }
 
 // A sockaddr_in from user space: family checked by the caller.
-int move_addr_to_kernel(uint64_t uaddr, uint32_t len, sockaddr_in *out) {
+int move_addr_to_kernel(user_ptr<sockaddr_in> uaddr, uint32_t len, sockaddr_in *out) {
   if (len < sizeof(sockaddr_in)) return -EINVAL;
-  if (copyin(myproc()->pagetable, out, uaddr, sizeof *out) < 0) return -EFAULT;
+  if (copyin(myproc()->pagetable, out, uaddr) < 0) return -EFAULT;
   return 0;
 }
 
 // Copy an address out as recvfrom/getsockname do: at most *ulen bytes,
 // then the full length into *ulen.
-int move_addr_to_user(const sockaddr_in &addr, uint64_t uaddr, uint64_t ulen_uva) {
+int move_addr_to_user(const sockaddr_in &addr, user_ptr<sockaddr_in> uaddr, user_ptr<int> ulen) {
   pagetable_t pt = myproc()->pagetable;
   int len;
-  if (copyin(pt, &len, ulen_uva, sizeof len) < 0) return -EFAULT;
+  if (copyin(pt, &len, ulen) < 0) return -EFAULT;
   if (len < 0) return -EINVAL;
   const uint32_t n = static_cast<uint32_t>(len) < sizeof addr ? static_cast<uint32_t>(len) : sizeof addr;
-  if (n && copyout(pt, uaddr, &addr, n) < 0) return -EFAULT;
+  if (n && copyout(pt, uaddr.bytes(), &addr, n) < 0) return -EFAULT;
   const int full = sizeof addr;
-  if (copyout(pt, ulen_uva, &full, sizeof full) < 0) return -EFAULT;
+  if (copyout(pt, ulen, &full) < 0) return -EFAULT;
   return 0;
 }
 
@@ -94,9 +91,9 @@ sockaddr_in local_name(struct sock *sk) {
 
 // getsockopt's answer: the option's value to val and its size to *len,
 // if the caller's buffer (len bytes) holds it.
-int put_sockopt(pagetable_t pt, uint64_t val, uint64_t len_uva, int len, const void *v, int size) {
+int put_sockopt(pagetable_t pt, user_ptr<char> val, user_ptr<int> len_uva, int len, const void *v, int size) {
   if (len < size) return -EINVAL;
-  if (copyout(pt, val, v, size) < 0 || copyout(pt, len_uva, &size, sizeof size) < 0) return -EFAULT;
+  if (copyout(pt, val, v, size) < 0 || copyout(pt, len_uva, &size) < 0) return -EFAULT;
   return 0;
 }
 
@@ -108,19 +105,35 @@ void sock_release(socket *sock) {
   sock_put(sk);     // queued datagrams hold references; the last frees it all
 }
 
-int sock_read(file *f, uint64_t addr, int n) {
+int sock_read(file *f, user_ptr<char> buf, int n) {
   msghdr msg;
-  msg.buf = addr;
+  msg.buf = buf;
   return sock_recvmsg(f->sock, &msg, static_cast<uint64_t>(n), dontwait(f));
 }
 
-int sock_write(file *f, uint64_t addr, int n) {
+int sock_write(file *f, user_ptr<char> buf, int n) {
   msghdr msg;
-  msg.buf = addr;
+  msg.buf = buf;
   return sock_sendmsg(f->sock, &msg, static_cast<uint64_t>(n));
 }
 
 uint32_t sock_poll(file *f, poll_table *pt) { return datagram_poll(f->sock->sk, pt); }
+
+// fcntl's socket part (sys_fcntl, in sysfile.cc, does the rest): the
+// socket keeps its own copy of the F_SETFL flags for the receive path
+// (sk_wake_async), and who gets SIGIO.
+int sock_fcntl(file *f, int cmd, uint64_t arg) {
+  switch (cmd) {
+  case F_SETFL:
+    __atomic_store_n(&f->sock->flags, __atomic_load_n(&f->flags, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    return 0;
+  case F_SETOWN:
+    __atomic_store_n(&f->sock->owner, static_cast<int>(arg), __ATOMIC_RELAXED);
+    return 0;
+  case F_GETOWN: return __atomic_load_n(&f->sock->owner, __ATOMIC_RELAXED);
+  }
+  return -EINVAL;
+}
 
 int64_t sys_socket() {
   const int family = argint(0);
@@ -133,11 +146,11 @@ int64_t sys_socket() {
   auto *sp = new (page) socket_page;
   sock_init_data(&sp->sock, &sp->sk);
   file *f = filealloc();
-  const int fd = f ? fdalloc(f) : -1;
+  const int fd = f ? fdalloc(f) : -ENFILE;
   if (fd < 0) {
     if (f) fileclose(f); // an empty file: closing it frees only the slot
     sock_put(&sp->sk);
-    return f ? -EMFILE : -ENFILE;
+    return fd;
   }
   f->type = file::kind::SOCKET;
   f->readable = f->writable = true;
@@ -147,37 +160,38 @@ int64_t sys_socket() {
 }
 
 int64_t sys_bind() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   sockaddr_in addr;
-  if ((err = move_addr_to_kernel(argaddr(1), static_cast<uint32_t>(argint(2)), &addr)) < 0) return err;
+  const uint32_t len = static_cast<uint32_t>(argint(2));
+  if (const int err = move_addr_to_kernel(argaddr<sockaddr_in>(1), len, &addr); err < 0) return err;
   if (addr.sin_family != AF_INET) return -EAFNOSUPPORT;
   if (addr.sin_addr.s_addr != INADDR_ANY && !ipv4_is_loopback(addr.sin_addr.s_addr)) return -EADDRNOTAVAIL;
   return udp_bind(sock->sk, addr.sin_addr.s_addr, addr.sin_port);
 }
 
 int64_t sys_connect() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  int err = sockfd_lookup(0, &sock);
+  if (err < 0) return err;
   sockaddr_in addr;
   const uint32_t len = static_cast<uint32_t>(argint(2));
   if (len < sizeof(sa_family_t)) return -EINVAL;
-  if (copyin(myproc()->pagetable, &addr, argaddr(1), len < sizeof addr ? len : sizeof addr) < 0) return -EFAULT;
+  const uint32_t n = len < sizeof addr ? len : sizeof addr; // AF_UNSPEC has only the family
+  if (copyin(myproc()->pagetable, &addr, argaddr<sockaddr_in>(1).bytes(), n) < 0) return -EFAULT;
   return udp_connect(sock->sk, addr, len);
 }
 
 int64_t sys_sendto() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   msghdr msg;
-  msg.buf = argaddr(1);
-  const uint64_t len = argaddr(2);
-  const uint64_t dest = argaddr(4);
+  msg.buf = argaddr<char>(1);
+  const uint64_t len = argu64(2);
+  const auto dest = argaddr<sockaddr_in>(4);
   if (dest) {
-    if ((err = move_addr_to_kernel(dest, static_cast<uint32_t>(argint(5)), &msg.name)) < 0) return err;
+    const uint32_t addrlen = static_cast<uint32_t>(argint(5));
+    if (const int err = move_addr_to_kernel(dest, addrlen, &msg.name); err < 0) return err;
     msg.has_name = true;
   }
   return sock_sendmsg(sock, &msg, len);
@@ -185,49 +199,46 @@ int64_t sys_sendto() {
 
 // O_NONBLOCK on the file becomes MSG_DONTWAIT, as in Linux.
 int64_t sys_recvfrom() {
-  int err = -EBADF;
+  socket *sock;
   file *f;
-  socket *sock = sockfd_lookup(0, &err, &f);
-  if (!sock) return err;
+  if (const int err = sockfd_lookup(0, &sock, &f); err < 0) return err;
   msghdr msg;
-  msg.buf = argaddr(1);
-  const uint64_t len = argaddr(2);
+  msg.buf = argaddr<char>(1);
+  const uint64_t len = argu64(2);
   const int flags = argint(3) | dontwait(f);
-  const uint64_t src = argaddr(4);
-  const uint64_t srclen = argaddr(5);
-  msg.has_name = src != 0;
+  const auto src = argaddr<sockaddr_in>(4);
+  const auto srclen = argaddr<int>(5);
+  msg.has_name = static_cast<bool>(src);
   const int n = sock_recvmsg(sock, &msg, len, flags);
-  if (n >= 0 && src && (err = move_addr_to_user(msg.name, src, srclen)) < 0) return err;
+  if (n < 0 || !src) return n;
+  if (const int err = move_addr_to_user(msg.name, src, srclen); err < 0) return err;
   return n;
 }
 
 int64_t sys_getsockname() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
-  return move_addr_to_user(local_name(sock->sk), argaddr(1), argaddr(2));
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
+  return move_addr_to_user(local_name(sock->sk), argaddr<sockaddr_in>(1), argaddr<int>(2));
 }
 
 int64_t sys_getpeername() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const inet_addrs addrs = udp_addrs(sock->sk);
   if (!addrs.connected) return -ENOTCONN;
   sockaddr_in peer = {};
   peer.sin_family = AF_INET;
   peer.sin_port = addrs.dport;
   peer.sin_addr.s_addr = addrs.daddr;
-  return move_addr_to_user(peer, argaddr(1), argaddr(2));
+  return move_addr_to_user(peer, argaddr<sockaddr_in>(1), argaddr<int>(2));
 }
 
 int64_t sys_setsockopt() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int level = argint(1);
   const int name = argint(2);
-  const uint64_t val = argaddr(3);
+  const user_ptr<char> val = argaddr<char>(3);
   const uint32_t len = static_cast<uint32_t>(argint(4));
   struct sock *sk = sock->sk;
   pagetable_t pt = myproc()->pagetable;
@@ -264,16 +275,15 @@ int64_t sys_setsockopt() {
 }
 
 int64_t sys_getsockopt() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int level = argint(1);
   const int name = argint(2);
-  const uint64_t val = argaddr(3);
-  const uint64_t len_uva = argaddr(4);
+  const user_ptr<char> val = argaddr<char>(3);
+  const user_ptr<int> len_uva = argaddr<int>(4);
   pagetable_t pt = myproc()->pagetable;
   int len;
-  if (copyin(pt, &len, len_uva, sizeof len) < 0) return -EFAULT;
+  if (copyin(pt, &len, len_uva) < 0) return -EFAULT;
   if (level != SOL_SOCKET) return -ENOPROTOOPT;
   struct sock *sk = sock->sk;
   if (name == SO_RCVBUF) {
@@ -296,9 +306,8 @@ int64_t sys_getsockopt() {
 // unconnected UDP socket it still does that but reports ENOTCONN, as
 // Linux's inet_shutdown does ("wake up other listeners").
 int64_t sys_shutdown() {
-  int err = -EBADF;
-  socket *sock = sockfd_lookup(0, &err);
-  if (!sock) return err;
+  socket *sock;
+  if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
   const int how = argint(1);
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
   struct sock *sk = sock->sk;
@@ -307,41 +316,15 @@ int64_t sys_shutdown() {
   return udp_addrs(sk).connected ? 0 : -ENOTCONN;
 }
 
-int64_t sys_fcntl() {
-  file *f = argfd(0, nullptr);
-  if (!f) return -EBADF;
-  const int cmd = argint(1);
-  const uint64_t arg = argaddr(2);
-  switch (cmd) {
-  case F_GETFL:
-    return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
-           (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
-  case F_SETFL: {
-    const uint32_t flags = static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC);
-    __atomic_store_n(&f->flags, flags, __ATOMIC_RELAXED);
-    if (f->type == file::kind::SOCKET) __atomic_store_n(&f->sock->flags, flags, __ATOMIC_RELAXED);
-    return 0;
-  }
-  case F_SETOWN:
-    if (f->type != file::kind::SOCKET) return -EINVAL;
-    __atomic_store_n(&f->sock->owner, static_cast<int>(arg), __ATOMIC_RELAXED);
-    return 0;
-  case F_GETOWN:
-    return f->type == file::kind::SOCKET ? __atomic_load_n(&f->sock->owner, __ATOMIC_RELAXED) : 0;
-  }
-  return -EINVAL;
-}
-
 int64_t sys_netstat() {
   const int fd = argint(0);
   net_counters c = read_net_counters(net_stats);
   if (fd != -1) {
-    int err = -EBADF;
-    socket *sock = sockfd_lookup(0, &err);
-    if (!sock) return err;
+    socket *sock;
+    if (const int err = sockfd_lookup(0, &sock); err < 0) return err;
     c = read_net_counters(sock->sk->stats);
   }
-  if (copyout(myproc()->pagetable, argaddr(1), &c, sizeof c) < 0) return -EFAULT;
+  if (copyout(myproc()->pagetable, argaddr<net_counters>(1), &c) < 0) return -EFAULT;
   return 0;
 }
 
@@ -349,13 +332,14 @@ int64_t sys_netstat() {
 // path as if the loopback device had received them -- what writing to a
 // TUN device does on Linux. Lets tests send malformed packets.
 int64_t sys_netinject() {
-  const uint64_t uaddr = argaddr(0);
+  const user_ptr<char> packet = argaddr<char>(0);
   const int len = argint(1);
   if (len < 0 || static_cast<uint32_t>(len) > skb_max_size() - SKB_MAX_HEADER) return -EINVAL;
   sk_buff *skb = alloc_skb(SKB_MAX_HEADER + static_cast<uint32_t>(len));
   if (!skb) return -ENOBUFS;
   skb_reserve(skb, SKB_MAX_HEADER);
-  if (copyin(myproc()->pagetable, skb_put(skb, static_cast<uint32_t>(len)), uaddr, static_cast<uint64_t>(len)) < 0) {
+  if (copyin(myproc()->pagetable, skb_put(skb, static_cast<uint32_t>(len)), packet,
+             static_cast<uint64_t>(len)) < 0) {
     kfree_skb(skb);
     return -EFAULT;
   }

@@ -1,6 +1,7 @@
 // The socket layer: system calls and the file operations of sockets.
 #pragma once
 #include <cstdint>
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -9,8 +10,10 @@ struct socket;
 struct poll_table;
 
 void sock_release(socket *sock); // the last close of the file
-[[nodiscard]] int sock_read(file *f, uint64_t addr, int n);
-[[nodiscard]] int sock_write(file *f, uint64_t addr, int n);
+[[nodiscard]] int sock_read(file *f, user_ptr<char> buf, int n);
+[[nodiscard]] int sock_write(file *f, user_ptr<char> buf, int n);
 [[nodiscard]] uint32_t sock_poll(file *f, poll_table *pt);
+// F_SETFL (after the file's flags changed), F_SETOWN, F_GETOWN.
+[[nodiscard]] int sock_fcntl(file *f, int cmd, uint64_t arg);
 
 } // namespace kernel

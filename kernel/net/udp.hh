@@ -4,6 +4,7 @@
 #include <cstdint>
 #include "net/skbuff.hh"
 #include "uapi/socket.h"
+#include "user_ptr.hh"
 
 namespace kernel {
 
@@ -13,7 +14,7 @@ struct poll_table;
 
 // One send or receive, as the socket layer hands it down.
 struct msghdr {
-  uint64_t buf = 0;       // user address of the data
+  user_ptr<char> buf;     // the data, in user memory
   sockaddr_in name = {};  // sendto's destination / recvfrom's source
   bool has_name = false;  // a destination was given / a source is wanted
   int flags = 0;          // out: MSG_TRUNC when a datagram was cut short

@@ -136,7 +136,7 @@ bool add_tokens(test_queue &q, uint64_t n) {
 int64_t sys_wqctl() {
   const int op = argint(0);
   const int n = argint(1);
-  const uint64_t arg = argaddr(2);
+  const uint64_t arg = argu64(2);
   if (n < 0 || n >= WQ_NQUEUES) return -EINVAL;
   test_queue &q = queues[n];
   switch (op) {

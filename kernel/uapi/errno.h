@@ -1,6 +1,7 @@
-// Error numbers: Linux's values. New system calls (numbers above 21) return
-// -ENAME from the kernel; the user library turns that into -1 with errno set.
-// C-compatible: user programs include it too.
+// Error numbers: Linux's values. Every kernel function that can fail, and
+// every system call, returns -ENAME; the user library's stubs turn that into
+// -1 with errno set (user/lib/errno.c). C-compatible: user programs include
+// it too.
 #pragma once
 
 enum {
@@ -9,7 +10,9 @@ enum {
   ESRCH = 3,          // no such process
   EINTR = 4,          // interrupted system call
   EIO = 5,            // I/O error
+  ENXIO = 6,          // no such device or address
   E2BIG = 7,          // argument list too long
+  ENOEXEC = 8,        // exec format error
   EBADF = 9,          // bad file descriptor
   ECHILD = 10,        // no child processes
   EAGAIN = 11,        // try again (also EWOULDBLOCK)
@@ -17,16 +20,21 @@ enum {
   EFAULT = 14,        // bad address
   EBUSY = 16,         // device or resource busy
   EEXIST = 17,        // file exists
+  EXDEV = 18,         // cross-device link
+  ENODEV = 19,        // no such device
   ENOTDIR = 20,       // not a directory
   EISDIR = 21,        // is a directory
   EINVAL = 22,        // invalid argument
   ENFILE = 23,        // file table overflow
   EMFILE = 24,        // too many open files
+  EFBIG = 27,         // file too large
   ENOSPC = 28,        // no space left on device
   ESPIPE = 29,        // illegal seek
   EPIPE = 32,         // broken pipe
   ERANGE = 34,        // result out of range
+  ENAMETOOLONG = 36,  // file name too long
   ENOSYS = 38,        // function not implemented
+  ENOTEMPTY = 39,     // directory not empty
   ENOTSOCK = 88,      // socket operation on non-socket
   EDESTADDRREQ = 89,  // destination address required
   EMSGSIZE = 90,      // message too long

@@ -5,20 +5,13 @@
 
 int errno;
 
-// Every SYSCALL_ERRNO stub (usys.S) ends here with the kernel's result:
-// -4095..-1 is -errno, anything else a success.
+// Every system-call stub (usys.S) ends here with the kernel's result:
+// -4095..-1 is -errno, anything else a success. This is the one place where
+// the kernel's convention (-errno) becomes the C library's (-1 and errno),
+// for xv6's calls as for the new ones: an xv6 program still sees -1.
 long __syscall_ret(long result)
 {
   if (result < 0 && result >= -4095) {
-    errno = (int)-result;
-    return -1;
-  }
-  return result;
-}
-
-long __syscall_ret_xv6(long result)
-{
-  if (result < -1 && result >= -4095) {
     errno = (int)-result;
     return -1;
   }
@@ -31,7 +24,9 @@ static const char *const messages[] = {
   [ESRCH] = "no such process",
   [EINTR] = "interrupted system call",
   [EIO] = "input/output error",
+  [ENXIO] = "no such device or address",
   [E2BIG] = "argument list too long",
+  [ENOEXEC] = "exec format error",
   [EBADF] = "bad file descriptor",
   [ECHILD] = "no child processes",
   [EAGAIN] = "resource temporarily unavailable",
@@ -39,16 +34,21 @@ static const char *const messages[] = {
   [EFAULT] = "bad address",
   [EBUSY] = "device or resource busy",
   [EEXIST] = "file exists",
+  [EXDEV] = "invalid cross-device link",
+  [ENODEV] = "no such device",
   [ENOTDIR] = "not a directory",
   [EISDIR] = "is a directory",
   [EINVAL] = "invalid argument",
   [ENFILE] = "too many open files in system",
   [EMFILE] = "too many open files",
+  [EFBIG] = "file too large",
   [ENOSPC] = "no space left on device",
   [ESPIPE] = "illegal seek",
   [EPIPE] = "broken pipe",
   [ERANGE] = "numerical result out of range",
+  [ENAMETOOLONG] = "file name too long",
   [ENOSYS] = "function not implemented",
+  [ENOTEMPTY] = "directory not empty",
   [ENOTSOCK] = "socket operation on non-socket",
   [EDESTADDRREQ] = "destination address required",
   [EMSGSIZE] = "message too long",

@@ -10,7 +10,8 @@ struct sysinfo;
 struct timespec;
 struct sigaction;
 
-// system calls
+// system calls. Each fails with -1 and errno set (errno.c); programs
+// written for xv6 look only at the -1.
 int fork(void);
 int exit(int) __attribute__((noreturn));
 int wait(int *);
@@ -32,7 +33,7 @@ int getpid(void);
 char *sbrk(int);
 int sleep(int);
 int uptime(void);
-// New calls (numbers above 21) fail POSIX-style: -1 with errno set.
+// New calls (numbers above 21).
 int sysinfo(struct sysinfo *); // kernel figures (kernel/uapi/sysinfo.h)
 int halt(int status);          // power QEMU off with this exit status
 int clock_gettime(int clock, struct timespec *ts); // kernel/uapi/time.h

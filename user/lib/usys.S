@@ -1,12 +1,10 @@
 // System-call stubs: one per line of kernel/syscalls.def. The kernel's ABI is
-// xv6-riscv's: number in a7, arguments in a0..a5, result in a0.
-// SYSCALL_ERRNO stubs finish in __syscall_ret (errno.c), which turns a
-// -ENAME result into -1 and errno. xv6's calls finish in __syscall_ret_xv6:
-// their plain -1 stays -1; the few new reasons (EINTR, EPIPE) set errno.
+// xv6-riscv's: number in a7, arguments in a0..a5, result in a0, which is
+// -errno on failure (Linux's convention) for every call. Each stub finishes
+// in __syscall_ret (errno.c), which turns that into -1 and errno.
 #define SYSCALL(name, number) \
-  .global name ; name: li a7, number ; ecall ; tail __syscall_ret_xv6
-#define SYSCALL_ERRNO(name, number) \
   .global name ; name: li a7, number ; ecall ; tail __syscall_ret
+#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 #undef SYSCALL
 #undef SYSCALL_ERRNO

@@ -754,7 +754,7 @@ static void sigreturn_from(uint64 sp)
 static void greedy(void)
 {
   for (long n = 64 << 20; n >= PGSIZE; n /= 2)
-    while (brk_now + n < 0x7f000000ul && raw(SYS_sbrk, n, 0, 0, 0, 0, 0) != -1)
+    while (brk_now + n < 0x7f000000ul && raw(SYS_sbrk, n, 0, 0, 0, 0, 0) >= 0)
       brk_now += n;
 }
 
@@ -812,7 +812,7 @@ static long make_call(const struct call *c)
     }
     break;
   case SYS_sbrk:
-    if (r != -1)
+    if (r >= 0) // the kernel says -errno (ENOMEM)
       brk_now = r + c->a[0];
     break;
   // A new pipe or socket mostly does not block: a blocked call costs a tick.

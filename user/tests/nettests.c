@@ -1164,6 +1164,40 @@ static void all_fail(int fd, int err, const char *what)
   }
 }
 
+// Each call given a bad address fails with EFAULT. s is bound to
+// PORT_BAD; s2, bound elsewhere, is connected to it here.
+static void badptr_calls(int s, int s2, void *bad, void *kern)
+{
+  struct sockaddr_in a = loopback_addr(PORT_BAD);
+  unsigned int len = sizeof a;
+  int v = 0;
+  unsigned int vl = sizeof v;
+  EXPECT_ERR(connect(s2, (struct sockaddr *)bad, sizeof a), EFAULT);
+  EXPECT_ERR(getsockname(s, (struct sockaddr *)bad, &len), EFAULT);
+  EXPECT_ERR(getsockname(s, SA(&a), (unsigned int *)kern), EFAULT);
+  EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_RCVBUF, bad, &vl), EFAULT);
+  EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, (unsigned int *)bad), EFAULT);
+  EXPECT_ERR(setsockopt(s, SOL_SOCKET, SO_RCVBUF, kern, sizeof v), EFAULT);
+  EXPECT_ERR(netstat(s, (struct net_counters *)bad), EFAULT);
+  EXPECT_ERR(netstat(-1, (struct net_counters *)kern), EFAULT);
+  EXPECT_EQ(connect(s2, SA(&a), sizeof a), 0);
+  len = sizeof a;
+  EXPECT_ERR(getpeername(s2, (struct sockaddr *)bad, &len), EFAULT);
+  EXPECT_ERR(write(s2, bad, 4), EFAULT);
+  EXPECT_ERR(recv(s, buf, 16, MSG_DONTWAIT), EAGAIN); // nothing was sent
+  // Receiving: each bad call may keep or drop its datagram.
+  send_to(s2, "data", 4, PORT_BAD);
+  EXPECT_ERR(read(s, bad, 16), EFAULT);
+  recv(s, buf, 16, MSG_DONTWAIT);
+  send_to(s2, "data", 4, PORT_BAD);
+  len = sizeof a;
+  EXPECT_ERR(recvfrom(s, buf, 16, 0, (struct sockaddr *)kern, &len), EFAULT);
+  recv(s, buf, 16, MSG_DONTWAIT);
+  send_to(s2, "data", 4, PORT_BAD);
+  EXPECT_ERR(recvfrom(s, buf, 16, 0, SA(&a), (unsigned int *)bad), EFAULT);
+  recv(s, buf, 16, MSG_DONTWAIT);
+}
+
 static void test_badargs(void)
 {
   void *bad = (void *)0x7ffff000ul;
@@ -1231,6 +1265,9 @@ static void test_badargs(void)
   EXPECT_ERR(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, bad, sizeof(struct timeval)), EFAULT);
   unsigned int len = sizeof a;
   EXPECT_ERR(getpeername(s, SA(&a), &len), ENOTCONN);
+
+  // Bad pointers in the other calls, read and write included: EFAULT.
+  badptr_calls(s, s2, bad, kern);
 
   // A closed descriptor, one never opened, and a pipe.
   int dead = udp_socket();

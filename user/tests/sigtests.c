@@ -282,6 +282,20 @@ static void test_badargs(void)
   EXPECT_EQ(errno, EFAULT);
   EXPECT_EQ(waitpid(-1, (int *)0x80000000, 0), -1);
   EXPECT_EQ(errno, ECHILD);
+  EXPECT_EQ(rt_sigaction(SIGUSR1, 0, (struct sigaction *)0x80000000), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(sigprocmask(SIG_BLOCK, 0, (sigset_t *)0x7ffff000), -1);
+  EXPECT_EQ(errno, EFAULT);
+
+  // A bad status address fails waitpid and leaves the zombie for a retry.
+  int zombie = xfork();
+  if (zombie == 0)
+    exit(3);
+  EXPECT_EQ(waitpid(zombie, (int *)0x7ffff000, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  int zst;
+  EXPECT_EQ(waitpid(zombie, &zst, 0), zombie);
+  EXPECT(WIFEXITED(zst) && WEXITSTATUS(zst) == 3, "status 0x%x after the failed waitpid", zst);
 
   // A handler at a bad address: delivering the signal faults, and only the
   // process dies of it.

@@ -12,6 +12,7 @@
 #include "kalloc.hh"
 #include "printf.hh"
 #include "lib/string.hh"
+#include "uapi/errno.h"
 
 extern "C" char etext[]; // end of kernel code (kernel.ld)
 
@@ -65,12 +66,12 @@ pte_t *walk(pagetable_t pt, uint64_t va, bool alloc) {
   return &pt[px(0, va)];
 }
 
-// Map [va, va+size) to [pa, pa+size); both page-aligned. 0, or -1 when a
-// page table cannot be allocated.
+// Map [va, va+size) to [pa, pa+size); both page-aligned. 0, or -ENOMEM
+// when a page table cannot be allocated.
 [[nodiscard]] int mappages(pagetable_t pt, uint64_t va, uint64_t size, uint64_t pa, uint64_t perm) {
   for (uint64_t off = 0; off < size; off += PGSIZE) {
     pte_t *pte = walk(pt, va + off, true);
-    if (!pte) return -1;
+    if (!pte) return -ENOMEM;
     if (*pte & PTE_V) panic("mappages: page already mapped");
     *pte = pa_to_pte(pa + off) | perm | PTE_V;
   }
@@ -181,13 +182,13 @@ int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz) {
     void *mem = kalloc();
     if (!mem) {
       uvmunmap(to, 0, va / PGSIZE, true);
-      return -1;
+      return -ENOMEM;
     }
     memmove(mem, reinterpret_cast<void *>(pte_to_pa(*pte)), PGSIZE);
     if (mappages(to, va, PGSIZE, reinterpret_cast<uint64_t>(mem), *pte & 0x3ff & ~PTE_V) < 0) {
       kfree(mem);
       uvmunmap(to, 0, va / PGSIZE, true);
-      return -1;
+      return -ENOMEM;
     }
   }
   return 0;
@@ -212,12 +213,13 @@ uint64_t walkaddr(pagetable_t pt, uint64_t va) {
   return pte ? pte_to_pa(*pte) : 0;
 }
 
-int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len) {
+int copyout(pagetable_t pt, user_ptr<char> dst, const void *src, uint64_t len) {
   auto *s = static_cast<const char *>(src);
+  uint64_t dstva = dst.addr();
   while (len > 0) {
     const uint64_t va0 = pgrounddown(dstva);
     pte_t *pte = user_pte(pt, va0);
-    if (!pte || !(*pte & PTE_W)) return -1;
+    if (!pte || !(*pte & PTE_W)) return -EFAULT;
     const uint64_t n = PGSIZE - (dstva - va0) < len ? PGSIZE - (dstva - va0) : len;
     memmove(reinterpret_cast<void *>(pte_to_pa(*pte) + (dstva - va0)), s, n);
     len -= n;
@@ -227,12 +229,13 @@ int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len) {
   return 0;
 }
 
-int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len) {
+int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len) {
   auto *d = static_cast<char *>(dst);
+  uint64_t srcva = src.addr();
   while (len > 0) {
     const uint64_t va0 = pgrounddown(srcva);
     const uint64_t pa0 = walkaddr(pt, va0);
-    if (pa0 == 0) return -1;
+    if (pa0 == 0) return -EFAULT;
     const uint64_t n = PGSIZE - (srcva - va0) < len ? PGSIZE - (srcva - va0) : len;
     memmove(d, reinterpret_cast<void *>(pa0 + (srcva - va0)), n);
     len -= n;
@@ -242,11 +245,12 @@ int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len) {
   return 0;
 }
 
-int copyinstr(pagetable_t pt, char *dst, uint64_t srcva, uint64_t max) {
+int copyinstr(pagetable_t pt, char *dst, user_ptr<char> src, uint64_t max) {
+  uint64_t srcva = src.addr();
   while (max > 0) {
     const uint64_t va0 = pgrounddown(srcva);
     const uint64_t pa0 = walkaddr(pt, va0);
-    if (pa0 == 0) return -1;
+    if (pa0 == 0) return -EFAULT;
     const char *p = reinterpret_cast<const char *>(pa0 + (srcva - va0));
     for (uint64_t n = PGSIZE - (srcva - va0); n > 0 && max > 0; n--, max--) {
       *dst = *p++;
@@ -255,7 +259,7 @@ int copyinstr(pagetable_t pt, char *dst, uint64_t srcva, uint64_t max) {
     }
     srcva = va0 + PGSIZE;
   }
-  return -1; // no NUL within max bytes
+  return -ENAMETOOLONG; // no NUL within max bytes
 }
 
 } // namespace kernel
