@@ -382,6 +382,7 @@ void yield() {
 // check (and we see the new condition) or after we are SLEEPING (and it
 // finds us).
 void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
+  // LAB sleep: begin sleep(chan, lk, state, where)
   proc *p = myproc();
   if (!p) panic("sleep: no process");
   if (!lk) panic("sleep: no lock");
@@ -410,12 +411,14 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
     release(&ptable.lock);
     acquire(lk, where);
   }
+  // LAB sleep: end
 }
 
 // Wake every process sleeping on chan. The caller holds ptable.lock: used
 // where it already does (exit() waking the parent), and by wakeup().
 // Never inlined: `break wakeup1` then stops in one place, with chan in hand.
 [[gnu::noinline]] void wakeup1(void *chan) {
+  // LAB sleep: begin wakeup1(chan)
   if (!holding(&ptable.lock)) panic("wakeup1: ptable.lock not held");
   // Wait-queue sleepers (schedule()) have a null chan: never match them.
   if (!chan) panic("wakeup1: null channel");
@@ -424,11 +427,14 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
       make_runnable(&p);
       ptable.chan_wakeups++;
     }
+  // LAB sleep: end
 }
 
 void wakeup(void *chan) {
+  // LAB sleep: begin wakeup(chan)
   lock_guard g(ptable.lock);
   wakeup1(chan);
+  // LAB sleep: end
 }
 
 int either_copyout(bool user_dst, uint64_t dst, const void *src, uint64_t len) {
