@@ -37,12 +37,14 @@ def which_labs(arg):
 
 
 def short(reason):
-    """The line of a failure that says most: a panic, else the first line."""
+    """The line of a failure that says most: a lab stub's message (it names
+    the function not written yet), else a panic's, else the first line."""
     lines = [l.strip() for l in reason.splitlines() if l.strip()]
-    for line in lines:
-        if "panic" in line or re.search(r"\blab [\w-]+:", line):
-            return line[:200]
-    return lines[0][:200] if lines else ""
+    for pattern in (r"\blab [\w-]+: \w+\(\) is not written yet", r"^panic on hart", ""):
+        for line in lines:
+            if re.search(pattern, line):
+                return line[:200]
+    return ""
 
 
 def run_tests(names, cpus, timeout):

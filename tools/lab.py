@@ -49,10 +49,10 @@ def parse_function(text, where):
     """`sleep(chan, lk)` -> ("sleep", ["chan", "lk"]); "" -> (None, [])."""
     if not text:
         return None, []
-    m = re.fullmatch(r"([A-Za-z_]\w*)\(([\w, ]*)\)", text)
+    m = re.fullmatch(r"([A-Za-z_]\w*)\(\s*(\w+(?:\s*,\s*\w+)*)?\s*\)", text)
     if not m:
         raise LabError(f"{where}: expected 'begin FUNCTION(PARAMS)' or a bare 'begin', got {text!r}")
-    return m.group(1), [p.strip() for p in m.group(2).split(",") if p.strip()]
+    return m.group(1), re.findall(r"\w+", m.group(2) or "")
 
 
 def regions_in(path, lines):

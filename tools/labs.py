@@ -50,7 +50,7 @@ LABS = {
         needs=["waitqueue"],
         effort="3 hours",
         tests=[("waittests/timeout", 10), ("waittests/polltimeout", 10), ("waittests/nanosleep", 10),
-               ("sigtests/alarm", 10), ("nettests/rcvtimeo", 10)],
+               ("waittests/sleepkill", 5), ("sigtests/alarm", 10), ("nettests/rcvtimeo", 10)],
     ),
     "udp-receive": Lab(
         page="docs/labs/udp-receive.md",
@@ -59,7 +59,7 @@ LABS = {
         effort="4 hours",
         tests=[("nettests/echo", 5), ("nettests/pingpong", 5), ("nettests/exclusive", 10),
                ("nettests/rcvtimeo", 10), ("nettests/shutdown", 10), ("nettests/signal", 10),
-               ("nettests/poll", 10), ("gdb/udp-sleep-and-wake-chains", 10)],
+               ("nettests/writespace", 10), ("gdb/udp-sleep-and-wake-chains", 10)],
     ),
     "signals": Lab(
         page="docs/labs/signals.md",
@@ -67,6 +67,6 @@ LABS = {
         needs=["udp-receive"],
         effort="3 hours",
         tests=[("sigtests/handler", 10), ("sigtests/eintr", 10), ("sigtests/restart", 10),
-               ("sigtests/badargs", 10), ("nettests/signal", 10)],
+               ("sigtests/pause", 5), ("sigtests/sigreturn", 15), ("nettests/signal", 10)],
     ),
 }
