@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labs import LABS  # noqa: E402
+from labs import ANSWER_POINTS, LABS  # noqa: E402
 from qemu import BUILD, ROOT  # noqa: E402
 from tests.gdb import run_gdb_tests  # noqa: E402
 from tests.harness import Results  # noqa: E402
@@ -56,9 +56,6 @@ def run_tests(names, cpus, timeout):
     if any(n.startswith("gdb/") for n in wanted):
         run_gdb_tests(results, args, lambda n: n in wanted)
     return results.outcomes
-
-
-ANSWER_POINTS = 5
 
 
 def answers(lab):

@@ -16,11 +16,13 @@ The student tree is a copy of the files git tracks, in which the lab's regions
 become a TODO stub that builds and fails clearly when it runs: in the kernel a
 panic naming the lab and the function, in a user program a message and exit(1).
 Every other lab's marker lines are dropped (their code stays). The lab page is
-put on top of the README, and `.lab` names the lab for `make grade`.
+put on top of the README (its links made relative to the top), and
+`.lab` names the lab for `make grade`.
 
 Python 3 standard library only.
 """
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -143,6 +145,17 @@ def student_text(lines, regions, lab):
     return "".join(out)
 
 
+def rebase_links(text, page):
+    """The page's relative links, made relative to the top of the tree: in a
+    student tree the page is the start of README.md."""
+    def rebase(m):
+        target = m.group(1)
+        if re.match(r"[a-z]+:|#", target):
+            return m.group(0)
+        return f"]({os.path.normpath(os.path.join(os.path.dirname(page), target))})"
+    return re.sub(r"\]\(([^)\s]+)\)", rebase, text)
+
+
 def make_tree(lab, out, root=ROOT):
     if lab not in LABS:
         raise LabError(f"unknown lab {lab!r}; the labs are: {', '.join(LABS)}")
@@ -162,7 +175,7 @@ def make_tree(lab, out, root=ROOT):
             shutil.copymode(src, dst)
         else:
             shutil.copy2(src, dst)
-    page = (root / LABS[lab].page).read_text()
+    page = rebase_links((root / LABS[lab].page).read_text(), LABS[lab].page)
     readme = out / "README.md"
     readme.write_text(page + "\n---\n\n" + readme.read_text())
     (out / ".lab").write_text(lab + "\n")

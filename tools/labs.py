@@ -5,6 +5,11 @@ once; tools/grade.py adds them up). Test names are the harness's
 from dataclasses import dataclass, field
 
 
+# A student tree also earns these for an answers-LAB.txt that is there and
+# not empty (the teacher reads it; tools/grade.py only checks it exists).
+ANSWER_POINTS = 5
+
+
 @dataclass
 class Lab:
     page: str                  # the lab's hand-out, put on top of the student's README

@@ -1,6 +1,7 @@
 """The lab tool (tools/lab.py) and the lab table (tools/labs.py), quickly:
 the marker rules, the tool's refusals, every lab's student tree (its
-stubbed files compile, with no warnings), and every graded test exists.
+stubbed files compile, with no warnings), every graded test exists, and the
+lab pages name only what exists and show the table's points.
 `make test-labs` does the slow part: whole student trees built and graded.
 """
 import re
@@ -11,8 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools"))
-from lab import LabError, all_regions, make_tree, regions_in, student_text  # noqa: E402
-from labs import LABS  # noqa: E402
+from lab import LabError, all_regions, make_tree, rebase_links, regions_in, student_text  # noqa: E402
+from labs import ANSWER_POINTS, LABS  # noqa: E402
 from tests.shell import SHELL_CASES  # noqa: E402
 
 
@@ -101,4 +102,63 @@ def test_student_trees_compile():
             assert r.returncode == 0, f"lab {name}: {' '.join(files)} do not compile:\n{(r.stdout + r.stderr)[-1500:]}"
             assert "warning" not in r.stdout + r.stderr, f"lab {name}: warnings:\n{(r.stdout + r.stderr)[-1500:]}"
             assert (tree / ".lab").read_text().strip() == name
-            assert (tree / "README.md").read_text().startswith((ROOT / LABS[name].page).read_text())
+            readme = (tree / "README.md").read_text()
+            assert readme.startswith(rebase_links((ROOT / LABS[name].page).read_text(), LABS[name].page))
+            for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme):
+                assert (tree / link).exists(), f"lab {name}: the README's link {link} leads nowhere"
+
+
+PAGES = sorted((ROOT / "docs" / "labs").glob("*.md"))
+
+
+def identifiers():
+    """Every word of the kernel's, the user programs' and the tools' sources."""
+    words = set()
+    for top in ("kernel", "user", "tools"):
+        for path in (ROOT / top).rglob("*"):
+            if path.suffix in (".cc", ".hh", ".c", ".h", ".S", ".py", ".def"):
+                words |= set(re.findall(r"\w+", path.read_text(errors="replace")))
+    return words
+
+
+def test_lab_pages_name_what_exists():
+    """Every link, file path, function, `make` target and GDB command a lab
+    page names is there (Linux's and xv6's names are named without
+    parentheses, and links to them are web addresses)."""
+    words = identifiers()
+    commands = set(re.findall(r'super\(\).__init__\("(kite-[\w-]+)"', (ROOT / "tools/gdb/kite.py").read_text()))
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M))
+    for page in PAGES:
+        text, name = page.read_text(), page.relative_to(ROOT)
+        for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            assert link.startswith("https://") or (page.parent / link).exists(), f"{name}: no {link}"
+        for span in re.findall(r"`([^`\n]+)`", text):
+            path = re.fullmatch(r"((?:kernel|user|tools|docs|mkfs)/[\w./-]*\w)", span)
+            assert not path or (ROOT / path.group(1)).exists(), f"{name}: no file {span}"
+            call = re.match(r"([A-Za-z_]\w*)\(", span)
+            assert not call or call.group(1) in words, f"{name}: no function {call.group(1)}"
+            make = re.fullmatch(r"make ([\w-]+)(?: .*)?", span)
+            assert not make or make.group(1) in targets, f"{name}: no make target {make.group(1)}"
+        for command in re.findall(r"\bkite-[a-z]+\b", text):
+            assert command in commands, f"{name}: no GDB command {command} in tools/gdb/kite.py"
+        for symbol in re.findall(r"\bkernel::(\w+)", text):
+            assert symbol in words, f"{name}: no kernel::{symbol}"
+
+
+def test_lab_pages_show_the_points():
+    """Each lab page's Grading table has the lab's tests with the points of
+    tools/labs.py, and the labs README lists every lab as the table does."""
+    for lab_name, lab in LABS.items():
+        text = (ROOT / lab.page).read_text()
+        grading = text[text.index("## Grading"):]
+        rows = {t: int(p) for t, p in re.findall(r"^\| `([^`]+)` \| (\d+) \|", grading, re.M)}
+        want = dict(lab.tests) | {f"answers-{lab_name}.txt": ANSWER_POINTS}
+        assert rows == want, f"{lab.page}: the Grading table says {rows}, tools/labs.py {want}"
+    readme = (ROOT / "docs/labs/README.md").read_text()
+    for lab_name, lab in LABS.items():
+        row = re.search(rf"^\| \[{re.escape(lab_name)}\]\({re.escape(Path(lab.page).name)}\) \|.*\| (.*) \| (.*) \|$",
+                        readme, re.M)
+        assert row, f"docs/labs/README.md has no row for lab {lab_name}"
+        needs = [n.strip() for n in row.group(1).split(",") if n.strip() not in ("", "--")]
+        assert needs == lab.needs and row.group(2) == lab.effort, \
+            f"docs/labs/README.md: lab {lab_name} builds on {needs}, {row.group(2)}; tools/labs.py: {lab.needs}, {lab.effort}"
