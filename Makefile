@@ -3,6 +3,9 @@
 #   make test      build everything and run every test; ends "N passed, N failed"
 #   make stress    build everything, hammer pipes and sockets, then fuzz system calls (CPUS=4 unless given)
 #   make bench     build everything and run the benchmarks (ICOUNT=1: in guest time)
+#   make lab LAB=name OUT=DIR   write the student tree for a lab (docs/labs/README.md)
+#   make grade     run a lab's graded tests (in a student tree; in this one: LAB=name or LAB=all)
+#   make test-labs check every lab: its student tree builds, scores below full marks, and this tree full marks
 #   make clean
 # Variables: CPUS=n (harts, 1..8, default 3), TOOLPREFIX=riscv64-linux-gnu-
 
@@ -190,6 +193,18 @@ stress: all
 ICOUNT ?= 0
 bench: all
 	KITE_BUILD=$(B) $(PYTHON) tools/bench.py $(if $(filter 1,$(ICOUNT)),--icount)
+
+# ---- coursework (docs/labs/README.md)
+.PHONY: lab grade test-labs
+lab:
+	@test -n "$(LAB)" -a -n "$(OUT)" || { echo "make lab: give LAB=name OUT=DIR (labs: tools/labs.py)"; exit 2; }
+	@$(PYTHON) tools/lab.py "$(LAB)" "$(OUT)"
+
+grade: all
+	@KITE_BUILD=$(B) $(PYTHON) tools/grade.py --cpus $(CPUS) $(if $(LAB),--lab $(LAB))
+
+test-labs: all
+	KITE_BUILD=$(B) $(PYTHON) tools/labcheck.py --cpus $(CPUS)
 
 clean:
 	rm -rf build build-debug build-ubsan compile_commands.json

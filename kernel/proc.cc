@@ -394,6 +394,7 @@ void yield() {
 // check (and we see the new condition) or after we are SLEEPING (and it
 // finds us).
 void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
+  // LAB sleep: begin sleep(chan, lk, state, where)
   proc *p = myproc();
   if (!p) panic("sleep: no process");
   if (!lk) panic("sleep: no lock");
@@ -424,12 +425,14 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
     release(&ptable.lock); // raw: the scheduler re-took it before its swtch() back to us
     acquire(lk, where);    // raw: the caller's lock (or guard's) again, as it expects
   }
+  // LAB sleep: end
 }
 
 // Wake every process sleeping on chan. The caller holds ptable.lock: used
 // where it already does (exit() waking the parent), and by wakeup().
 // Never inlined: `break wakeup1` then stops in one place, with chan in hand.
 [[gnu::noinline]] void wakeup1(void *chan) {
+  // LAB sleep: begin wakeup1(chan)
   if (!holding(&ptable.lock)) panic("wakeup1: ptable.lock not held");
   // Wait-queue sleepers (schedule()) have a null chan: never match them.
   if (!chan) panic("wakeup1: null channel");
@@ -438,11 +441,14 @@ void sleep(void *chan, spinlock *lk, task_state state, source_location where) {
       make_runnable(&p);
       ptable.chan_wakeups++;
     }
+  // LAB sleep: end
 }
 
 void wakeup(void *chan) {
+  // LAB sleep: begin wakeup(chan)
   lock_guard g(ptable.lock);
   wakeup1(chan);
+  // LAB sleep: end
 }
 
 int either_copyout(either_ptr dst, const void *src, uint64_t len) {

@@ -68,6 +68,7 @@ int dequeue_signal(proc *p, struct sigaction *action) {
 // A system call that a signal interrupted, now that we know whether a
 // handler will run.
 void settle_restart(trapframe *tf, const struct sigaction *handler_action) {
+  // LAB signals: begin settle_restart(tf, handler_action)
   const int64_t ret = static_cast<int64_t>(tf->a0);
   const bool restart = (ret == -ERESTARTSYS && (!handler_action || (handler_action->sa_flags & SA_RESTART))) ||
                        (ret == -ERESTARTNOHAND && !handler_action);
@@ -77,6 +78,7 @@ void settle_restart(trapframe *tf, const struct sigaction *handler_action) {
   } else if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
     tf->a0 = static_cast<uint64_t>(-EINTR);
   }
+  // LAB signals: end
 }
 
 // Set up the user stack and registers so that returning to user mode runs
@@ -232,6 +234,7 @@ int64_t sys_sigprocmask() {
 }
 
 int64_t sys_rt_sigreturn() {
+  // LAB signals: begin sys_rt_sigreturn()
   proc *p = myproc();
   sigframe frame;
   if (copyin(p->pagetable, &frame, user_ptr<sigframe>(p->tf->sp)) < 0 || frame.magic != SIGFRAME_MAGIC) {
@@ -247,6 +250,7 @@ int64_t sys_rt_sigreturn() {
     p->sigblocked = frame.blocked & ~UNBLOCKABLE;
   }
   return static_cast<int64_t>(p->tf->a0); // syscall() stores this back into a0
+  // LAB signals: end
 }
 
 int64_t sys_pause() {

@@ -26,11 +26,14 @@ timer_list *running = nullptr; // whose function run_timers() is calling now
 uint64_t jiffies() { return __atomic_load_n(&ticks, __ATOMIC_RELAXED); }
 
 void add_timer(timer_list *t) {
+  // LAB timeout: begin add_timer(t)
   lock_guard g(timer_lock);
   pending.push_back(*t);
+  // LAB timeout: end
 }
 
 int del_timer_sync(timer_list *t) {
+  // LAB timeout: begin del_timer_sync(t)
   for (;;) {
     {
       lock_guard g(timer_lock);
@@ -42,9 +45,11 @@ int del_timer_sync(timer_list *t) {
     }
     // Its function is running on hart 0 right now: wait for it to return.
   }
+  // LAB timeout: end
 }
 
 void run_timers() {
+  // LAB timeout: begin run_timers(running)
   const uint64_t now = jiffies();
   lock_guard g(timer_lock);
   for (;;) {
@@ -66,10 +71,12 @@ void run_timers() {
     g.relock();
     running = nullptr;
   }
+  // LAB timeout: end
 }
 
 // ---- schedule_timeout (Linux: kernel/time/timer.c)
 
+// LAB timeout: begin
 namespace {
 
 // The timer's wakeup goes straight to the task, not through any wait
@@ -77,8 +84,10 @@ namespace {
 void process_timeout(timer_list *t) { wake_up_process(static_cast<proc *>(t->data)); }
 
 } // namespace
+// LAB timeout: end
 
 long schedule_timeout(long timeout) {
+  // LAB timeout: begin schedule_timeout(timeout)
   if (timeout == MAX_SCHEDULE_TIMEOUT) {
     schedule();
     return timeout;
@@ -98,6 +107,7 @@ long schedule_timeout(long timeout) {
   del_timer_sync(&timer); // the timer lives on this stack: it must be gone
   const int64_t left = static_cast<int64_t>(expire - jiffies());
   return left < 0 ? 0 : left;
+  // LAB timeout: end
 }
 
 } // namespace kernel

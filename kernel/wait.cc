@@ -39,17 +39,21 @@ void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry) {
 // or runs before it is queued -- in which case the caller's condition check,
 // which comes after this, sees what the waker did.
 void prepare_to_wait(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state) {
+  // LAB waitqueue: begin prepare_to_wait(wq, wq_entry, state)
   lock_guard g(wq->lock);
   wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
   add_entry_locked(wq, wq_entry);
   set_current_state(state);
+  // LAB waitqueue: end
 }
 
 void prepare_to_wait_exclusive(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state) {
+  // LAB waitqueue: begin prepare_to_wait_exclusive(wq, wq_entry, state)
   lock_guard g(wq->lock);
   wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
   add_entry_locked(wq, wq_entry);
   set_current_state(state);
+  // LAB waitqueue: end
 }
 
 long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task_state state) {
@@ -68,9 +72,11 @@ long prepare_to_wait_event(wait_queue_head *wq, wait_queue_entry *wq_entry, task
 // Back to running and off the queue. Linux peeks at the entry without the
 // lock (list_empty_careful); taking the lock is simpler and as correct.
 void finish_wait(wait_queue_head *wq, wait_queue_entry *wq_entry) {
+  // LAB waitqueue: begin finish_wait(wq, wq_entry)
   __set_current_state(TASK_RUNNING);
   lock_guard g(wq->lock);
   if (wq_entry->entry.linked()) wq_entry->entry.unlink();
+  // LAB waitqueue: end
 }
 
 bool waitqueue_active(wait_queue_head *wq) { return !wq->head.empty(); }
@@ -82,12 +88,15 @@ int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, 
 // A woken entry leaves the queue at once, so a second wakeup passes it by
 // and goes to the next waiter.
 int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key) {
+  // LAB waitqueue: begin autoremove_wake_function(wq_entry, mode, flags, key)
   const int ret = default_wake_function(wq_entry, mode, flags, key);
   if (ret) wq_entry->entry.unlink();
   return ret;
+  // LAB waitqueue: end
 }
 
 void __wake_up_common(wait_queue_head *wq, unsigned mode, int nr_exclusive, int wake_flags, void *key) {
+  // LAB waitqueue: begin __wake_up_common(wq, mode, nr_exclusive, wake_flags, key)
   if (!holding(&wq->lock)) panic("__wake_up_common: wait queue lock not held");
   for (wait_queue_entry &e : wq->head) { // the iterator survives e's removal
     const unsigned flags = e.flags;
@@ -96,6 +105,7 @@ void __wake_up_common(wait_queue_head *wq, unsigned mode, int nr_exclusive, int 
     // Only a waiter that was really woken uses up the exclusive budget.
     if (ret && (flags & WQ_FLAG_EXCLUSIVE) && --nr_exclusive == 0) break;
   }
+  // LAB waitqueue: end
 }
 
 void __wake_up(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key) {

@@ -91,9 +91,11 @@ class Guest:
                 if m:
                     self.mark = m.end()
                     return m
-                if b"panic on hart" in self._out[max(0, self.mark - 4096):]:
+                at = self._out.find(b"panic on hart", max(0, self.mark - 4096))
+                if at >= 0:
                     self._settle_locked()  # let the report and backtrace arrive
-                    raise GuestError("kernel panic")
+                    # Its first line says why (a lab's stub names its function there).
+                    raise GuestError("kernel " + self._out[at:].split(b"\n")[0].decode(errors="replace").strip())
                 if self._eof:
                     raise GuestError(f"QEMU exited (status {self.proc.poll()})")
                 left = deadline - time.monotonic()

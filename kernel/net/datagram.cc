@@ -8,6 +8,7 @@
 #include "net/udp.hh"
 #include "uapi/poll.h"
 #include "poll.hh"
+#include "printf.hh"
 #include "sched.hh"
 #include "wait.hh"
 
@@ -19,12 +20,14 @@ namespace {
 // (or an error) is for a reader. So a POLLOUT wakeup on the same queue
 // never uses up the one exclusive wakeup a datagram's arrival gets.
 int receiver_wake_function(wait_queue_entry *wait, unsigned mode, int sync, void *key) {
+  // LAB udp-receive: begin receiver_wake_function(wait, mode, sync, key)
   const uint64_t k = reinterpret_cast<uint64_t>(key);
   if (k && !(k & (POLLIN | POLLERR))) return 0;
   const int woken = autoremove_wake_function(wait, mode, sync, key);
   net_inc_stats(&net_counters::wakeups);
   if (!woken) net_inc_stats(&net_counters::wakeups_running);
   return woken;
+  // LAB udp-receive: end
 }
 
 // A signal ended the wait: with no receive time-out the call may be
@@ -39,6 +42,7 @@ long sock_rcvtimeo(struct sock *sk, bool noblock) {
 // Sleep until a datagram, an error, a shutdown, a signal or the time-out.
 // Returns 0 to look at the queue again, or non-zero (with *err set) to stop.
 int wait_for_packet(struct sock *sk, int *err, long *timeo_p) {
+  // LAB udp-receive: begin wait_for_packet(sk, err, timeo_p, receiver_wake_function, sock_intr_errno)
   wait_queue_entry wait(current_task(), receiver_wake_function);
   prepare_to_wait_exclusive(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
 
@@ -62,6 +66,7 @@ out_noerr:
   *err = 0;
   error = 1;
   goto out;
+  // LAB udp-receive: end
 }
 
 } // namespace

@@ -8,6 +8,8 @@
 #include "printf.hh"
 #include "syscall.hh"
 #include "wait.hh"
+#include "fs/file.hh"
+#include "net/sock.hh"
 #include "uapi/wqctl.h"
 
 namespace kernel {
@@ -131,12 +133,26 @@ bool add_tokens(test_queue &q, uint64_t n) {
   return true;
 }
 
+// Linux's sock_wfree calls sk_write_space each time a sent packet is freed,
+// which wakes the socket's queue with POLLOUT; Kite's loopback never runs
+// short of send space and makes no such call. Tests make it here, to check
+// that readers' callbacks pass such a wakeup by (receiver_wake_function).
+long write_space() {
+  file *f;
+  if (const int err = argfd(1, nullptr, &f); err < 0) return err;
+  if (f->type != file::kind::SOCKET) return -ENOTSOCK;
+  struct sock *sk = f->sock->sk;
+  sk->sk_write_space(sk);
+  return 0;
+}
+
 } // namespace
 
 int64_t sys_wqctl() {
   const int op = argint(0);
   const int n = argint(1);
   const uint64_t arg = argu64(2);
+  if (op == WQ_WRITE_SPACE) return write_space();
   if (n < 0 || n >= WQ_NQUEUES) return -EINVAL;
   test_queue &q = queues[n];
   switch (op) {

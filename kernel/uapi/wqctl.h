@@ -16,5 +16,7 @@ enum {
   WQ_WAKE_KEY = 7,       // record event arg, wake_up_interruptible_poll(arg)  0
   WQ_STAT_WAKEUPS = 8,   //                                             wakeups done so far
   WQ_STAT_WAITERS = 9,   //                                             entries queued now
+  WQ_WRITE_SPACE = 10,   // queue: a socket's fd; its sk_write_space(),  0, -EBADF, -ENOTSOCK
+                         // the POLLOUT wakeup Linux sends as sent data is freed
   WQ_MAX_TOKENS = 1 << 30, // the most tokens a queue holds
 };

@@ -6,17 +6,20 @@ from qemu import BUILD, ROOT, Guest, GuestError
 
 
 class Results:
-    def __init__(self):
+    def __init__(self, quiet=False):
+        self.quiet = quiet  # make grade prints its own table
         self.passed = 0
         self.failed = 0
+        self.outcomes = {}  # name -> (ok, reason), for make grade
 
     def record(self, name, ok, seconds, reason=""):
+        self.outcomes[name] = (ok, reason)
         if ok:
             self.passed += 1
-            print(f"PASS {name} ({seconds:.1f}s)", flush=True)
         else:
             self.failed += 1
-            print(f"FAIL {name} ({seconds:.1f}s): {reason}", flush=True)
+        if not self.quiet:
+            print(f"PASS {name} ({seconds:.1f}s)" if ok else f"FAIL {name} ({seconds:.1f}s): {reason}", flush=True)
 
 
 class GuestSession:

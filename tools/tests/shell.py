@@ -33,6 +33,8 @@ SHELL_CASES = [
     ("missing", "nosuchprogram", r"exec nosuchprogram failed"),
     ("grep", "grep ^Kite README.md", r"^Kite"),
     ("mkdir", "mkdir d1 ; cd d1 ; echo hi > f ; cat f ; cd .. ; rm d1/f ; rm d1", r"^hi$"),
+    ("pingpong", "pingpong", r"^\d+: received ping\n\d+: received pong$"),
+    ("pingpong-rounds", "pingpong 500", r"^pingpong: 500 round trips in \d+ ticks$"),
 ]
 
 

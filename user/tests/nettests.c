@@ -14,6 +14,7 @@
 #include "kernel/uapi/signal.h"
 #include "kernel/uapi/socket.h"
 #include "kernel/uapi/time.h"
+#include "kernel/uapi/wqctl.h"
 #include "user/lib/testlib.h"
 #include "user/lib/user.h"
 
@@ -43,6 +44,7 @@ enum {
   PORT_RW_B = 7252,
   PORT_RC = 7261,   // the reconnecting receiver
   PORT_RC_A = 7262, // its senders A, B, C: 127.0.0.2, .3, .4 on 7262, 7263, 7264
+  PORT_WSPACE = 7271,
 };
 
 static char buf[UDP_MAX_PAYLOAD + 64];  // receive buffer (the stack is one page)
@@ -524,7 +526,7 @@ static void test_bulk(void)
 
 // ---- 4. exclusive
 
-enum { NREADERS = 4 };
+enum { NREADERS = 8 }; // as bench's sock_wakeups_8: still one wakeup per datagram
 
 static void test_exclusive(void)
 {
@@ -561,9 +563,8 @@ static void test_exclusive(void)
   EXPECT(c1.wakeups - c0.wakeups == 1, "one datagram, %ld readers woken (wakeups counter)",
          (long)(c1.wakeups - c0.wakeups));
 
-  send_to(c, "B", 1, PORT_EXCL);
-  send_to(c, "C", 1, PORT_EXCL);
-  send_to(c, "D", 1, PORT_EXCL);
+  for (char d = 'B'; d < 'A' + NREADERS; d++)
+    send_to(c, &d, 1, PORT_EXCL);
   int n = readn(p[0], got + 1, NREADERS); // to EOF: every reader has exited
   EXPECT(n == NREADERS - 1, "%d readers returned after the other %d datagrams", n, NREADERS - 1);
   int seen = 0;
@@ -577,6 +578,46 @@ static void test_exclusive(void)
   EXPECT(c1.wakeups - c0.wakeups == NREADERS, "%d datagrams to %d blocked readers: %ld wakeups", NREADERS,
          NREADERS, (long)(c1.wakeups - c0.wakeups));
   close(p[0]);
+  close(c);
+  close(s);
+}
+
+// A POLLOUT wakeup on the socket's queue, the one Linux sends as sent data
+// is freed (wqctl's WQ_WRITE_SPACE makes it), is not for a reader: the
+// readers' callback passes it by, so it wakes nobody, and the datagram that
+// comes next wakes the reader once.
+static void test_writespace(void)
+{
+  int s = bound_socket(PORT_WSPACE);
+  set_timeout(s, 5, 0);
+  int pid = xfork();
+  if (pid == 0) {
+    long n = recvfrom(s, buf, 16, 0, 0, 0);
+    if (n != 4)
+      fail("the reader's recvfrom returned %ld (%s)", n, n < 0 ? strerror(errno) : "");
+    exit(0);
+  }
+  sleep(10); // the reader blocks in recvfrom
+  struct net_counters c0, c1;
+  counters(&c0);
+  for (int i = 0; i < 3; i++)
+    EXPECT_EQ(wqctl(WQ_WRITE_SPACE, s, 0), 0);
+  sleep(5);
+  counters(&c1);
+  EXPECT(c1.wakeups == c0.wakeups, "3 POLLOUT wakeups: the blocked reader was woken %ld times",
+         (long)(c1.wakeups - c0.wakeups));
+  int c = udp_socket();
+  send_to(c, "data", 4, PORT_WSPACE);
+  expect_child(pid, 0, "the reader");
+  counters(&c1);
+  EXPECT(c1.wakeups - c0.wakeups == 1, "3 POLLOUT wakeups and a datagram: %ld reader wakeups, expected 1",
+         (long)(c1.wakeups - c0.wakeups));
+  int p[2];
+  xpipe(p);
+  EXPECT_ERR(wqctl(WQ_WRITE_SPACE, p[0], 0), ENOTSOCK);
+  close(p[0]);
+  close(p[1]);
+  EXPECT_ERR(wqctl(WQ_WRITE_SPACE, p[0], 0), EBADF);
   close(c);
   close(s);
 }
@@ -1667,6 +1708,7 @@ static const struct test tests[] = {
     {"trunc", test_trunc},         {"shutdown", test_shutdown},   {"closefree", test_closefree},
     {"unreachable", test_unreachable}, {"poll", test_poll},       {"badargs", test_badargs},
     {"readwrite", test_readwrite}, {"malformed", test_malformed}, {"reconnect", test_reconnect},
+    {"writespace", test_writespace},
 };
 
 int main(int argc, char *argv[])

@@ -4,6 +4,7 @@
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/errno.h"
 #include "kernel/uapi/signal.h"
+#include "kernel/uapi/syscall.h"
 #include "user/lib/testlib.h"
 #include "user/lib/user.h"
 
@@ -310,6 +311,75 @@ static void test_badargs(void)
   EXPECT(WIFSIGNALED(st) || WEXITSTATUS(st) != 9, "a handler at a bad address ran? status 0x%x", st);
 }
 
+// The word that ends a signal frame on the user stack (kernel/signal.cc:
+// the saved registers, the blocked set, then this).
+#define SIGFRAME_MAGIC 0x5349474652414d45ul
+
+static volatile int frame_found;
+
+// Finds its own signal frame a little above its locals and asks for every
+// signal to be blocked once it returns.
+static void block_all_handler(int sig)
+{
+  volatile uint64 here = sig;
+  volatile uint64 *w = &here;
+  for (int i = 0; i < 128; i++, w++) {
+    if (w[0] == SIGFRAME_MAGIC) {
+      w[-1] = ~0ul;
+      frame_found = 1;
+      return;
+    }
+  }
+}
+
+static void exit_eleven(void)
+{
+  exit(11);
+}
+
+// In a child: rt_sigreturn from a frame made up here, whose registers
+// would resume at exit_eleven on a stack of its own; magic as given.
+static int sigreturn_made_up(uint64 magic)
+{
+  static uint64 stack[256] __attribute__((aligned(16)));
+  static uint64 frame[36]; // trapframe (34 registers), blocked, magic
+  int pid = xfork();
+  if (pid == 0) {
+    frame[1] = (uint64)&stack[256];   // sp
+    frame[31] = (uint64)exit_eleven; // epc
+    frame[35] = magic;
+    register long a7 asm("a7") = SYS_rt_sigreturn;
+    register uint64 sp asm("t0") = (uint64)frame;
+    asm volatile("mv sp, t0\n ecall" : : "r"(a7), "r"(sp) : "memory");
+    exit(10); // not reached
+  }
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  return st;
+}
+
+// rt_sigreturn checks what it is given: a frame without the magic number
+// kills the caller (SIGSEGV) -- the same frame with it resumes where it
+// says -- and a saved mask cannot block SIGKILL or SIGSTOP.
+static void test_sigreturn(void)
+{
+  int st = sigreturn_made_up(SIGFRAME_MAGIC);
+  EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 11, "rt_sigreturn from a made-up frame: status 0x%x, expected exit 11",
+         st);
+  st = sigreturn_made_up(0);
+  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+         "rt_sigreturn from a frame without the magic number: status 0x%x, expected SIGSEGV", st);
+
+  install(SIGUSR1, block_all_handler, 0);
+  EXPECT_EQ(raise(SIGUSR1), 0);
+  EXPECT(frame_found, "the handler found no signal frame above it");
+  sigset_t now = 0, none = 0;
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, 0, &now), 0);
+  sigset_t unblockable = (1ul << (SIGKILL - 1)) | (1ul << (SIGSTOP - 1));
+  EXPECT(now == ~unblockable, "a saved mask of every signal came back as 0x%lx", now);
+  EXPECT_EQ(sigprocmask(SIG_SETMASK, &none, 0), 0);
+}
+
 // init survives every signal a process can send it: its exit would panic
 // the kernel. (Any program could do that with `kill 1`.)
 static void test_init(void)
@@ -340,7 +410,7 @@ static const struct test tests[] = {
     {"handler", test_handler}, {"sigkill", test_sigkill},   {"pause", test_pause},
     {"alarm", test_alarm},     {"eintr", test_eintr},       {"restart", test_restart},
     {"blocked", test_blocked}, {"defaults", test_defaults}, {"waitpid", test_waitpid},
-    {"badargs", test_badargs}, {"init", test_init},
+    {"badargs", test_badargs}, {"init", test_init},       {"sigreturn", test_sigreturn},
 };
 
 int main(int argc, char *argv[])
