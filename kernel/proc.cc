@@ -76,8 +76,8 @@ void freeproc(proc *p) {
   __atomic_store_n(&p->killed, 0, __ATOMIC_RELAXED);
   p->xstate = 0;
   p->termsig = 0;
-  p->sigpending = 0;
-  p->sigblocked = 0;
+  sigset_store(p->sigpending, 0);
+  sigset_store(p->sigblocked, 0);
   p->hart = -1;
   __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->syscall_nr = -1; // exit() leaves mid-call
@@ -311,6 +311,11 @@ int kill(int pid) {
 }
 
 bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
+
+void sigset_store(uint64_t &set, uint64_t value) {
+  KASSERT(holding(&ptable.lock));
+  __atomic_store_n(&set, value, __ATOMIC_RELAXED);
+}
 
 void setkilled_locked(proc *p) {
   if (!holding(&ptable.lock)) panic("setkilled_locked: ptable.lock not held");

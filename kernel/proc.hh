@@ -95,8 +95,9 @@ struct proc {
   // without the lock by killed() on every trap and sleep loop. Relaxed is
   // enough: it publishes no other data, and a reader that sees it only exits.
   int killed = 0;
-  // Signals (signal.cc): bit sig-1 of each set. Guarded by ptable.lock,
-  // read without it (atomically) by signal_pending().
+  // Signals (signal.cc): bit sig-1 of each set. Changed only with
+  // ptable.lock held, read without it by signal_pending() on any hart: so
+  // every access, locked or not, goes through sigset_load/sigset_store.
   uint64_t sigpending = 0;
   uint64_t sigblocked = 0;
   int termsig = 0;         // the signal that ended the process, for waitpid()
@@ -150,6 +151,12 @@ using wait_status = int (*)(const proc &child);
 [[nodiscard]] int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report);
 [[nodiscard]] int kill(int pid); // 0 or -ESRCH
 [[nodiscard]] bool killed(proc *p);
+// A signal set's every access is atomic (relaxed: the stores are ordered by
+// ptable.lock, which every writer holds; a reader without it only needs a
+// value that was true at some moment, and re-checks under the lock).
+[[nodiscard]] inline uint64_t sigset_load(const uint64_t &set) { return __atomic_load_n(&set, __ATOMIC_RELAXED); }
+void sigset_store(uint64_t &set, uint64_t value); // with ptable.lock held
+
 void setkilled_locked(proc *p); // caller holds ptable.lock
 // The process with this pid (a zombie too), or null. Called with
 // ptable.lock held, which keeps the answer true until the caller lets go.

@@ -54,12 +54,12 @@ int dequeue_signal(proc *p, struct sigaction *action) {
   // The common case, nothing pending, without the lock: only this process
   // changes sigblocked, and a signal sent after this load is found at the
   // next entry to the kernel (a sleeping process is woken for it).
-  if ((__atomic_load_n(&p->sigpending, __ATOMIC_RELAXED) & ~p->sigblocked) == 0) return 0;
+  if ((sigset_load(p->sigpending) & ~sigset_load(p->sigblocked)) == 0) return 0;
   lock_guard g(ptable.lock);
-  const uint64_t ready = p->sigpending & ~p->sigblocked;
+  const uint64_t ready = sigset_load(p->sigpending) & ~sigset_load(p->sigblocked);
   if (!ready) return 0;
   const int sig = __builtin_ctzll(ready) + 1;
-  p->sigpending &= ~sigmask(sig);
+  sigset_store(p->sigpending, sigset_load(p->sigpending) & ~sigmask(sig));
   *action = p->sigactions[sig];
   if (action->sa_flags & SA_RESETHAND) p->sigactions[sig].sa_handler = SIG_DFL;
   return sig;
@@ -91,7 +91,7 @@ bool setup_frame(proc *p, int sig, const struct sigaction &action) {
   uint64_t sp = (tf->sp - sizeof frame) & ~uint64_t{15};
   {
     lock_guard g(ptable.lock);
-    frame.blocked = p->sigblocked;
+    frame.blocked = sigset_load(p->sigblocked);
   }
   if (copyout(p->pagetable, user_ptr<sigframe>(sp), &frame) < 0) return false; // the user's own stack
   tf->epc = reinterpret_cast<uint64_t>(action.sa_handler);
@@ -99,9 +99,9 @@ bool setup_frame(proc *p, int sig, const struct sigaction &action) {
   tf->sp = sp;
   tf->ra = (action.sa_flags & SA_RESTORER) ? reinterpret_cast<uint64_t>(action.sa_restorer) : 0;
   lock_guard g(ptable.lock);
-  p->sigblocked |= action.sa_mask;
-  if (!(action.sa_flags & SA_NODEFER)) p->sigblocked |= sigmask(sig);
-  p->sigblocked &= ~UNBLOCKABLE;
+  uint64_t blocked = sigset_load(p->sigblocked) | action.sa_mask;
+  if (!(action.sa_flags & SA_NODEFER)) blocked |= sigmask(sig);
+  sigset_store(p->sigblocked, blocked & ~UNBLOCKABLE);
   return true;
 }
 
@@ -113,8 +113,7 @@ void alarm_fire(timer_list *t) {
 } // namespace
 
 bool signal_pending(proc *p) {
-  return killed(p) || (__atomic_load_n(&p->sigpending, __ATOMIC_RELAXED) &
-                       ~__atomic_load_n(&p->sigblocked, __ATOMIC_RELAXED));
+  return killed(p) || (sigset_load(p->sigpending) & ~sigset_load(p->sigblocked));
 }
 
 void send_signal(proc *p, int sig) {
@@ -133,11 +132,12 @@ void send_signal(proc *p, int sig) {
   }
   // An ignored signal is dropped now -- unless blocked: the process may
   // install a handler before it unblocks the signal.
-  if (!(p->sigblocked & sigmask(sig)) && is_ignored(p, sig)) return;
-  __atomic_or_fetch(&p->sigpending, sigmask(sig), __ATOMIC_RELAXED);
+  const bool blocked = sigset_load(p->sigblocked) & sigmask(sig);
+  if (!blocked && is_ignored(p, sig)) return;
+  sigset_store(p->sigpending, sigset_load(p->sigpending) | sigmask(sig));
   // Straight to the task, not through a wait queue: its entry stays queued
   // until the interrupted wait's finish_wait().
-  if (!(p->sigblocked & sigmask(sig))) try_to_wake_up_locked(p, TASK_INTERRUPTIBLE);
+  if (!blocked) try_to_wake_up_locked(p, TASK_INTERRUPTIBLE);
 }
 
 void do_signal(proc *p, bool restartable) {
@@ -163,8 +163,8 @@ void do_signal(proc *p, bool restartable) {
 
 void signals_fork(proc *parent, proc *child) {
   for (int i = 0; i < NSIG; i++) child->sigactions[i] = parent->sigactions[i];
-  child->sigblocked = parent->sigblocked;
-  child->sigpending = 0;
+  sigset_store(child->sigblocked, sigset_load(parent->sigblocked));
+  sigset_store(child->sigpending, 0);
 }
 
 void signals_exec(proc *p) {
@@ -204,7 +204,8 @@ int64_t sys_rt_sigaction() {
     act.sa_mask &= ~UNBLOCKABLE;
     lock_guard g(ptable.lock); // send_signal reads the actions on other harts
     p->sigactions[sig] = act;
-    if (is_ignored(p, sig)) p->sigpending &= ~sigmask(sig); // POSIX: SIG_IGN discards a pending one
+    if (is_ignored(p, sig)) // POSIX: SIG_IGN discards a pending one
+      sigset_store(p->sigpending, sigset_load(p->sigpending) & ~sigmask(sig));
   }
   return 0;
 }
@@ -220,12 +221,10 @@ int64_t sys_sigprocmask() {
   uint64_t old;
   {
     lock_guard g(ptable.lock);
-    old = p->sigblocked;
+    old = sigset_load(p->sigblocked);
     if (set_uva) {
-      if (how == SIG_BLOCK) p->sigblocked |= set;
-      if (how == SIG_UNBLOCK) p->sigblocked &= ~set;
-      if (how == SIG_SETMASK) p->sigblocked = set;
-      p->sigblocked &= ~UNBLOCKABLE;
+      const uint64_t now = how == SIG_BLOCK ? old | set : how == SIG_UNBLOCK ? old & ~set : set;
+      sigset_store(p->sigblocked, now & ~UNBLOCKABLE);
     }
   }
   // A signal just unblocked is delivered on the way back to user mode.
@@ -247,7 +246,7 @@ int64_t sys_rt_sigreturn() {
   p->tf->kernel_hartid = hartid;
   {
     lock_guard g(ptable.lock);
-    p->sigblocked = frame.blocked & ~UNBLOCKABLE;
+    sigset_store(p->sigblocked, frame.blocked & ~UNBLOCKABLE);
   }
   return static_cast<int64_t>(p->tf->a0); // syscall() stores this back into a0
   // LAB signals: end
