@@ -5,7 +5,7 @@
 namespace kernel {
 
 void consoleinit();
-void consputc(int c);     // kernel output; never sleeps
-void consoleintr(int c);  // a character arrived (UART interrupt context)
+void consputc(int c);    // kernel output; never sleeps
+void consoleintr(int c); // a character arrived (UART interrupt context)
 
 } // namespace kernel

@@ -29,10 +29,10 @@ using namespace kernel;
 
 extern "C" void main() {
   if (cpuid() == 0) {
-    kinit();         // physical page allocator
-    kvminit();       // the kernel's page table
-    procinit();      // process table, kernel stacks and their guard pages
-    kvminithart();   // paging on: devices are reachable from here
+    kinit();       // physical page allocator
+    kvminit();     // the kernel's page table
+    procinit();    // process table, kernel stacks and their guard pages
+    kvminithart(); // paging on: devices are reachable from here
     consoleinit();
     printf("\nkite: a teaching kernel for RISC-V, booting on hart 0\n");
     printf("kite: %lu KiB of free memory in %lu pages\n", kfree_pages() * 4, kfree_pages());

@@ -43,10 +43,10 @@ constexpr uint64_t PIPE_BUF = PGSIZE;
 // the rest to writers.
 struct pipe {
   spinlock lock{"pipe"};
-  uint64_t nread = 0;     // bytes read so far
-  uint64_t nwrite = 0;    // bytes written so far
-  bool readopen = true;   // the read end is still open
-  bool writeopen = true;  // the write end is still open
+  uint64_t nread = 0;    // bytes read so far
+  uint64_t nwrite = 0;   // bytes written so far
+  bool readopen = true;  // the read end is still open
+  bool writeopen = true; // the write end is still open
   // Processes asleep in piperead/pipewrite (see wake_readers() below).
   int sleeping_readers = 0;
   int sleeping_writers = 0;

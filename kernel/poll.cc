@@ -48,7 +48,8 @@ int poll_once(pollfd *fds, int nfds, poll_table *pt) {
       pt->key = static_cast<uint16_t>(pfd.events) | POLLERR | POLLHUP;
       mask = filepoll(f, pt->registering ? pt : nullptr);
     }
-    pfd.revents = static_cast<short>(mask & (static_cast<uint16_t>(pfd.events) | POLLERR | POLLHUP | POLLNVAL));
+    pfd.revents =
+        static_cast<short>(mask & (static_cast<uint16_t>(pfd.events) | POLLERR | POLLHUP | POLLNVAL));
     if (pfd.revents) count++;
   }
   pt->registering = false;

@@ -20,7 +20,7 @@ struct poll_table_entry {
   wait_queue_entry wait; // its private_ points back here
   wait_queue_head *wq;
   poll_table *table;
-  uint32_t key;          // the events this entry waits for
+  uint32_t key; // the events this entry waits for
 };
 
 struct poll_table {

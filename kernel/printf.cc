@@ -72,31 +72,18 @@ const char *print_one(const char *fmt, va_list *ap) {
     fmt++;
   }
   switch (*fmt) {
-  case 'd':
-    print_signed(is_long ? va_arg(*ap, int64_t) : va_arg(*ap, int), width, pad);
-    break;
-  case 'u':
-    print_unsigned(is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 10, width, pad);
-    break;
-  case 'x':
-    print_unsigned(is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 16, width, pad);
-    break;
+  case 'd': print_signed(is_long ? va_arg(*ap, int64_t) : va_arg(*ap, int), width, pad); break;
+  case 'u': print_unsigned(is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 10, width, pad); break;
+  case 'x': print_unsigned(is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 16, width, pad); break;
   case 'p':
     putc('0');
     putc('x');
     print_unsigned(reinterpret_cast<uint64_t>(va_arg(*ap, void *)), 16, 16, '0');
     break;
-  case 's':
-    print_string(va_arg(*ap, const char *));
-    break;
-  case 'c':
-    putc(va_arg(*ap, int));
-    break;
-  case '%':
-    putc('%');
-    break;
-  case 0:
-    return fmt;
+  case 's': print_string(va_arg(*ap, const char *)); break;
+  case 'c': putc(va_arg(*ap, int)); break;
+  case '%': putc('%'); break;
+  case 0: return fmt;
   default: // unknown: print it as written
     putc('%');
     putc(*fmt);

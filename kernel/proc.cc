@@ -171,8 +171,8 @@ void userinit() {
     panic("userinit: out of memory");
   p->sz = PGSIZE;
   memset(p->tf, 0, sizeof *p->tf);
-  p->tf->epc = 0;      // initcode's first instruction
-  p->tf->sp = PGSIZE;  // its stack grows down from the top of its one page
+  p->tf->epc = 0;     // initcode's first instruction
+  p->tf->sp = PGSIZE; // its stack grows down from the top of its one page
   safestrcpy(p->name, "initcode", sizeof p->name);
   p->cwd = namei("/");
   lock_guard g(ptable.lock);

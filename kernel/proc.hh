@@ -80,11 +80,11 @@ constexpr uint64_t KSTACK_SIZE = 4 * 4096;
 struct proc {
   // Guarded by ptable.lock:
   procstate state = procstate::UNUSED;
-  void *chan = nullptr;    // if SLEEPING: what it sleeps on
-  int xstate = 0;          // exit status, for the parent's wait()
+  void *chan = nullptr; // if SLEEPING: what it sleeps on
+  int xstate = 0;       // exit status, for the parent's wait()
   int pid = 0;
   proc *parent = nullptr;
-  int hart = -1;           // where it runs or last ran (for the proc dump)
+  int hart = -1; // where it runs or last ran (for the proc dump)
   // Linux's task state. The process writes its own (set_current_state)
   // without ptable.lock, wakers change it to TASK_RUNNING with it held;
   // always accessed atomically.
@@ -100,25 +100,25 @@ struct proc {
   // every access, locked or not, goes through sigset_load/sigset_store.
   uint64_t sigpending = 0;
   uint64_t sigblocked = 0;
-  int termsig = 0;         // the signal that ended the process, for waitpid()
+  int termsig = 0; // the signal that ended the process, for waitpid()
 
   // Private to the process; others touch these only while it cannot run:
-  uint8_t *kstack = nullptr;      // bottom of the kernel stack (KSTACK_SIZE)
-  trapframe *tf = nullptr;        // at the top of the kernel stack
-  context ctx{};                  // swtch() here to run the process
-  uint64_t sz = 0;                // bytes of user memory
+  uint8_t *kstack = nullptr; // bottom of the kernel stack (KSTACK_SIZE)
+  trapframe *tf = nullptr;   // at the top of the kernel stack
+  context ctx{};             // swtch() here to run the process
+  uint64_t sz = 0;           // bytes of user memory
   pagetable_t pagetable = nullptr;
   file *ofile[NOFILE] = {};
   inode *cwd = nullptr;
-  char name[16] = {};             // for debugging
-  int64_t syscall_nr = -1;        // the system call being served, -1 outside one (panics)
+  char name[16] = {};                     // for debugging
+  int64_t syscall_nr = -1;                // the system call being served, -1 outside one (panics)
   struct sigaction sigactions[NSIG] = {}; // changed only by the process itself
-  timer_list alarm_timer;         // alarm(); cancelled by exit()
+  timer_list alarm_timer;                 // alarm(); cancelled by exit()
 };
 
 struct proc_table {
   spinlock lock{"ptable"};
-  struct proc proc[NPROC]; // "struct": the member is named after its type, as in xv6
+  struct proc proc[NPROC];   // "struct": the member is named after its type, as in xv6
   uint64_t chan_wakeups = 0; // sleepers woken by wakeup1() since boot (sysinfo; bench)
 };
 extern proc_table ptable;
@@ -154,7 +154,9 @@ using wait_status = int (*)(const proc &child);
 // A signal set's every access is atomic (relaxed: the stores are ordered by
 // ptable.lock, which every writer holds; a reader without it only needs a
 // value that was true at some moment, and re-checks under the lock).
-[[nodiscard]] inline uint64_t sigset_load(const uint64_t &set) { return __atomic_load_n(&set, __ATOMIC_RELAXED); }
+[[nodiscard]] inline uint64_t sigset_load(const uint64_t &set) {
+  return __atomic_load_n(&set, __ATOMIC_RELAXED);
+}
 void sigset_store(uint64_t &set, uint64_t value); // with ptable.lock held
 
 void setkilled_locked(proc *p); // caller holds ptable.lock
@@ -173,7 +175,7 @@ inline void sleep(void *chan, lock_guard &held, task_state state = TASK_INTERRUP
   sleep(chan, held.lock(), state, where);
 }
 void wakeup(void *chan);
-void wakeup1(void *chan); // caller holds ptable.lock
+void wakeup1(void *chan);    // caller holds ptable.lock
 void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart
 
 // Copy to or from either a user address (in the current process) or

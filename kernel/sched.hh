@@ -47,7 +47,7 @@ void schedule();
 // state (already running, or already woken). Any context, interrupts too.
 int try_to_wake_up(proc *p, uint32_t states, int wake_flags);
 int try_to_wake_up_locked(proc *p, uint32_t states); // caller holds ptable.lock
-int wake_up_process(proc *p);             // TASK_NORMAL
+int wake_up_process(proc *p);                        // TASK_NORMAL
 
 // Is there a reason for an interruptible sleep to end early: the process
 // was killed, or has a signal pending that it does not block? (signal.cc)

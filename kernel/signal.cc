@@ -70,8 +70,9 @@ int dequeue_signal(proc *p, struct sigaction *action) {
 void settle_restart(trapframe *tf, const struct sigaction *handler_action) {
   // LAB signals: begin settle_restart(tf, handler_action)
   const int64_t ret = static_cast<int64_t>(tf->a0);
-  const bool restart = (ret == -ERESTARTSYS && (!handler_action || (handler_action->sa_flags & SA_RESTART))) ||
-                       (ret == -ERESTARTNOHAND && !handler_action);
+  const bool restart =
+      (ret == -ERESTARTSYS && (!handler_action || (handler_action->sa_flags & SA_RESTART))) ||
+      (ret == -ERESTARTNOHAND && !handler_action);
   if (restart) {
     tf->a0 = tf->orig_a0;
     tf->epc -= 4; // run the ecall again

@@ -43,7 +43,8 @@ void pop_off();
 // relocking a held one panics: it is always a bug.
 class [[nodiscard]] lock_guard {
 public:
-  [[nodiscard]] explicit lock_guard(spinlock &lk, source_location where = source_location::current()) : lk_(lk) {
+  [[nodiscard]] explicit lock_guard(spinlock &lk, source_location where = source_location::current())
+      : lk_(lk) {
     acquire(&lk_, where);
   }
   ~lock_guard() {

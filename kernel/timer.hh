@@ -8,10 +8,10 @@
 namespace kernel {
 
 struct timer_list {
-  list_node entry;                     // on the pending list; guarded by the timer lock
-  uint64_t expires = 0;                // the tick (jiffies) it fires at
+  list_node entry;      // on the pending list; guarded by the timer lock
+  uint64_t expires = 0; // the tick (jiffies) it fires at
   void (*function)(timer_list *) = nullptr;
-  void *data = nullptr;                // for the function's use
+  void *data = nullptr; // for the function's use
 };
 
 [[nodiscard]] uint64_t jiffies(); // ticks since boot

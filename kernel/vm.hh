@@ -15,7 +15,7 @@ constexpr uint64_t pgrounddown(uint64_t a) { return a & ~(PGSIZE - 1); }
 
 void kvminit();
 void kvminithart();
-void switch_to(pagetable_t pt); // load pt into satp on this hart
+void switch_to(pagetable_t pt);   // load pt into satp on this hart
 void kvm_unmap_page(uint64_t va); // make a kernel page a guard page (before harts start)
 extern pagetable_t kernel_pagetable;
 
@@ -25,7 +25,7 @@ extern pagetable_t kernel_pagetable;
 uint64_t uvmdealloc(pagetable_t pt, uint64_t oldsz, uint64_t newsz);
 [[nodiscard]] int uvmcopy(pagetable_t from, pagetable_t to, uint64_t sz); // 0 or -ENOMEM
 void uvmfree(pagetable_t pt, uint64_t sz);
-void uvmclear(pagetable_t pt, uint64_t va); // make a page inaccessible to user mode
+void uvmclear(pagetable_t pt, uint64_t va);                   // make a page inaccessible to user mode
 [[nodiscard]] uint64_t walkaddr(pagetable_t pt, uint64_t va); // user page's physical address, or 0
 
 // Every user address the kernel touches goes through these: they check that

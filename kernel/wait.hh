@@ -34,9 +34,9 @@ int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flag
 struct wait_queue_entry {
   wait_queue_entry(void *owner, wait_queue_func_t fn) : private_(owner), func(fn) {}
   unsigned flags = 0;
-  void *private_;          // the waiting task, or the callback's own data (Linux: `private`)
-  wait_queue_func_t func;  // what a wakeup does for this entry
-  list_node entry;         // on wait_queue_head::head, guarded by its lock
+  void *private_;         // the waiting task, or the callback's own data (Linux: `private`)
+  wait_queue_func_t func; // what a wakeup does for this entry
+  list_node entry;        // on wait_queue_head::head, guarded by its lock
 };
 
 struct wait_queue_head {
@@ -47,7 +47,8 @@ struct wait_queue_head {
 };
 
 // An entry for the current task whose wakeup also unlinks it.
-#define DEFINE_WAIT(name) ::kernel::wait_queue_entry name(::kernel::current_task(), ::kernel::autoremove_wake_function)
+#define DEFINE_WAIT(name)                                                                                    \
+  ::kernel::wait_queue_entry name(::kernel::current_task(), ::kernel::autoremove_wake_function)
 
 void add_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
 void remove_wait_queue(wait_queue_head *wq, wait_queue_entry *wq_entry);
@@ -66,7 +67,7 @@ void __wake_up_sync_key(wait_queue_head *wq, unsigned mode, int nr_exclusive, vo
 
 // Each is a real function, not an inline, so that every step of a wakeup
 // shows up in a GDB backtrace with Linux's name.
-void wake_up(wait_queue_head *wq);                    // one exclusive waiter
+void wake_up(wait_queue_head *wq); // one exclusive waiter
 void wake_up_all(wait_queue_head *wq);
 void wake_up_interruptible(wait_queue_head *wq);
 void wake_up_interruptible_all(wait_queue_head *wq);

@@ -104,8 +104,7 @@ options parse_args(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const std::string_view arg = argv[i];
     if (arg == "--size" || arg == "--inodes") {
-      if (i + 1 >= argc)
-        throw mkfs_error{std::string(arg), "needs a value"};
+      if (i + 1 >= argc) throw mkfs_error{std::string(arg), "needs a value"};
       const std::string_view value = argv[++i];
       if (arg == "--size")
         opts.size = parse_count(arg, value, 1, max_image_blocks);
@@ -117,8 +116,7 @@ options parse_args(int argc, char **argv) {
       positional.emplace_back(arg);
     }
   }
-  if (positional.empty())
-    throw mkfs_error{"missing output", usage};
+  if (positional.empty()) throw mkfs_error{"missing output", usage};
   opts.output = positional.front();
   opts.inputs.assign(positional.begin() + 1, positional.end());
   return opts;
@@ -132,10 +130,8 @@ options parse_args(int argc, char **argv) {
 std::string image_name(const std::string &path) {
   const size_t slash = path.rfind('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.starts_with('_'))
-    name.erase(0, 1);
-  if (name.empty() || name == "." || name == "..")
-    throw mkfs_error{path, "not a usable file name"};
+  if (name.starts_with('_')) name.erase(0, 1);
+  if (name.empty() || name == "." || name == "..") throw mkfs_error{path, "not a usable file name"};
   if (name.size() > DIRSIZ)
     throw mkfs_error{path, "name \"" + name + "\" is longer than " + std::to_string(DIRSIZ) + " bytes"};
   return name;
@@ -145,8 +141,7 @@ std::string errno_text() { return std::strerror(errno); }
 
 std::vector<uint8_t> read_whole_file(const std::string &path) {
   std::FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    throw mkfs_error{path, errno_text()};
+  if (!f) throw mkfs_error{path, errno_text()};
   std::vector<uint8_t> data;
   uint8_t chunk[64 * 1024];
   size_t n;
@@ -158,10 +153,10 @@ std::vector<uint8_t> read_whole_file(const std::string &path) {
   const bool failed = std::ferror(f);
   const std::string why = failed ? errno_text() : "";
   std::fclose(f);
-  if (failed)
-    throw mkfs_error{path, why};
+  if (failed) throw mkfs_error{path, why};
   if (data.size() > limit)
-    throw mkfs_error{path, "larger than the largest file, " + std::to_string(limit) + " bytes (MAXFILE blocks)"};
+    throw mkfs_error{path,
+                     "larger than the largest file, " + std::to_string(limit) + " bytes (MAXFILE blocks)"};
   return data;
 }
 
@@ -192,11 +187,11 @@ std::vector<input_file> read_inputs(const options &opts) {
 
 // Where each region starts; the superblock records the same numbers.
 struct layout {
-  uint32_t size;       // total blocks
+  uint32_t size; // total blocks
   uint32_t ninodes;
   uint32_t inodestart;
   uint32_t bmapstart;
-  uint32_t datastart;  // first data block; everything before it is metadata
+  uint32_t datastart; // first data block; everything before it is metadata
 
   layout(uint32_t size_blocks, uint32_t inode_count) : size(size_blocks), ninodes(inode_count) {
     // The "+ 1"s round up generously, as xv6's mkfs does, so that images
@@ -220,8 +215,7 @@ uint32_t blocks_for(size_t bytes) {
 // of blocks halfway through building the image.
 void check_fits(const layout &lay, const std::vector<input_file> &files) {
   uint64_t needed = lay.datastart + blocks_for((files.size() + 2) * sizeof(dirent));
-  for (const input_file &f : files)
-    needed += blocks_for(f.data.size());
+  for (const input_file &f : files) needed += blocks_for(f.data.size());
   if (needed > lay.size)
     throw mkfs_error{"image too small", std::to_string(lay.size) + " blocks, but the files need " +
                                             std::to_string(needed) + " (use a larger --size)"};
@@ -232,7 +226,8 @@ void check_fits(const layout &lay, const std::vector<input_file> &files) {
 
 class image {
 public:
-  explicit image(const layout &lay) : lay_(lay), bytes_(size_t{lay.size} * block_size), next_block_(lay.datastart) {}
+  explicit image(const layout &lay)
+      : lay_(lay), bytes_(size_t{lay.size} * block_size), next_block_(lay.datastart) {}
 
   // Allocates the next free inode: type set, nlink 1, empty.
   uint32_t new_inode(short type) {
@@ -305,20 +300,17 @@ private:
 
   uint32_t alloc_block() {
     // check_fits() has already ruled this out; reaching it is a mkfs bug.
-    if (next_block_ >= lay_.size)
-      throw mkfs_error{"internal error", "ran out of data blocks"};
+    if (next_block_ >= lay_.size) throw mkfs_error{"internal error", "ran out of data blocks"};
     return next_block_++; // the image starts zeroed, so the block is clear
   }
 
   // The disk block holding block `fbn` of the file, allocated on first use.
   uint32_t block_of(dinode &di, uint32_t fbn) {
     if (fbn < direct_blocks) {
-      if (di.addrs[fbn] == 0)
-        di.addrs[fbn] = alloc_block();
+      if (di.addrs[fbn] == 0) di.addrs[fbn] = alloc_block();
       return di.addrs[fbn];
     }
-    if (di.addrs[NDIRECT] == 0)
-      di.addrs[NDIRECT] = alloc_block();
+    if (di.addrs[NDIRECT] == 0) di.addrs[NDIRECT] = alloc_block();
     uint8_t *entry = block(di.addrs[NDIRECT]) + (fbn - direct_blocks) * sizeof(uint);
     uint b;
     std::memcpy(&b, entry, sizeof b);
@@ -358,8 +350,7 @@ image build_image(const layout &lay, const std::vector<input_file> &files) {
 void write_atomically(const std::string &path, const std::vector<uint8_t> &bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   std::FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw mkfs_error{path, errno_text()};
+  if (!f) throw mkfs_error{path, errno_text()};
   bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
   std::string why = ok ? "" : errno_text();
   if (std::fclose(f) != 0 && ok) {

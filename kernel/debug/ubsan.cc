@@ -40,20 +40,32 @@ void __ubsan_handle_add_overflow(void *data, void *, void *) { report("signed ov
 void __ubsan_handle_sub_overflow(void *data, void *, void *) { report("signed overflow in -", data); }
 void __ubsan_handle_mul_overflow(void *data, void *, void *) { report("signed overflow in *", data); }
 void __ubsan_handle_negate_overflow(void *data, void *) { report("signed overflow in unary -", data); }
-void __ubsan_handle_divrem_overflow(void *data, void *, void *) { report("division by zero or overflow", data); }
+void __ubsan_handle_divrem_overflow(void *data, void *, void *) {
+  report("division by zero or overflow", data);
+}
 void __ubsan_handle_shift_out_of_bounds(void *data, void *, void *) { report("shift out of bounds", data); }
 void __ubsan_handle_out_of_bounds(void *data, void *) { report("array index out of bounds", data); }
-void __ubsan_handle_load_invalid_value(void *data, void *) { report("load of an invalid bool or enum value", data); }
+void __ubsan_handle_load_invalid_value(void *data, void *) {
+  report("load of an invalid bool or enum value", data);
+}
 void __ubsan_handle_builtin_unreachable(void *data) { report("__builtin_unreachable() reached", data); }
 void __ubsan_handle_missing_return(void *data) { report("end of a value-returning function reached", data); }
-void __ubsan_handle_vla_bound_not_positive(void *data, void *) { report("variable-length array bound not positive", data); }
+void __ubsan_handle_vla_bound_not_positive(void *data, void *) {
+  report("variable-length array bound not positive", data);
+}
 void __ubsan_handle_nonnull_arg(void *data) { report("null passed as a nonnull argument", data); }
-void __ubsan_handle_pointer_overflow(void *data, void *, void *) { report("pointer arithmetic overflowed", data); }
-void __ubsan_handle_invalid_builtin(void *data) { report("invalid argument to a builtin (ctz/clz of 0)", data); }
+void __ubsan_handle_pointer_overflow(void *data, void *, void *) {
+  report("pointer arithmetic overflowed", data);
+}
+void __ubsan_handle_invalid_builtin(void *data) {
+  report("invalid argument to a builtin (ctz/clz of 0)", data);
+}
 
 // The return of a function declared returns_nonnull: the data is the
 // attribute's location; the check's own location comes second.
-void __ubsan_handle_nonnull_return_v1(void *, void *loc) { report("null returned from a returns_nonnull function", loc); }
+void __ubsan_handle_nonnull_return_v1(void *, void *loc) {
+  report("null returned from a returns_nonnull function", loc);
+}
 
 // A null, misaligned or too-small object: the description says which.
 struct ubsan_type_mismatch {

@@ -70,7 +70,7 @@ void write_addr(uint32_t low_reg, uint64_t pa) {
 
 // Features the device may offer that this driver does not implement (or, for
 // RO, does not want: the file system must be able to write).
-constexpr int unwanted_features[] = {BLK_F_RO, BLK_F_SCSI, BLK_F_CONFIG_WCE, BLK_F_MQ,
+constexpr int unwanted_features[] = {BLK_F_RO,     BLK_F_SCSI,       BLK_F_CONFIG_WCE,    BLK_F_MQ,
                                      F_ANY_LAYOUT, RING_F_EVENT_IDX, RING_F_INDIRECT_DESC};
 
 // Accept every feature in the first word except the unwanted ones; of the
@@ -83,8 +83,7 @@ void negotiate_features() {
   if ((high & (1u << (F_VERSION_1 - 32))) == 0)
     panic("virtio disk: device does not offer VIRTIO_F_VERSION_1");
 
-  for (int bit : unwanted_features)
-    low &= ~(1u << bit);
+  for (int bit : unwanted_features) low &= ~(1u << bit);
   *reg(DRIVER_FEATURES_SEL) = 0;
   *reg(DRIVER_FEATURES) = low;
   *reg(DRIVER_FEATURES_SEL) = 1;
@@ -92,27 +91,22 @@ void negotiate_features() {
 
   *reg(STATUS) = *reg(STATUS) | STATUS_FEATURES_OK;
   // The device clears FEATURES_OK again if it cannot work with our choice.
-  if ((*reg(STATUS) & STATUS_FEATURES_OK) == 0)
-    panic("virtio disk: device rejected our features");
+  if ((*reg(STATUS) & STATUS_FEATURES_OK) == 0) panic("virtio disk: device rejected our features");
 }
 
 // Tell the device where queue 0's three rings are.
 void setup_queue() {
   *reg(QUEUE_SEL) = 0;
-  if (*reg(QUEUE_READY) != 0)
-    panic("virtio disk: queue 0 already in use");
+  if (*reg(QUEUE_READY) != 0) panic("virtio disk: queue 0 already in use");
   uint32_t max = *reg(QUEUE_NUM_MAX);
-  if (max == 0)
-    panic("virtio disk: device has no queue 0");
-  if (max < NUM)
-    panic("virtio disk: device queue smaller than NUM");
+  if (max == 0) panic("virtio disk: device has no queue 0");
+  if (max < NUM) panic("virtio disk: device queue smaller than NUM");
   *reg(QUEUE_NUM) = NUM;
   write_addr(QUEUE_DESC_LOW, phys(disk.desc));
   write_addr(QUEUE_DRIVER_LOW, phys(&disk.avail));
   write_addr(QUEUE_DEVICE_LOW, phys(&disk.used));
   *reg(QUEUE_READY) = 1;
-  for (bool &f : disk.free)
-    f = true;
+  for (bool &f : disk.free) f = true;
 }
 
 // Three free descriptors for one request, or false if there are not three
@@ -120,12 +114,9 @@ void setup_queue() {
 [[nodiscard]] bool alloc3_desc(int idx[3]) {
   int found = 0;
   for (int i = 0; i < NUM && found < 3; i++)
-    if (disk.free[i])
-      idx[found++] = i;
-  if (found < 3)
-    return false;
-  for (int k = 0; k < 3; k++)
-    disk.free[idx[k]] = false;
+    if (disk.free[i]) idx[found++] = i;
+  if (found < 3) return false;
+  for (int k = 0; k < 3; k++) disk.free[idx[k]] = false;
   return true;
 }
 
@@ -138,8 +129,7 @@ void free_chain(int i) {
     uint16_t next = disk.desc[i].next;
     disk.desc[i] = {};
     disk.free[i] = true;
-    if ((flags & VIRTQ_DESC_F_NEXT) == 0)
-      break;
+    if ((flags & VIRTQ_DESC_F_NEXT) == 0) break;
     i = next;
   }
   wakeup(&disk.free);
@@ -179,8 +169,7 @@ void virtio_disk_rw(buf *b, bool write) {
     panic("virtio_disk_rw: block number beyond the end of the disk");
 
   int idx[3];
-  while (!alloc3_desc(idx))
-    sleep(&disk.free, guard, TASK_UNINTERRUPTIBLE); // free_chain() wakes us
+  while (!alloc3_desc(idx)) sleep(&disk.free, guard, TASK_UNINTERRUPTIBLE); // free_chain() wakes us
 
   const int head = idx[0];
   disk.ops[head] = {write ? BLK_T_OUT : BLK_T_IN, 0, sector};
@@ -207,8 +196,7 @@ void virtio_disk_rw(buf *b, bool write) {
 
   // virtio_disk_intr() clears b->disk. sleep() releases disk.lock, so the
   // interrupt handler, which needs it, can run.
-  while (b->disk)
-    sleep(b, guard, TASK_UNINTERRUPTIBLE);
+  while (b->disk) sleep(b, guard, TASK_UNINTERRUPTIBLE);
 
   disk.inflight[head] = nullptr;
   free_chain(head);
@@ -231,8 +219,7 @@ void virtio_disk_intr() {
     const uint32_t head = disk.used.ring[disk.used_idx % NUM].id;
     if (head >= NUM || disk.inflight[head] == nullptr)
       panic("virtio_disk_intr: device completed an unknown request");
-    if (disk.status[head] != BLK_S_OK)
-      panic("virtio_disk_intr: disk request failed");
+    if (disk.status[head] != BLK_S_OK) panic("virtio_disk_intr: disk request failed");
 
     buf *b = disk.inflight[head];
     b->disk = false; // the buf is ours again

@@ -26,7 +26,7 @@ struct buffer_cache {
   spinlock lock{"bcache"};
   buf bufs[NBUF];
   intrusive_list<buf, &buf::lru> lru; // front: least recently used
-  int waiters = 0; // processes in bget() sleeping until some buf is free
+  int waiters = 0;                    // processes in bget() sleeping until some buf is free
 };
 
 } // namespace
@@ -40,8 +40,7 @@ namespace {
 // The buf caching (dev, blockno), or null. Caller holds bcache.lock.
 buf *lookup(uint32_t dev, uint32_t blockno) {
   for (buf &b : bcache.lru)
-    if (b.dev == dev && b.blockno == blockno)
-      return &b;
+    if (b.dev == dev && b.blockno == blockno) return &b;
   return nullptr;
 }
 
@@ -50,8 +49,7 @@ buf *lookup(uint32_t dev, uint32_t blockno) {
 // Caller holds bcache.lock.
 buf *recyclable() {
   for (buf &b : bcache.lru)
-    if (b.refcnt == 0)
-      return &b;
+    if (b.refcnt == 0) return &b;
   return nullptr;
 }
 
@@ -91,8 +89,7 @@ buf *bget(uint32_t dev, uint32_t blockno) {
 
 void binit() {
   lock_guard guard(bcache.lock);
-  for (buf &b : bcache.bufs)
-    bcache.lru.push_back(b);
+  for (buf &b : bcache.bufs) bcache.lru.push_back(b);
 }
 
 // A locked buf holding the block's contents, read from disk if not cached.
@@ -109,16 +106,14 @@ buf *bread(uint32_t dev, uint32_t blockno) {
 // log_write() instead, so that a crash cannot leave half an update on disk;
 // only the log itself writes blocks directly.
 void bwrite(buf *b) {
-  if (!holdingsleep(&b->lock))
-    panic("bwrite: buf not locked");
+  if (!holdingsleep(&b->lock)) panic("bwrite: buf not locked");
   virtio_disk_rw(b, true);
 }
 
 // Done with b: unlock it, and if nobody else holds it, make it the most
 // recently used buf, the last to be recycled.
 void brelse(buf *b) {
-  if (!holdingsleep(&b->lock))
-    panic("brelse: buf not locked");
+  if (!holdingsleep(&b->lock)) panic("brelse: buf not locked");
   releasesleep(&b->lock);
 
   lock_guard guard(bcache.lock);
@@ -127,8 +122,7 @@ void brelse(buf *b) {
   if (b->refcnt == 0) {
     b->lru.unlink();
     bcache.lru.push_back(*b);
-    if (bcache.waiters > 0)
-      wakeup(&bcache);
+    if (bcache.waiters > 0) wakeup(&bcache);
   }
 }
 
@@ -144,8 +138,7 @@ void bunpin(buf *b) {
   lock_guard guard(bcache.lock);
   KASSERT(b->refcnt > 0);
   b->refcnt--;
-  if (b->refcnt == 0 && bcache.waiters > 0)
-    wakeup(&bcache);
+  if (b->refcnt == 0 && bcache.waiters > 0) wakeup(&bcache);
 }
 
 } // namespace kernel

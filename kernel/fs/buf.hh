@@ -37,7 +37,7 @@ void binit();
 [[nodiscard]] buf *bread(uint32_t dev, uint32_t blockno);
 void bwrite(buf *b);
 void brelse(buf *b);
-void bpin(buf *b);   // keep b cached although nobody holds it (the log)
+void bpin(buf *b); // keep b cached although nobody holds it (the log)
 void bunpin(buf *b);
 
 } // namespace kernel

@@ -35,8 +35,7 @@ namespace {
 
 // The device entry an inode's major number selects, or null.
 devsw_entry *device(const file *f) {
-  if (f->major < 0 || f->major >= NDEV)
-    return nullptr;
+  if (f->major < 0 || f->major >= NDEV) return nullptr;
   return &devsw[f->major];
 }
 
@@ -62,12 +61,10 @@ int inode_write(file *f, user_ptr<char> buf, int n) {
       fs_transaction tx;
       ilock(f->ip);
       r = writei(f->ip, buf + done, f->off, static_cast<uint32_t>(chunk));
-      if (r > 0)
-        f->off += r;
+      if (r > 0) f->off += r;
       iunlock(f->ip);
     }
-    if (r < 0)
-      return r;
+    if (r < 0) return r;
     done += r;
   }
   return n;
@@ -92,8 +89,7 @@ file *filealloc() {
 
 file *filedup(file *f) {
   lock_guard guard(ftable.lock);
-  if (f->ref < 1)
-    panic("filedup: file not open");
+  if (f->ref < 1) panic("filedup: file not open");
   f->ref++;
   return f;
 }
@@ -103,10 +99,8 @@ void fileclose(file *f) {
   file closed;
   {
     lock_guard guard(ftable.lock);
-    if (f->ref < 1)
-      panic("fileclose: file not open");
-    if (--f->ref > 0)
-      return;
+    if (f->ref < 1) panic("fileclose: file not open");
+    if (--f->ref > 0) return;
     // Copy what the close needs and free the slot now: pipeclose and iput
     // may sleep, which must not happen while holding ftable.lock.
     closed = *f;
@@ -136,77 +130,58 @@ int filestat(file *f, user_ptr<struct stat> ust) {
 
 // Read up to n bytes into the user's buf.
 int fileread(file *f, user_ptr<char> buf, int n) {
-  if (!f->readable)
-    return -EBADF;
-  if (n < 0)
-    return -EINVAL;
+  if (!f->readable) return -EBADF;
+  if (n < 0) return -EINVAL;
   switch (f->type) {
-  case file::kind::PIPE:
-    return piperead(f->pipe, buf, n);
-  case file::kind::SOCKET:
-    return sock_read(f, buf, n);
+  case file::kind::PIPE: return piperead(f->pipe, buf, n);
+  case file::kind::SOCKET: return sock_read(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr)
-      return -ENXIO;
-    if (dev->read == nullptr)
-      return -EINVAL;
+    if (dev == nullptr) return -ENXIO;
+    if (dev->read == nullptr) return -EINVAL;
     return dev->read(buf, n);
   }
   case file::kind::INODE: {
     ilock(f->ip);
     const int r = readi(f->ip, buf, f->off, static_cast<uint32_t>(n));
-    if (r > 0)
-      f->off += r;
+    if (r > 0) f->off += r;
     iunlock(f->ip);
     return r;
   }
-  case file::kind::NONE:
-    break;
+  case file::kind::NONE: break;
   }
   panic("fileread: file of no kind");
 }
 
 // Write n bytes from the user's buf.
 int filewrite(file *f, user_ptr<char> buf, int n) {
-  if (!f->writable)
-    return -EBADF;
-  if (n < 0)
-    return -EINVAL;
+  if (!f->writable) return -EBADF;
+  if (n < 0) return -EINVAL;
   switch (f->type) {
-  case file::kind::PIPE:
-    return pipewrite(f->pipe, buf, n);
-  case file::kind::SOCKET:
-    return sock_write(f, buf, n);
+  case file::kind::PIPE: return pipewrite(f->pipe, buf, n);
+  case file::kind::SOCKET: return sock_write(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
-    if (dev == nullptr)
-      return -ENXIO;
-    if (dev->write == nullptr)
-      return -EINVAL;
+    if (dev == nullptr) return -ENXIO;
+    if (dev->write == nullptr) return -EINVAL;
     return dev->write(buf, n);
   }
-  case file::kind::INODE:
-    return inode_write(f, buf, n);
-  case file::kind::NONE:
-    break;
+  case file::kind::INODE: return inode_write(f, buf, n);
+  case file::kind::NONE: break;
   }
   panic("filewrite: file of no kind");
 }
 
 uint32_t filepoll(file *f, poll_table *pt) {
   switch (f->type) {
-  case file::kind::PIPE:
-    return pipepoll(f->pipe, f->writable, pt);
-  case file::kind::SOCKET:
-    return sock_poll(f, pt);
+  case file::kind::PIPE: return pipepoll(f->pipe, f->writable, pt);
+  case file::kind::SOCKET: return sock_poll(f, pt);
   case file::kind::DEVICE:
     if (f->major >= 0 && f->major < NDEV && devsw[f->major].poll) return devsw[f->major].poll(pt);
     return POLLIN | POLLOUT;
   case file::kind::INODE: // a disk file never makes a reader or writer wait
     return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
-  case file::kind::NONE:
-    break;
+  case file::kind::NONE: break;
   }
   return POLLNVAL;
 }

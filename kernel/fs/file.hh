@@ -27,9 +27,9 @@ struct file {
   kind type = kind::NONE;
   bool readable = false;
   bool writable = false;
-  struct pipe *pipe = nullptr; // kind::PIPE
-  inode *ip = nullptr;         // kind::INODE and kind::DEVICE
-  short major = 0;             // kind::DEVICE
+  struct pipe *pipe = nullptr;   // kind::PIPE
+  inode *ip = nullptr;           // kind::INODE and kind::DEVICE
+  short major = 0;               // kind::DEVICE
   struct socket *sock = nullptr; // kind::SOCKET
 
   // fcntl's O_NONBLOCK | O_ASYNC (socket.h); set by fcntl, read without a lock.

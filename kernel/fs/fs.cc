@@ -67,8 +67,7 @@ void bfree(uint32_t dev, uint32_t blockno) {
   buf *b = bread(dev, bblock(blockno, sb));
   const uint32_t bit = blockno % BPB;
   const uint8_t mask = static_cast<uint8_t>(1u << (bit % 8));
-  if ((b->data[bit / 8] & mask) == 0)
-    panic("bfree: freeing a free block");
+  if ((b->data[bit / 8] & mask) == 0) panic("bfree: freeing a free block");
   b->data[bit / 8] &= static_cast<uint8_t>(~mask);
   log_write(b);
   brelse(b);
@@ -95,9 +94,7 @@ uint32_t load_addr(const buf *b, uint32_t i) { // entry i of an indirect block
   return a;
 }
 
-void store_addr(buf *b, uint32_t i, uint32_t a) {
-  memcpy(b->data + i * sizeof(uint32_t), &a, sizeof(a));
-}
+void store_addr(buf *b, uint32_t i, uint32_t a) { memcpy(b->data + i * sizeof(uint32_t), &a, sizeof(a)); }
 
 // ---- The inode table ----
 // Holds an in-memory inode for every inode some part of the kernel uses
@@ -124,19 +121,16 @@ namespace {
 // full. Caller holds ip's lock and, if it may allocate, is in a transaction.
 uint32_t bmap(inode *ip, uint32_t bn) {
   if (bn < NDIRECT) {
-    if (ip->addrs[bn] == 0)
-      ip->addrs[bn] = balloc(ip->dev);
+    if (ip->addrs[bn] == 0) ip->addrs[bn] = balloc(ip->dev);
     return ip->addrs[bn];
   }
   bn -= NDIRECT;
-  if (bn >= NINDIRECT)
-    panic("bmap: block number beyond the largest file");
+  if (bn >= NINDIRECT) panic("bmap: block number beyond the largest file");
 
   // Blocks NDIRECT.. are listed in the indirect block, addrs[NDIRECT].
   if (ip->addrs[NDIRECT] == 0) {
     ip->addrs[NDIRECT] = balloc(ip->dev);
-    if (ip->addrs[NDIRECT] == 0)
-      return 0;
+    if (ip->addrs[NDIRECT] == 0) return 0;
   }
   buf *ind = bread(ip->dev, ip->addrs[NDIRECT]);
   uint32_t addr = load_addr(ind, bn);
@@ -162,20 +156,15 @@ uint32_t bmap(inode *ip, uint32_t bn) {
 //   skipelem("a", name)       == "",    name == "a"
 //   skipelem("", name) == skipelem("//", name) == nullptr
 const char *skipelem(const char *path, char *name) {
-  while (*path == '/')
-    path++;
-  if (*path == '\0')
-    return nullptr;
+  while (*path == '/') path++;
+  if (*path == '\0') return nullptr;
   const char *start = path;
-  while (*path != '/' && *path != '\0')
-    path++;
+  while (*path != '/' && *path != '\0') path++;
   size_t len = static_cast<size_t>(path - start);
-  if (len > DIRSIZ)
-    len = DIRSIZ;
+  if (len > DIRSIZ) len = DIRSIZ;
   memmove(name, start, len);
   name[len] = '\0';
-  while (*path == '/')
-    path++;
+  while (*path == '/') path++;
   return path;
 }
 
@@ -189,8 +178,7 @@ inode *namex(const char *path, bool parent, char *name) {
     inode *cwd = myproc()->cwd;
     ip = cwd ? idup(cwd) : nullptr;
   }
-  if (ip == nullptr)
-    return nullptr;
+  if (ip == nullptr) return nullptr;
 
   while ((path = skipelem(path, name)) != nullptr) {
     ilock(ip);
@@ -207,8 +195,7 @@ inode *namex(const char *path, bool parent, char *name) {
     // next while holding ip would deadlock for "." (next == ip), and for
     // ".." would lock child then parent while others lock parent then child.
     iunlockput(ip);
-    if (next == nullptr)
-      return nullptr;
+    if (next == nullptr) return nullptr;
     ip = next;
   }
   if (parent) { // path had no elements, e.g. "/": there is no parent
@@ -227,8 +214,7 @@ void fsinit(int dev) {
   memcpy(&sb, b->data, sizeof(sb));
   brelse(b);
   if (sb.magic != FSMAGIC) {
-    printf("fsinit: superblock magic is 0x%x, expected 0x%x\n", sb.magic,
-           static_cast<unsigned>(FSMAGIC));
+    printf("fsinit: superblock magic is 0x%x, expected 0x%x\n", sb.magic, static_cast<unsigned>(FSMAGIC));
     panic("fsinit: the disk does not hold an xv6 file system (run mkfs)");
   }
   initlog(dev, &sb);
@@ -289,11 +275,9 @@ inode *iget(uint32_t dev, uint32_t inum) {
       ip.ref++;
       return &ip;
     }
-    if (empty == nullptr && ip.ref == 0)
-      empty = &ip;
+    if (empty == nullptr && ip.ref == 0) empty = &ip;
   }
-  if (empty == nullptr)
-    return nullptr;
+  if (empty == nullptr) return nullptr;
   empty->dev = dev;
   empty->inum = inum;
   empty->ref = 1;
@@ -309,16 +293,13 @@ inode *idup(inode *ip) {
 
 // Lock ip, reading it from disk if this is the first use since iget().
 void ilock(inode *ip) {
-  if (ip == nullptr)
-    panic("ilock: null inode");
+  if (ip == nullptr) panic("ilock: null inode");
   {
     lock_guard guard(itable.lock); // ref is itable's to guard, even to read
-    if (ip->ref < 1)
-      panic("ilock: inode not referenced (used after iput?)");
+    if (ip->ref < 1) panic("ilock: inode not referenced (used after iput?)");
   }
   acquiresleep(&ip->lock);
-  if (ip->valid)
-    return;
+  if (ip->valid) return;
 
   buf *b = bread(ip->dev, iblock(ip->inum, sb));
   const dinode d = load_dinode(b, ip->inum);
@@ -330,13 +311,11 @@ void ilock(inode *ip) {
   ip->size = d.size;
   memcpy(ip->addrs, d.addrs, sizeof(ip->addrs));
   ip->valid = true;
-  if (ip->type == 0)
-    panic("ilock: inode is free on disk");
+  if (ip->type == 0) panic("ilock: inode is free on disk");
 }
 
 void iunlock(inode *ip) {
-  if (ip == nullptr || !holdingsleep(&ip->lock))
-    panic("iunlock: inode not locked");
+  if (ip == nullptr || !holdingsleep(&ip->lock)) panic("iunlock: inode not locked");
   releasesleep(&ip->lock);
 }
 
@@ -382,8 +361,7 @@ void itrunc(inode *ip) {
     buf *ind = bread(ip->dev, ip->addrs[NDIRECT]);
     for (uint32_t i = 0; i < NINDIRECT; i++) {
       const uint32_t a = load_addr(ind, i);
-      if (a != 0)
-        bfree(ip->dev, a);
+      if (a != 0) bfree(ip->dev, a);
     }
     brelse(ind);
     bfree(ip->dev, ip->addrs[NDIRECT]);
@@ -407,22 +385,18 @@ void stati(inode *ip, struct stat *st) {
 // than n at the end of the file), or -EFAULT if dst is a bad user address
 // and nothing was copied. Caller holds ip's lock.
 int readi(inode *ip, either_ptr dst, uint32_t off, uint32_t n) {
-  if (off > ip->size || off + n < off)
-    return 0;
-  if (off + n > ip->size)
-    n = ip->size - off;
+  if (off > ip->size || off + n < off) return 0;
+  if (off + n > ip->size) n = ip->size - off;
 
   uint32_t done = 0;
   while (done < n) {
     const uint32_t addr = bmap(ip, off / BSIZE);
-    if (addr == 0)
-      break;
+    if (addr == 0) break;
     buf *b = bread(ip->dev, addr);
     const uint32_t m = min_u32(n - done, BSIZE - off % BSIZE);
     const int r = either_copyout(dst, b->data + off % BSIZE, m);
     brelse(b);
-    if (r < 0)
-      return done > 0 ? static_cast<int>(done) : r;
+    if (r < 0) return done > 0 ? static_cast<int>(done) : r;
     done += m;
     off += m;
     dst = dst + m;
@@ -438,10 +412,8 @@ int readi(inode *ip, either_ptr dst, uint32_t off, uint32_t n) {
 // file) or -EINVAL (off past the end). Never 0 unless n is 0. Caller holds
 // ip's lock, in a transaction.
 int writei(inode *ip, either_ptr src, uint32_t off, uint32_t n) {
-  if (off > ip->size || off + n < off)
-    return -EINVAL;
-  if (off + n > MAXFILE_BYTES)
-    return -EFBIG;
+  if (off > ip->size || off + n < off) return -EINVAL;
+  if (off + n > MAXFILE_BYTES) return -EFBIG;
 
   uint32_t done = 0;
   int err = 0;
@@ -466,8 +438,7 @@ int writei(inode *ip, either_ptr src, uint32_t off, uint32_t n) {
     }
   }
 
-  if (off > ip->size)
-    ip->size = off;
+  if (off > ip->size) ip->size = off;
   // Even if the size is unchanged, bmap() may have added blocks to addrs.
   iupdate(ip);
   return done == 0 && err < 0 ? err : static_cast<int>(done);
@@ -486,15 +457,12 @@ int namecmp(const char *a, const char *b) { return strncmp(a, b, DIRSIZ); }
 // lock. The result is only iget(), not locked: for "." it is dp itself,
 // which the caller already holds locked.
 inode *dirlookup(inode *dp, const char *name, uint32_t *poff) {
-  if (dp->type != T_DIR)
-    panic("dirlookup: not a directory");
+  if (dp->type != T_DIR) panic("dirlookup: not a directory");
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
-      panic("dirlookup: cannot read directory");
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE) panic("dirlookup: cannot read directory");
     if (de.inum != 0 && namecmp(name, de.name) == 0) {
-      if (poff != nullptr)
-        *poff = off;
+      if (poff != nullptr) *poff = off;
       return iget(dp->dev, de.inum);
     }
   }
@@ -508,11 +476,9 @@ int dirlink(inode *dp, const char *name, uint32_t inum) {
   uint32_t slot = dp->size;
   for (uint32_t off = 0; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
-      panic("dirlink: cannot read directory");
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE) panic("dirlink: cannot read directory");
     if (de.inum == 0) {
-      if (slot == dp->size)
-        slot = off;
+      if (slot == dp->size) slot = off;
     } else if (namecmp(name, de.name) == 0) {
       return -EEXIST;
     }

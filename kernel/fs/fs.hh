@@ -24,13 +24,13 @@ struct inode {
   // Guarded by the inode table's spinlock (itable.lock in fs.cc).
   uint32_t dev = 0;
   uint32_t inum = 0;
-  int ref = 0;       // references: 0 means this slot is free
+  int ref = 0; // references: 0 means this slot is free
 
   // Guarded by lock, which ilock() takes.
   sleeplock lock{"inode"};
   bool valid = false; // the fields below have been read from disk
   // A copy of the on-disk inode (struct dinode in fs.h).
-  short type = 0;     // T_DIR, T_FILE, T_DEVICE; 0 = free
+  short type = 0; // T_DIR, T_FILE, T_DEVICE; 0 = free
   short major = 0;
   short minor = 0;
   short nlink = 0;
@@ -52,15 +52,15 @@ constexpr uint32_t MAXFILE_BYTES = static_cast<uint32_t>(MAXFILE) * BSIZE;
 void fsinit(int dev); // from the first process: reads the superblock, recovers the log
 
 // Inodes.
-[[nodiscard]] inode *ialloc(uint32_t dev, short type); // unlocked; null if none free
+[[nodiscard]] inode *ialloc(uint32_t dev, short type);  // unlocked; null if none free
 [[nodiscard]] inode *iget(uint32_t dev, uint32_t inum); // unlocked; null if table full
-inode *idup(inode *ip); // another reference; returns ip
+inode *idup(inode *ip);                                 // another reference; returns ip
 void ilock(inode *ip);
 void iunlock(inode *ip);
-void iput(inode *ip);   // inside a transaction
+void iput(inode *ip); // inside a transaction
 void iunlockput(inode *ip);
-void iupdate(inode *ip); // write the in-memory copy to disk; ip locked, in a transaction
-void itrunc(inode *ip);  // free all its data blocks; ip locked, in a transaction
+void iupdate(inode *ip);                // write the in-memory copy to disk; ip locked, in a transaction
+void itrunc(inode *ip);                 // free all its data blocks; ip locked, in a transaction
 void stati(inode *ip, struct stat *st); // ip locked
 
 // Contents, to or from a user address of the current process or kernel

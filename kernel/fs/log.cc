@@ -40,8 +40,8 @@ struct log_state {
 
   // Set once by initlog().
   int dev = 0;
-  uint32_t start = 0;  // block number of the header
-  int capacity = 0;    // most blocks one transaction may log
+  uint32_t start = 0; // block number of the header
+  int capacity = 0;   // most blocks one transaction may log
 
   // Guarded by lock. While committing is set, no operation is running or
   // can start, so commit() uses lh without the lock.
@@ -62,8 +62,7 @@ void read_head() {
   buf *b = bread(log.dev, log.start);
   memcpy(&log.lh, b->data, sizeof(log.lh));
   brelse(b);
-  if (log.lh.n < 0 || log.lh.n > log.capacity)
-    panic("initlog: corrupt log header");
+  if (log.lh.n < 0 || log.lh.n > log.capacity) panic("initlog: corrupt log header");
 }
 
 // Write the in-memory header to disk. With lh.n > 0 this is the commit
@@ -99,20 +98,18 @@ void install_trans(bool recovering) {
       brelse(logged);
     }
     bwrite(home);
-    if (!recovering)
-      bunpin(home); // written home: the cache may recycle it now
+    if (!recovering) bunpin(home); // written home: the cache may recycle it now
     brelse(home);
   }
 }
 
 void commit() {
-  if (log.lh.n == 0)
-    return;
+  if (log.lh.n == 0) return;
   write_log();          // 1. new contents into the log area
   write_head();         // 2. commit: a crash after this replays the transaction
   install_trans(false); // 3. new contents to their home blocks
   log.lh.n = 0;
-  write_head();         // 4. the log is empty again
+  write_head(); // 4. the log is empty again
 }
 
 } // namespace
@@ -124,8 +121,7 @@ void initlog(int dev, superblock *sb) {
   // Block 0 of the log area is the header; a transaction fits in the rest.
   const int room = static_cast<int>(sb->nlog) - 1;
   log.capacity = room < LOGSIZE ? room : static_cast<int>(LOGSIZE);
-  if (log.capacity < MAXOPBLOCKS)
-    panic("initlog: log area too small for one operation");
+  if (log.capacity < MAXOPBLOCKS) panic("initlog: log area too small for one operation");
 
   // Recovery: if a committed transaction was not (fully) installed before
   // a crash, install it now; installing twice is harmless.
@@ -187,16 +183,13 @@ void end_op() {
 // logs LOGSIZE blocks pins every buf, and the commit finds none free for
 // write_log(); NBUF should exceed LOGSIZE.
 void log_write(buf *b) {
-  if (!holdingsleep(&b->lock))
-    panic("log_write: buf not locked");
+  if (!holdingsleep(&b->lock)) panic("log_write: buf not locked");
   lock_guard guard(log.lock);
-  if (log.outstanding < 1)
-    panic("log_write: outside of a transaction (no begin_op)");
+  if (log.outstanding < 1) panic("log_write: outside of a transaction (no begin_op)");
   for (int i = 0; i < log.lh.n; i++)
     if (static_cast<uint32_t>(log.lh.block[i]) == b->blockno)
       return; // absorbed: the commit will write b's latest contents
-  if (log.lh.n >= log.capacity)
-    panic("log_write: transaction too big");
+  if (log.lh.n >= log.capacity) panic("log_write: transaction too big");
   log.lh.block[log.lh.n++] = static_cast<int32_t>(b->blockno);
   bpin(b);
 }

@@ -19,8 +19,7 @@ void acquiresleep(sleeplock *lk, source_location where) {
   // sleep() gives up lk->lk only once this process is marked asleep, so a
   // releasesleep() between our test and our sleep cannot be missed. The loop
   // re-tests because another waiter may have taken the lock first.
-  while (lk->locked)
-    sleep(lk, guard, TASK_UNINTERRUPTIBLE); // a signal must not cut a disk operation short
+  while (lk->locked) sleep(lk, guard, TASK_UNINTERRUPTIBLE); // a signal must not cut a disk operation short
   lk->locked = true;
   lk->pid = myproc()->pid;
 }

@@ -9,9 +9,9 @@ struct sleeplock {
   constexpr explicit sleeplock(const char *lock_name) : lk("sleep lock"), name(lock_name) {}
   sleeplock() : sleeplock("sleeplock") {}
 
-  spinlock lk;   // guards locked and pid
+  spinlock lk; // guards locked and pid
   bool locked = false;
-  int pid = 0;   // holder, for holdingsleep() and GDB
+  int pid = 0; // holder, for holdingsleep() and GDB
   const char *name;
 };
 

@@ -29,10 +29,8 @@ namespace kernel {
 // descriptor to *pfd if pfd is not null. 0, or -EBADF.
 int argfd(int n, int *pfd, file **pf) {
   const int fd = argint(n);
-  if (fd < 0 || fd >= NOFILE || myproc()->ofile[fd] == nullptr)
-    return -EBADF;
-  if (pfd != nullptr)
-    *pfd = fd;
+  if (fd < 0 || fd >= NOFILE || myproc()->ofile[fd] == nullptr) return -EBADF;
+  if (pfd != nullptr) *pfd = fd;
   *pf = myproc()->ofile[fd];
   return 0;
 }
@@ -58,10 +56,8 @@ constexpr uint32_t DIRENT_SIZE = sizeof(dirent);
 bool isdirempty(inode *dp) {
   for (uint32_t off = 2 * DIRENT_SIZE; off < dp->size; off += DIRENT_SIZE) {
     dirent de;
-    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE)
-      panic("isdirempty: cannot read directory");
-    if (de.inum != 0)
-      return false;
+    if (readi(dp, &de, off, DIRENT_SIZE) != DIRENT_SIZE) panic("isdirempty: cannot read directory");
+    if (de.inum != 0) return false;
   }
   return true;
 }
@@ -81,11 +77,9 @@ int link_new(inode *dp, inode *ip, const char *name) {
   if (ip->type == T_DIR) {
     // ip->nlink does not count ".": a directory's entry for itself would
     // keep it from ever being freed.
-    if ((err = dirlink(ip, ".", ip->inum)) < 0 || (err = dirlink(ip, "..", dp->inum)) < 0)
-      return err;
+    if ((err = dirlink(ip, ".", ip->inum)) < 0 || (err = dirlink(ip, "..", dp->inum)) < 0) return err;
   }
-  if ((err = dirlink(dp, name, ip->inum)) < 0)
-    return err;
+  if ((err = dirlink(dp, name, ip->inum)) < 0) return err;
   if (ip->type == T_DIR) {
     dp->nlink++; // ip's ".." names dp
     iupdate(dp);
@@ -96,8 +90,7 @@ int link_new(inode *dp, inode *ip, const char *name) {
 // What create() says when path exists already, as type ip->type (ip
 // locked): open(O_CREATE) may use a file or a device; anything else fails.
 int use_existing(inode *ip, short type) {
-  if (type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
-    return 0;
+  if (type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE)) return 0;
   return type == T_FILE && ip->type == T_DIR ? -EISDIR : -EEXIST;
 }
 
@@ -107,8 +100,7 @@ int use_existing(inode *ip, short type) {
 int create(const char *path, short type, short major, short minor, inode **ipp) {
   char name[DIRSIZ + 1];
   inode *dp = nameiparent(path, name);
-  if (dp == nullptr)
-    return -ENOENT;
+  if (dp == nullptr) return -ENOENT;
   ilock(dp);
   if (!takes_entries(dp)) {
     iunlockput(dp);
@@ -154,10 +146,8 @@ int create(const char *path, short type, short major, short minor, inode **ipp) 
 
 // Why open() may not use the inode ip (locked) in mode omode, or 0.
 int open_check(inode *ip, int omode) {
-  if (ip->type == T_DIR && (omode & (O_WRONLY | O_RDWR)))
-    return -EISDIR;
-  if (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV))
-    return -ENXIO; // no driver for it
+  if (ip->type == T_DIR && (omode & (O_WRONLY | O_RDWR))) return -EISDIR;
+  if (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) return -ENXIO; // no driver for it
   return 0;
 }
 
@@ -165,12 +155,10 @@ int open_check(inode *ip, int omode) {
 int open_inode(const char *path, int omode, inode **ipp) {
   inode *ip;
   if (omode & O_CREATE) {
-    if (const int err = create(path, T_FILE, 0, 0, &ip); err < 0)
-      return err;
+    if (const int err = create(path, T_FILE, 0, 0, &ip); err < 0) return err;
   } else {
     ip = namei(path);
-    if (ip == nullptr)
-      return -ENOENT;
+    if (ip == nullptr) return -ENOENT;
     ilock(ip);
   }
   if (const int err = open_check(ip, omode); err < 0) {
@@ -184,23 +172,19 @@ int open_inode(const char *path, int omode, inode **ipp) {
 // Remove name from directory dp (locked). Returns 0 or -errno.
 int unlink_in(inode *dp, const char *name) {
   // Removing "." or ".." would cut the directory tree apart.
-  if (namecmp(name, ".") == 0 || namecmp(name, "..") == 0)
-    return -EINVAL;
+  if (namecmp(name, ".") == 0 || namecmp(name, "..") == 0) return -EINVAL;
   uint32_t off;
   inode *ip = dirlookup(dp, name, &off);
-  if (ip == nullptr)
-    return -ENOENT;
+  if (ip == nullptr) return -ENOENT;
   ilock(ip); // parent before child: the order every path walk uses
-  if (ip->nlink < 1)
-    panic("unlink: inode with no links");
+  if (ip->nlink < 1) panic("unlink: inode with no links");
   if (ip->type == T_DIR && !isdirempty(ip)) {
     iunlockput(ip);
     return -ENOTEMPTY;
   }
 
   dirent empty = {};
-  if (writei(dp, &empty, off, DIRENT_SIZE) != DIRENT_SIZE)
-    panic("unlink: cannot clear directory entry");
+  if (writei(dp, &empty, off, DIRENT_SIZE) != DIRENT_SIZE) panic("unlink: cannot clear directory entry");
   if (ip->type == T_DIR) {
     dp->nlink--; // ip's ".." named dp
     iupdate(dp);
@@ -216,8 +200,7 @@ int unlink_in(inode *dp, const char *name) {
 int add_link(const char *path, inode *ip) {
   char name[DIRSIZ + 1];
   inode *dp = nameiparent(path, name);
-  if (dp == nullptr)
-    return -ENOENT;
+  if (dp == nullptr) return -ENOENT;
   ilock(dp);
   int err;
   if (dp->dev != ip->dev)
@@ -234,42 +217,35 @@ int add_link(const char *path, inode *ip) {
 
 int64_t sys_dup() {
   file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const int fd = fdalloc(f);
-  if (fd < 0)
-    return fd;
+  if (fd < 0) return fd;
   filedup(f);
   return fd;
 }
 
 int64_t sys_read() {
   file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const user_ptr<char> buf = argaddr<char>(1);
   const int n = argint(2);
-  if (n < 0)
-    return -EINVAL;
+  if (n < 0) return -EINVAL;
   return fileread(f, buf, n);
 }
 
 int64_t sys_write() {
   file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const user_ptr<char> buf = argaddr<char>(1);
   const int n = argint(2);
-  if (n < 0)
-    return -EINVAL;
+  if (n < 0) return -EINVAL;
   return filewrite(f, buf, n);
 }
 
 int64_t sys_close() {
   int fd;
   file *f;
-  if (const int err = argfd(0, &fd, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, &fd, &f); err < 0) return err;
   myproc()->ofile[fd] = nullptr;
   fileclose(f);
   return 0;
@@ -277,8 +253,7 @@ int64_t sys_close() {
 
 int64_t sys_fstat() {
   file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   return filestat(f, argaddr<struct stat>(1));
 }
 
@@ -286,22 +261,21 @@ int64_t sys_fstat() {
 // file; F_SETOWN and F_GETOWN name who gets SIGIO, which only sockets send.
 int64_t sys_fcntl() {
   file *f;
-  if (const int err = argfd(0, nullptr, &f); err < 0)
-    return err;
+  if (const int err = argfd(0, nullptr, &f); err < 0) return err;
   const int cmd = argint(1);
   const uint64_t arg = argu64(2);
   const bool socket = f->type == file::kind::SOCKET;
   switch (cmd) {
   case F_GETFL:
     return static_cast<int64_t>(__atomic_load_n(&f->flags, __ATOMIC_RELAXED)) |
-           (f->readable && f->writable ? 2 : f->writable ? 1 : 0); // O_RDWR / O_WRONLY / O_RDONLY
+           (f->readable && f->writable ? 2
+            : f->writable              ? 1
+                                       : 0); // O_RDWR / O_WRONLY / O_RDONLY
   case F_SETFL:
     __atomic_store_n(&f->flags, static_cast<uint32_t>(arg) & (O_NONBLOCK | O_ASYNC), __ATOMIC_RELAXED);
     return socket ? sock_fcntl(f, cmd, arg) : 0;
-  case F_SETOWN:
-    return socket ? sock_fcntl(f, cmd, arg) : -EINVAL;
-  case F_GETOWN:
-    return socket ? sock_fcntl(f, cmd, arg) : 0;
+  case F_SETOWN: return socket ? sock_fcntl(f, cmd, arg) : -EINVAL;
+  case F_GETOWN: return socket ? sock_fcntl(f, cmd, arg) : 0;
   }
   return -EINVAL;
 }
@@ -310,13 +284,11 @@ int64_t sys_fcntl() {
 int64_t sys_link() {
   char oldpath[MAXPATH], newpath[MAXPATH];
   int err;
-  if ((err = argstr(0, oldpath, MAXPATH)) < 0 || (err = argstr(1, newpath, MAXPATH)) < 0)
-    return err;
+  if ((err = argstr(0, oldpath, MAXPATH)) < 0 || (err = argstr(1, newpath, MAXPATH)) < 0) return err;
 
   fs_transaction tx;
   inode *ip = namei(oldpath);
-  if (ip == nullptr)
-    return -ENOENT;
+  if (ip == nullptr) return -ENOENT;
   ilock(ip);
   if (ip->type == T_DIR) { // a second name for a directory could make a cycle
     iunlockput(ip);
@@ -344,13 +316,11 @@ int64_t sys_link() {
 int64_t sys_unlink() {
   char path[MAXPATH];
   char name[DIRSIZ + 1];
-  if (const int err = argstr(0, path, MAXPATH); err < 0)
-    return err;
+  if (const int err = argstr(0, path, MAXPATH); err < 0) return err;
 
   fs_transaction tx;
   inode *dp = nameiparent(path, name);
-  if (dp == nullptr)
-    return -ENOENT;
+  if (dp == nullptr) return -ENOENT;
   ilock(dp);
   const int r = unlink_in(dp, name);
   iunlockput(dp);
@@ -360,20 +330,17 @@ int64_t sys_unlink() {
 // open(path, flags): O_RDONLY, O_WRONLY or O_RDWR, plus O_CREATE, O_TRUNC.
 int64_t sys_open() {
   char path[MAXPATH];
-  if (const int err = argstr(0, path, MAXPATH); err < 0)
-    return err;
+  if (const int err = argstr(0, path, MAXPATH); err < 0) return err;
   const int omode = argint(1);
 
   fs_transaction tx;
   inode *ip;
-  if (const int err = open_inode(path, omode, &ip); err < 0)
-    return err;
+  if (const int err = open_inode(path, omode, &ip); err < 0) return err;
 
   file *f = filealloc();
   const int fd = f != nullptr ? fdalloc(f) : -ENFILE;
   if (fd < 0) {
-    if (f != nullptr)
-      fileclose(f); // still of kind NONE: just frees the slot
+    if (f != nullptr) fileclose(f); // still of kind NONE: just frees the slot
     iunlockput(ip);
     return fd;
   }
@@ -389,8 +356,7 @@ int64_t sys_open() {
   f->readable = (omode & O_WRONLY) == 0;
   f->writable = (omode & (O_WRONLY | O_RDWR)) != 0;
 
-  if ((omode & O_TRUNC) && ip->type == T_FILE)
-    itrunc(ip);
+  if ((omode & O_TRUNC) && ip->type == T_FILE) itrunc(ip);
   iunlock(ip);
   return fd;
 }
@@ -401,40 +367,34 @@ static int make_node(const char *path, short type, short major, short minor) {
   fs_transaction tx;
   inode *ip;
   const int err = create(path, type, major, minor, &ip);
-  if (err == 0)
-    iunlockput(ip);
+  if (err == 0) iunlockput(ip);
   return err;
 }
 
 int64_t sys_mkdir() {
   char path[MAXPATH];
-  if (const int err = argstr(0, path, MAXPATH); err < 0)
-    return err;
+  if (const int err = argstr(0, path, MAXPATH); err < 0) return err;
   return make_node(path, T_DIR, 0, 0);
 }
 
 // mknod(path, major, minor): create a device file.
 int64_t sys_mknod() {
   char path[MAXPATH];
-  if (const int err = argstr(0, path, MAXPATH); err < 0)
-    return err;
+  if (const int err = argstr(0, path, MAXPATH); err < 0) return err;
   const int major = argint(1);
   const int minor = argint(2);
-  if (major < 0 || major >= NDEV || minor < 0 || minor > 0x7fff)
-    return -EINVAL;
+  if (major < 0 || major >= NDEV || minor < 0 || minor > 0x7fff) return -EINVAL;
   return make_node(path, T_DEVICE, static_cast<short>(major), static_cast<short>(minor));
 }
 
 int64_t sys_chdir() {
   char path[MAXPATH];
-  if (const int err = argstr(0, path, MAXPATH); err < 0)
-    return err;
+  if (const int err = argstr(0, path, MAXPATH); err < 0) return err;
   proc *p = myproc();
 
   fs_transaction tx;
   inode *ip = namei(path);
-  if (ip == nullptr)
-    return -ENOENT;
+  if (ip == nullptr) return -ENOENT;
   ilock(ip);
   if (ip->type != T_DIR) {
     iunlockput(ip);
@@ -450,19 +410,15 @@ int64_t sys_chdir() {
 int64_t sys_pipe() {
   const user_ptr<int[2]> fdarray = argaddr<int[2]>(0);
   file *rf, *wf;
-  if (const int err = pipealloc(&rf, &wf); err < 0)
-    return err;
+  if (const int err = pipealloc(&rf, &wf); err < 0) return err;
 
   proc *p = myproc();
   int fds[2] = {fdalloc(rf), -1};
-  if (fds[0] >= 0)
-    fds[1] = fdalloc(wf);
+  if (fds[0] >= 0) fds[1] = fdalloc(wf);
   int err = fds[1] < 0 ? -EMFILE : copyout(p->pagetable, fdarray, &fds);
   if (err < 0) {
-    if (fds[0] >= 0)
-      p->ofile[fds[0]] = nullptr;
-    if (fds[1] >= 0)
-      p->ofile[fds[1]] = nullptr;
+    if (fds[0] >= 0) p->ofile[fds[0]] = nullptr;
+    if (fds[1] >= 0) p->ofile[fds[1]] = nullptr;
     fileclose(rf);
     fileclose(wf);
     return err;

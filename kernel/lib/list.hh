@@ -95,8 +95,8 @@ private:
   static T *owner(list_node *n) {
     // No T is touched: the probe address is only used for arithmetic.
     const T *probe = reinterpret_cast<const T *>(uintptr_t{4096});
-    const auto offset = reinterpret_cast<const char *>(&(probe->*Link)) -
-                        reinterpret_cast<const char *>(probe);
+    const auto offset =
+        reinterpret_cast<const char *>(&(probe->*Link)) - reinterpret_cast<const char *>(probe);
     return reinterpret_cast<T *>(reinterpret_cast<char *>(n) - offset);
   }
 

@@ -14,7 +14,7 @@ namespace kernel {
 
 [[nodiscard]] size_t strlen(const char *s);
 [[nodiscard]] int strncmp(const char *a, const char *b, size_t n);
-char *strncpy(char *dst, const char *src, size_t n); // pads with NULs, may not terminate
+char *strncpy(char *dst, const char *src, size_t n);    // pads with NULs, may not terminate
 char *safestrcpy(char *dst, const char *src, size_t n); // always NUL-terminates
 
 } // namespace kernel

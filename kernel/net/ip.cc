@@ -102,7 +102,8 @@ void icmp_rcv(sk_buff *skb) {
   const auto *icmp = reinterpret_cast<const icmphdr *>(skb->data);
   if (icmp->type == ICMP_DEST_UNREACH && icmp->code == ICMP_PORT_UNREACH) {
     const auto *orig = reinterpret_cast<const iphdr *>(icmp + 1);
-    const auto *uh = reinterpret_cast<const udphdr *>(reinterpret_cast<const uint8_t *>(orig) + sizeof(iphdr));
+    const auto *uh =
+        reinterpret_cast<const udphdr *>(reinterpret_cast<const uint8_t *>(orig) + sizeof(iphdr));
     if (orig->protocol == IPPROTO_UDP_NR) udp_err(orig->saddr, uh->source, orig->daddr, uh->dest);
   }
   kfree_skb(skb);

@@ -15,15 +15,15 @@ namespace kernel {
 struct sock;
 
 struct sk_buff {
-  list_node list;               // on one sk_buff_head at a time
-  uint32_t users = 1;           // references (atomic); MSG_PEEK takes one more
-  struct sock *sk = nullptr;           // the socket whose receive memory it is charged to
+  list_node list;            // on one sk_buff_head at a time
+  uint32_t users = 1;        // references (atomic); MSG_PEEK takes one more
+  struct sock *sk = nullptr; // the socket whose receive memory it is charged to
   uint8_t *head = nullptr;
   uint8_t *data = nullptr;
   uint8_t *tail = nullptr;
   uint8_t *end = nullptr;
-  uint32_t len = 0;             // tail - data
-  uint32_t truesize = 0;        // memory it really uses: a page
+  uint32_t len = 0;                    // tail - data
+  uint32_t truesize = 0;               // memory it really uses: a page
   uint8_t *network_header = nullptr;   // the IPv4 header
   uint8_t *transport_header = nullptr; // the UDP (or ICMP) header
 };

@@ -27,22 +27,22 @@ struct sock {
   // connect write them in udp.cc, the receive path's lookup reads them
   // there, and everyone else reads a copy from udp_addrs(). So a lookup on
   // another hart sees the peer before or after a connect(), never a mix.
-  uint32_t rcv_saddr = 0;  // local address (network order); 0: any
-  uint16_t sport = 0;      // local port (network order); 0: not bound
-  uint32_t daddr = 0;      // peer, if connected
+  uint32_t rcv_saddr = 0; // local address (network order); 0: any
+  uint16_t sport = 0;     // local port (network order); 0: not bound
+  uint32_t daddr = 0;     // peer, if connected
   uint16_t dport = 0;
   bool connected = false;
-  list_node hash;          // on the UDP port table
+  list_node hash; // on the UDP port table
 
   // Receiving. The queue and sk_wq have their own locks. The fields
   // between them are always atomic; sock_init_data sets them before the
   // sock is shared.
   sk_buff_head sk_receive_queue{"sk_receive_queue"};
-  uint32_t sk_rmem_alloc = 0;  // bytes charged by queued packets
-  uint32_t sk_rcvbuf = 0;      // the limit (SO_RCVBUF)
-  long sk_rcvtimeo = 0;        // ticks (SO_RCVTIMEO); MAX_SCHEDULE_TIMEOUT: block for ever
-  int sk_err = 0;              // a pending error (ECONNREFUSED), taken by the next call
-  uint32_t sk_shutdown = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN
+  uint32_t sk_rmem_alloc = 0;     // bytes charged by queued packets
+  uint32_t sk_rcvbuf = 0;         // the limit (SO_RCVBUF)
+  long sk_rcvtimeo = 0;           // ticks (SO_RCVTIMEO); MAX_SCHEDULE_TIMEOUT: block for ever
+  int sk_err = 0;                 // a pending error (ECONNREFUSED), taken by the next call
+  uint32_t sk_shutdown = 0;       // RCV_SHUTDOWN | SEND_SHUTDOWN
   wait_queue_head sk_wq{"sk_wq"}; // readers, writers and pollers
 
   // Set by sock_init_data before the sock is shared; never changed after.
@@ -71,8 +71,8 @@ struct socket {
   struct file *file = nullptr;
   struct sock *sk = nullptr;
   // Always atomic: fcntl writes them, the receive path (sk_wake_async) reads them.
-  uint32_t flags = 0;      // O_NONBLOCK | O_ASYNC, from fcntl
-  int owner = 0;           // F_SETOWN: who gets SIGIO
+  uint32_t flags = 0; // O_NONBLOCK | O_ASYNC, from fcntl
+  int owner = 0;      // F_SETOWN: who gets SIGIO
 };
 
 inline wait_queue_head *sk_sleep(struct sock *sk) { return &sk->sk_wq; }

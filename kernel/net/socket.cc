@@ -78,7 +78,9 @@ int sock_recvmsg(socket *sock, msghdr *msg, uint64_t size, int flags) {
 
 int sock_sendmsg(socket *sock, msghdr *msg, uint64_t size) { return inet_sendmsg(sock, msg, size); }
 
-int dontwait(file *f) { return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ? MSG_DONTWAIT : 0; }
+int dontwait(file *f) {
+  return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ? MSG_DONTWAIT : 0;
+}
 
 sockaddr_in local_name(struct sock *sk) {
   const inet_addrs addrs = udp_addrs(sk);
@@ -101,8 +103,8 @@ int put_sockopt(pagetable_t pt, user_ptr<char> val, user_ptr<int> len_uva, int l
 
 void sock_release(socket *sock) {
   struct sock *sk = sock->sk;
-  udp_unhash(sk);   // no more datagrams can find it
-  sock_put(sk);     // queued datagrams hold references; the last frees it all
+  udp_unhash(sk); // no more datagrams can find it
+  sock_put(sk);   // queued datagrams hold references; the last frees it all
 }
 
 int sock_read(file *f, user_ptr<char> buf, int n) {
@@ -127,9 +129,7 @@ int sock_fcntl(file *f, int cmd, uint64_t arg) {
   case F_SETFL:
     __atomic_store_n(&f->sock->flags, __atomic_load_n(&f->flags, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
     return 0;
-  case F_SETOWN:
-    __atomic_store_n(&f->sock->owner, static_cast<int>(arg), __ATOMIC_RELAXED);
-    return 0;
+  case F_SETOWN: __atomic_store_n(&f->sock->owner, static_cast<int>(arg), __ATOMIC_RELAXED); return 0;
   case F_GETOWN: return __atomic_load_n(&f->sock->owner, __ATOMIC_RELAXED);
   }
   return -EINVAL;
@@ -311,7 +311,8 @@ int64_t sys_shutdown() {
   const int how = argint(1);
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
   struct sock *sk = sock->sk;
-  __atomic_or_fetch(&sk->sk_shutdown, static_cast<uint32_t>(how + 1), __ATOMIC_RELAXED); // RD->1 WR->2 RDWR->3
+  __atomic_or_fetch(&sk->sk_shutdown, static_cast<uint32_t>(how + 1),
+                    __ATOMIC_RELAXED); // RD->1 WR->2 RDWR->3
   sk->sk_state_change(sk);
   return udp_addrs(sk).connected ? 0 : -ENOTCONN;
 }

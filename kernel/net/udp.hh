@@ -14,10 +14,10 @@ struct poll_table;
 
 // One send or receive, as the socket layer hands it down.
 struct msghdr {
-  user_ptr<char> buf;     // the data, in user memory
-  sockaddr_in name = {};  // sendto's destination / recvfrom's source
-  bool has_name = false;  // a destination was given / a source is wanted
-  int flags = 0;          // out: MSG_TRUNC when a datagram was cut short
+  user_ptr<char> buf;    // the data, in user memory
+  sockaddr_in name = {}; // sendto's destination / recvfrom's source
+  bool has_name = false; // a destination was given / a source is wanted
+  int flags = 0;         // out: MSG_TRUNC when a datagram was cut short
 };
 
 [[nodiscard]] int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len);

@@ -59,9 +59,7 @@ int64_t sys_provoke() {
     if constexpr (!LOCKDEP) return -ENOSYS;
     sleep_with_spinlock();
     return 0;
-  case PROVOKE_UNLOCK_TWICE:
-    unlock_twice();
-    return 0;
+  case PROVOKE_UNLOCK_TWICE: unlock_twice(); return 0;
   }
   return -EINVAL;
 }

@@ -19,9 +19,9 @@ namespace {
 struct test_queue {
   wait_queue_head wq{"wqtest"};
   // Guarded by wq.lock:
-  int tokens = 0;         // WQ_WAKE/WQ_WAKE_ALL deposits, each taken by one waiter
-  int wakeups = 0;        // successful wakeups of entries on this queue
-  uint64_t events = 0;    // keys posted by WQ_WAKE_KEY
+  int tokens = 0;      // WQ_WAKE/WQ_WAKE_ALL deposits, each taken by one waiter
+  int wakeups = 0;     // successful wakeups of entries on this queue
+  uint64_t events = 0; // keys posted by WQ_WAKE_KEY
   // Written by WQ_POST_SEQ, read by waiters' conditions: atomic.
   uint64_t seq = 0;
 };
@@ -69,8 +69,7 @@ constexpr long TEST_WAIT_TICKS = 5 * static_cast<long>(HZ);
 // >= 0 when it has it. Note that a woken waiter queues itself again before
 // it looks: a wakeup means "look again", and if what it wanted is gone it
 // waits on.
-template <typename Take>
-long test_wait(test_queue &q, wait_queue_entry &wait, bool exclusive, Take take) {
+template <typename Take> long test_wait(test_queue &q, wait_queue_entry &wait, bool exclusive, Take take) {
   long left = TEST_WAIT_TICKS;
   long result;
   for (;;) {

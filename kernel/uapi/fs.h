@@ -9,13 +9,13 @@
 #include "types.h"
 
 enum {
-  ROOTINO = 1,     // inode number of "/"
-  BSIZE = 1024,    // block size in bytes
+  ROOTINO = 1,  // inode number of "/"
+  BSIZE = 1024, // block size in bytes
   FSMAGIC = 0x10203040,
-  NDIRECT = 12,    // direct block addresses in an inode
+  NDIRECT = 12,                     // direct block addresses in an inode
   NINDIRECT = BSIZE / sizeof(uint), // addresses in the indirect block
   MAXFILE = NDIRECT + NINDIRECT,    // largest file, in blocks
-  DIRSIZ = 14,     // a directory entry's name: NUL-padded, not terminated at 14
+  DIRSIZ = 14,                      // a directory entry's name: NUL-padded, not terminated at 14
 };
 
 struct superblock {

@@ -4,9 +4,10 @@
 #pragma once
 
 enum {
-  PROVOKE_PANIC = 1,        // panic(): the report names the process and its system call
-  PROVOKE_UBSAN = 2,        // a shift by more than the width (UBSAN=1 builds; else -ENOSYS)
-  PROVOKE_LOCK_ORDER = 3,   // take two spinlocks in one order, then the other (lock-checked builds; else -ENOSYS)
+  PROVOKE_PANIC = 1, // panic(): the report names the process and its system call
+  PROVOKE_UBSAN = 2, // a shift by more than the width (UBSAN=1 builds; else -ENOSYS)
+  PROVOKE_LOCK_ORDER =
+      3, // take two spinlocks in one order, then the other (lock-checked builds; else -ENOSYS)
   PROVOKE_SLEEP_LOCKED = 4, // acquiresleep() with a spinlock held (lock-checked builds; else -ENOSYS)
   PROVOKE_UNLOCK_TWICE = 5, // a lock_guard's unlock() called twice
 };

@@ -23,8 +23,8 @@ enum {
   SIGSTOP = 19,
   SIGURG = 23,
   SIGWINCH = 28,
-  SIGIO = 29,   // I/O possible on an O_ASYNC descriptor
-  NSIG = 32,    // signals are 1 .. NSIG-1
+  SIGIO = 29, // I/O possible on an O_ASYNC descriptor
+  NSIG = 32,  // signals are 1 .. NSIG-1
 };
 
 // A set of signals: bit (sig - 1), as Linux's kernel sigset.
@@ -52,7 +52,7 @@ enum { SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2 }; // sigprocmask's how
 
 // waitpid(): options and the status word.
 enum { WNOHANG = 1 };
-#define WIFEXITED(s) (((s) & 0x7f) == 0)
+#define WIFEXITED(s) (((s)&0x7f) == 0)
 #define WEXITSTATUS(s) (((s) >> 8) & 0xff)
-#define WIFSIGNALED(s) (((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
-#define WTERMSIG(s) ((s) & 0x7f)
+#define WIFSIGNALED(s) (((s)&0x7f) != 0 && ((s)&0x7f) != 0x7f)
+#define WTERMSIG(s) ((s)&0x7f)

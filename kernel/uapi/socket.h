@@ -50,7 +50,7 @@ enum {
   // fcntl
   F_GETFL = 3,
   F_SETFL = 4,
-  F_SETOWN = 8,  // the process that gets SIGIO for an O_ASYNC socket
+  F_SETOWN = 8, // the process that gets SIGIO for an O_ASYNC socket
   F_GETOWN = 9,
   O_NONBLOCK = 0x800,
   O_ASYNC = 0x2000,
@@ -64,14 +64,14 @@ enum { UDP_MAX_PAYLOAD = 2048 };
 
 // Counters, from netstat(fd, &c): fd -1 for the whole stack, or a socket.
 struct net_counters {
-  uint64 datagrams_in;       // delivered to a socket's receive queue
-  uint64 datagrams_out;      // sent by udp_sendmsg
-  uint64 drops_rcvbuf;       // receive queue full (sk_rcvbuf)
-  uint64 drops_nomem;        // no memory for a buffer
-  uint64 drops_malformed;    // bad IP/UDP header, length or checksum
-  uint64 drops_noport;       // no socket on the port (ICMP sent back)
-  uint64 drops_backlog;      // per-hart backlog full
-  uint64 wakeups;            // reader wakeups tried (receiver_wake_function): data, errors, shutdown
-  uint64 wakeups_running;    // of those, the ones that found the reader already running
-  uint64 icmp_unreachable;   // ICMP port-unreachable messages received
+  uint64 datagrams_in;     // delivered to a socket's receive queue
+  uint64 datagrams_out;    // sent by udp_sendmsg
+  uint64 drops_rcvbuf;     // receive queue full (sk_rcvbuf)
+  uint64 drops_nomem;      // no memory for a buffer
+  uint64 drops_malformed;  // bad IP/UDP header, length or checksum
+  uint64 drops_noport;     // no socket on the port (ICMP sent back)
+  uint64 drops_backlog;    // per-hart backlog full
+  uint64 wakeups;          // reader wakeups tried (receiver_wake_function): data, errors, shutdown
+  uint64 wakeups_running;  // of those, the ones that found the reader already running
+  uint64 icmp_unreachable; // ICMP port-unreachable messages received
 };

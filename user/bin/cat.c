@@ -8,8 +8,7 @@
 static char buf[4096];
 
 // Copy everything from fd to standard output. Returns 0, or -1 on error.
-static int copy(int fd, const char *name)
-{
+static int copy(int fd, const char *name) {
   int n;
 
   while ((n = read(fd, buf, sizeof buf)) > 0) {
@@ -30,12 +29,10 @@ static int copy(int fd, const char *name)
   return 0;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int status = 0;
 
-  if (argc < 2)
-    return copy(0, "standard input") < 0;
+  if (argc < 2) return copy(0, "standard input") < 0;
 
   for (int i = 1; i < argc; i++) {
     int fd = open(argv[i], O_RDONLY);
@@ -44,8 +41,7 @@ int main(int argc, char *argv[])
       status = 1;
       continue;
     }
-    if (copy(fd, argv[i]) < 0)
-      status = 1;
+    if (copy(fd, argv[i]) < 0) status = 1;
     close(fd);
   }
   return status;

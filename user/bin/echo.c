@@ -8,29 +8,23 @@
 static char line[1024];
 static int len;
 
-static void flush(void)
-{
-  if (len > 0)
-    write(1, line, len);
+static void flush(void) {
+  if (len > 0) write(1, line, len);
   len = 0;
 }
 
-static void add(char c)
-{
+static void add(char c) {
   if (len == sizeof line) // a very long line goes out in pieces
     flush();
   line[len++] = c;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   for (int i = 1; i < argc; i++) {
-    for (char *s = argv[i]; *s != '\0'; s++)
-      add(*s);
+    for (char *s = argv[i]; *s != '\0'; s++) add(*s);
     add(i + 1 < argc ? ' ' : '\n');
   }
-  if (argc < 2)
-    add('\n');
+  if (argc < 2) add('\n');
   flush();
   return 0;
 }

@@ -6,8 +6,7 @@
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/user.h"
 
-int main(void)
-{
+int main(void) {
   struct sysinfo si;
 
   if (sysinfo(&si) < 0) {

@@ -22,55 +22,39 @@
 static int match_here(const char *re, const char *text);
 
 // Does the single pattern character pc match the text character c?
-static int one(char pc, char c)
-{
-  return c != '\0' && (pc == '.' || pc == c);
-}
+static int one(char pc, char c) { return c != '\0' && (pc == '.' || pc == c); }
 
 // Match "x*" followed by the pattern rest at the start of text. Take as many
 // x's as possible first, then give them back one at a time.
-static int match_star(char x, const char *rest, const char *text)
-{
+static int match_star(char x, const char *rest, const char *text) {
   const char *t = text;
-  while (one(x, *t))
-    t++;
+  while (one(x, *t)) t++;
   for (;;) {
-    if (match_here(rest, t))
-      return 1;
-    if (t == text)
-      return 0;
+    if (match_here(rest, t)) return 1;
+    if (t == text) return 0;
     t--;
   }
 }
 
 // Does the pattern re match a prefix of text?
-static int match_here(const char *re, const char *text)
-{
+static int match_here(const char *re, const char *text) {
   for (;;) {
-    if (re[0] == '\0')
-      return 1;
-    if (re[1] == '*')
-      return match_star(re[0], re + 2, text);
-    if (re[0] == '$' && re[1] == '\0')
-      return *text == '\0';
-    if (!one(re[0], *text))
-      return 0;
+    if (re[0] == '\0') return 1;
+    if (re[1] == '*') return match_star(re[0], re + 2, text);
+    if (re[0] == '$' && re[1] == '\0') return *text == '\0';
+    if (!one(re[0], *text)) return 0;
     re++;
     text++;
   }
 }
 
 // Does re match anywhere in text?
-static int match(const char *re, const char *text)
-{
-  if (re[0] == '^')
-    return match_here(re + 1, text);
+static int match(const char *re, const char *text) {
+  if (re[0] == '^') return match_here(re + 1, text);
   // Try every starting position, the empty end of the text included.
   for (const char *t = text;; t++) {
-    if (match_here(re, t))
-      return 1;
-    if (*t == '\0')
-      return 0;
+    if (match_here(re, t)) return 1;
+    if (*t == '\0') return 0;
   }
 }
 
@@ -80,8 +64,7 @@ static int match(const char *re, const char *text)
 static char buf[4096];
 
 // Print the line at line[0..len) (without its newline) if it matches.
-static void check_line(const char *re, char *line, int len)
-{
+static void check_line(const char *re, char *line, int len) {
   line[len] = '\0';
   if (match(re, line)) {
     line[len] = '\n'; // print it with its newline in one write
@@ -93,8 +76,7 @@ static void check_line(const char *re, char *line, int len)
 // checked: whole lines are checked as soon as they are complete, and a
 // partial line is moved to the front to wait for the rest of it. A line too
 // long for buf is checked in buf-sized pieces. Returns 0, or -1 on error.
-static int grep(const char *re, int fd, const char *name)
-{
+static int grep(const char *re, int fd, const char *name) {
   int have = 0; // bytes in buf
   int n;
 
@@ -115,8 +97,7 @@ static int grep(const char *re, int fd, const char *name)
     have -= start;
     memmove(buf, buf + start, have);
   }
-  if (have > 0)
-    check_line(re, buf, have); // a last line with no newline
+  if (have > 0) check_line(re, buf, have); // a last line with no newline
   if (n < 0) {
     fprintf(2, "grep: cannot read %s\n", name);
     return -1;
@@ -124,8 +105,7 @@ static int grep(const char *re, int fd, const char *name)
   return 0;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int status = 0;
 
   if (argc < 2) {
@@ -134,8 +114,7 @@ int main(int argc, char *argv[])
   }
   const char *re = argv[1];
 
-  if (argc < 3)
-    return grep(re, 0, "standard input") < 0;
+  if (argc < 3) return grep(re, 0, "standard input") < 0;
 
   for (int i = 2; i < argc; i++) {
     int fd = open(argv[i], O_RDONLY);
@@ -144,8 +123,7 @@ int main(int argc, char *argv[])
       status = 1;
       continue;
     }
-    if (grep(re, fd, argv[i]) < 0)
-      status = 1;
+    if (grep(re, fd, argv[i]) < 0) status = 1;
     close(fd);
   }
   return status;

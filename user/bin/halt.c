@@ -3,8 +3,7 @@
 #include "kernel/uapi/types.h"
 #include "user/lib/user.h"
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   halt(argc > 1 ? atoi(argv[1]) : 0);
   return 1; // halt() only comes back if it failed
 }

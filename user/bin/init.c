@@ -14,13 +14,11 @@ enum { CONSOLE_MAJOR = 1 };
 
 static char *sh_argv[] = {"sh", 0};
 
-int main(void)
-{
+int main(void) {
   // On a fresh file system the device file may not exist yet: create it.
   if (open("console", O_RDWR) < 0) {
     mknod("console", CONSOLE_MAJOR, 0);
-    if (open("console", O_RDWR) < 0)
-      exit(1); // there is nowhere to even report this
+    if (open("console", O_RDWR) < 0) exit(1); // there is nowhere to even report this
   }
   // open returned fd 0 (no file was open yet); copy it to fds 1 and 2.
   dup(0);
@@ -43,8 +41,7 @@ int main(void)
     // Wait until the shell exits, reaping any orphans that exit meanwhile.
     for (;;) {
       int w = wait(0);
-      if (w == pid)
-        break; // the shell exited: start a new one
+      if (w == pid) break; // the shell exited: start a new one
       if (w < 0) {
         fprintf(2, "init: wait failed\n");
         exit(1);

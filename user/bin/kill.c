@@ -2,8 +2,7 @@
 #include "kernel/uapi/types.h"
 #include "user/lib/user.h"
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int status = 0;
 
   if (argc < 2) {

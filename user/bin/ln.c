@@ -2,8 +2,7 @@
 #include "kernel/uapi/types.h"
 #include "user/lib/user.h"
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   if (argc != 3) {
     fprintf(2, "usage: ln old new\n");
     return 1;

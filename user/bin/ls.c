@@ -10,24 +10,20 @@
 #include "kernel/uapi/param.h"
 #include "user/lib/user.h"
 
-static void print_line(const char *name, struct stat *st)
-{
+static void print_line(const char *name, struct stat *st) {
   printf("%-*s %d %u %lu\n", DIRSIZ, name, st->type, st->ino, st->size);
 }
 
 // The last component of a path: "a/b/c" -> "c".
-static const char *last_part(const char *path)
-{
+static const char *last_part(const char *path) {
   const char *p = path + strlen(path);
-  while (p > path && p[-1] != '/')
-    p--;
+  while (p > path && p[-1] != '/') p--;
   return p;
 }
 
 // List the entries of the directory open as fd, whose path is dir.
 // Returns 0, or -1 if some entry could not be described.
-static int list_dir(int fd, const char *dir)
-{
+static int list_dir(int fd, const char *dir) {
   // Room for dir, '/', an entry name and the NUL.
   char path[MAXPATH + 1 + DIRSIZ + 1];
   int dirlen = strlen(dir);
@@ -43,8 +39,7 @@ static int list_dir(int fd, const char *dir)
   int status = 0;
   struct dirent de;
   while (read(fd, &de, sizeof de) == sizeof de) {
-    if (de.inum == 0)
-      continue; // an unused slot
+    if (de.inum == 0) continue; // an unused slot
     // A name that fills the whole field has no NUL: add one.
     memmove(name, de.name, DIRSIZ);
     name[DIRSIZ] = '\0';
@@ -61,8 +56,7 @@ static int list_dir(int fd, const char *dir)
 }
 
 // Describe path. Returns 0, or -1 on error.
-static int ls(const char *path)
-{
+static int ls(const char *path) {
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
     fprintf(2, "ls: cannot open %s\n", path);
@@ -83,14 +77,11 @@ static int ls(const char *path)
   return r;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int status = 0;
 
-  if (argc < 2)
-    return ls(".") < 0;
+  if (argc < 2) return ls(".") < 0;
   for (int i = 1; i < argc; i++)
-    if (ls(argv[i]) < 0)
-      status = 1;
+    if (ls(argv[i]) < 0) status = 1;
   return status;
 }

@@ -53,14 +53,14 @@ enum kind {
 
 struct node {
   enum kind kind;
-  char **argv;         // EXEC: null-terminated argument vector
-  char *file;          // REDIR: the file to open
-  int fd;              // REDIR: 0 (input) or 1 (output)
-  int mode;            // REDIR: open() flags
-  int append;          // REDIR: start writing at the end of the file
-  struct node *cmd;    // REDIR, BACK: the command it applies to
-  struct node *left;   // PIPE, LIST
-  struct node *right;  // PIPE, LIST
+  char **argv;        // EXEC: null-terminated argument vector
+  char *file;         // REDIR: the file to open
+  int fd;             // REDIR: 0 (input) or 1 (output)
+  int mode;           // REDIR: open() flags
+  int append;         // REDIR: start writing at the end of the file
+  struct node *cmd;   // REDIR, BACK: the command it applies to
+  struct node *left;  // PIPE, LIST
+  struct node *right; // PIPE, LIST
 };
 
 // Fixed pools that the parser takes from, in order. A line has fewer than
@@ -76,8 +76,7 @@ static int nargs;
 static char text[MAXLINE];
 static int ntext;
 
-static void syntax_error(const char *what)
-{
+static void syntax_error(const char *what) {
   fprintf(2, "sh: syntax error: %s\n", what);
   exit(1);
 }
@@ -85,10 +84,8 @@ static void syntax_error(const char *what)
 // Report the current token as out of place (defined after the tokenizer).
 static void unexpected(void);
 
-static struct node *new_node(enum kind kind)
-{
-  if (nnodes == MAXNODES)
-    syntax_error("command too complex");
+static struct node *new_node(enum kind kind) {
+  if (nnodes == MAXNODES) syntax_error("command too complex");
   struct node *n = &nodes[nnodes++];
   memset(n, 0, sizeof *n);
   n->kind = kind;
@@ -109,23 +106,15 @@ static const char *cursor; // the next unread character of the line
 static int tok;
 static char *word;
 
-static int is_space(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
-}
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'; }
 
-static int is_symbol(char c)
-{
-  return c != '\0' && strchr("|;&()<>", c) != 0;
-}
+static int is_symbol(char c) { return c != '\0' && strchr("|;&()<>", c) != 0; }
 
 // Copy a word into the text pool. The line itself is left unchanged:
 // terminating the word in place would overwrite the character after it,
 // which may be a symbol the parser still needs to see, as in "echo hi>out".
-static void next(void)
-{
-  while (is_space(*cursor))
-    cursor++;
+static void next(void) {
+  while (is_space(*cursor)) cursor++;
 
   if (*cursor == '\0') {
     tok = END;
@@ -137,14 +126,12 @@ static void next(void)
   } else {
     tok = WORD;
     word = &text[ntext];
-    while (*cursor != '\0' && !is_space(*cursor) && !is_symbol(*cursor))
-      text[ntext++] = *cursor++;
+    while (*cursor != '\0' && !is_space(*cursor) && !is_symbol(*cursor)) text[ntext++] = *cursor++;
     text[ntext++] = '\0';
   }
 }
 
-static void unexpected(void)
-{
+static void unexpected(void) {
   if (tok == END)
     fprintf(2, "sh: syntax error at end of line\n");
   else if (tok == WORD)
@@ -156,8 +143,7 @@ static void unexpected(void)
   exit(1);
 }
 
-static void start_tokens(const char *line)
-{
+static void start_tokens(const char *line) {
   cursor = line;
   ntext = 0;
   next();
@@ -179,21 +165,15 @@ static void start_tokens(const char *line)
 
 static struct node *parse_list(int depth);
 
-static int starts_command(int t)
-{
-  return t == WORD || t == '(' || t == '<' || t == '>' || t == APPEND;
-}
+static int starts_command(int t) { return t == WORD || t == '(' || t == '<' || t == '>' || t == APPEND; }
 
 // Parse one redirection, if tok starts one, and wrap it around *slot, the
 // command or an earlier redirection of it. Returns 1 if it found one.
-static int parse_redirect(struct node **slot)
-{
-  if (tok != '<' && tok != '>' && tok != APPEND)
-    return 0;
+static int parse_redirect(struct node **slot) {
+  if (tok != '<' && tok != '>' && tok != APPEND) return 0;
   int op = tok;
   next();
-  if (tok != WORD)
-    syntax_error("missing file name after redirection");
+  if (tok != WORD) syntax_error("missing file name after redirection");
 
   struct node *r = new_node(REDIR);
   r->file = word;
@@ -217,19 +197,16 @@ static int parse_redirect(struct node **slot)
   return 1;
 }
 
-static struct node *parse_command(int depth)
-{
+static struct node *parse_command(int depth) {
   struct node *cmd;
   struct node *top; // cmd wrapped in its redirections
   int group = (tok == '(');
 
   if (group) {
-    if (depth == MAXDEPTH)
-      syntax_error("parentheses nested too deeply");
+    if (depth == MAXDEPTH) syntax_error("parentheses nested too deeply");
     next();
     cmd = parse_list(depth + 1);
-    if (tok != ')')
-      syntax_error("missing )");
+    if (tok != ')') syntax_error("missing )");
     next();
   } else {
     cmd = new_node(EXEC);
@@ -245,8 +222,7 @@ static struct node *parse_command(int depth)
     if (parse_redirect(inner)) {
       inner = &(*inner)->cmd;
     } else if (tok == WORD && !group) {
-      if (argc == MAXARG - 1)
-        syntax_error("too many arguments");
+      if (argc == MAXARG - 1) syntax_error("too many arguments");
       argpool[nargs++] = word;
       argc++;
       next();
@@ -257,21 +233,18 @@ static struct node *parse_command(int depth)
   if (!group) {
     argpool[nargs++] = 0;
     cmd->argv = argv;
-    if (argc == 0 && top == cmd)
-      unexpected(); // not even a redirection: no command at all
+    if (argc == 0 && top == cmd) unexpected(); // not even a redirection: no command at all
   }
   return top;
 }
 
-static struct node *parse_pipeline(int depth)
-{
+static struct node *parse_pipeline(int depth) {
   struct node *pipeline = parse_command(depth);
   struct node **last = &pipeline; // the slot holding the last command
 
   while (tok == '|') {
     next();
-    if (!starts_command(tok))
-      syntax_error("missing command after |");
+    if (!starts_command(tok)) syntax_error("missing command after |");
     struct node *p = new_node(PIPE);
     p->left = *last;
     p->right = parse_command(depth);
@@ -281,8 +254,7 @@ static struct node *parse_pipeline(int depth)
   return pipeline;
 }
 
-static struct node *parse_list(int depth)
-{
+static struct node *parse_list(int depth) {
   struct node *list;
   struct node **slot = &list; // where the next job goes
 
@@ -311,20 +283,17 @@ static struct node *parse_list(int depth)
   }
 }
 
-static struct node *parse_line(const char *line)
-{
+static struct node *parse_line(const char *line) {
   start_tokens(line);
   struct node *n = parse_list(0);
-  if (tok != END)
-    unexpected();
+  if (tok != END) unexpected();
   return n;
 }
 
 // ---------------------------------------------------------------------------
 // Running a parsed line. All of this happens in children of the shell.
 
-static int fork_or_die(void)
-{
+static int fork_or_die(void) {
   int pid = fork();
   if (pid < 0) {
     fprintf(2, "sh: fork failed\n");
@@ -335,8 +304,7 @@ static int fork_or_die(void)
 
 // Wait for the child pid and return its exit status. Other children that
 // finish first are collected along the way.
-static int wait_for(int pid)
-{
+static int wait_for(int pid) {
   int status = 0;
   int w;
   while ((w = wait(&status)) >= 0 && w != pid)
@@ -347,8 +315,7 @@ static int wait_for(int pid)
 // Make file descriptor r->fd (0 or 1) refer to r->file. The old fd is closed
 // first, so open() returns that number: open always picks the lowest free
 // descriptor, and the ones below are in use.
-static void redirect(struct node *r)
-{
+static void redirect(struct node *r) {
   close(r->fd);
   if (open(r->file, r->mode) != r->fd) {
     fprintf(2, "sh: cannot open %s\n", r->file);
@@ -366,8 +333,7 @@ static void redirect(struct node *r)
 }
 
 // Connect fd (0 or 1) to the pipe end pfd.
-static void attach_fd(int fd, int pfd)
-{
+static void attach_fd(int fd, int pfd) {
   close(fd);
   dup(pfd);
   close(pfd);
@@ -379,8 +345,7 @@ static void run(struct node *n) __attribute__((noreturn));
 // its own child, all started from this one loop so that long pipelines do
 // not nest deeper and deeper. The pipeline's status is that of its last
 // command.
-static void run_pipeline(struct node *n)
-{
+static void run_pipeline(struct node *n) {
   int in = -1; // read end of the pipe from the previous command
   int lastpid = -1;
 
@@ -395,8 +360,7 @@ static void run_pipeline(struct node *n)
 
     int pid = fork_or_die();
     if (pid == 0) {
-      if (in >= 0)
-        attach_fd(0, in);
+      if (in >= 0) attach_fd(0, in);
       if (!islast) {
         close(p[0]); // only the next command reads from this pipe
         attach_fd(1, p[1]);
@@ -406,8 +370,7 @@ static void run_pipeline(struct node *n)
 
     // The children have their copies; close ours, or the readers would
     // never see end of file.
-    if (in >= 0)
-      close(in);
+    if (in >= 0) close(in);
     if (islast) {
       lastpid = pid;
       break;
@@ -422,14 +385,12 @@ static void run_pipeline(struct node *n)
   int s;
   int w;
   while ((w = wait(&s)) >= 0)
-    if (w == lastpid)
-      status = s;
+    if (w == lastpid) status = s;
   exit(status);
 }
 
 // The cd command, in whichever process runs it. Returns an exit status.
-static int change_dir(char **argv)
-{
+static int change_dir(char **argv) {
   if (argv[1] != 0 && argv[2] != 0) {
     fprintf(2, "cd: too many arguments\n");
     return 1;
@@ -442,19 +403,16 @@ static int change_dir(char **argv)
   return 0;
 }
 
-static int is_cd(struct node *n)
-{
+static int is_cd(struct node *n) {
   return n->kind == EXEC && n->argv[0] != 0 && strcmp(n->argv[0], "cd") == 0;
 }
 
 // Exec argv[0]; a bare name not found here is looked up in "/", where the
 // programs live, so they work from any directory. Returns only on failure.
-static void exec_command(char **argv)
-{
+static void exec_command(char **argv) {
   static char path[MAXPATH];
   exec(argv[0], argv);
-  if (strchr(argv[0], '/') != 0 || strlen(argv[0]) + 2 > sizeof path)
-    return;
+  if (strchr(argv[0], '/') != 0 || strlen(argv[0]) + 2 > sizeof path) return;
   path[0] = '/';
   strcpy(path + 1, argv[0]);
   exec(path, argv);
@@ -463,15 +421,12 @@ static void exec_command(char **argv)
 // Run node n in this process, which ends with exit (or exec). Where a node
 // continues with another in this same process, the loop moves on to it
 // rather than recursing.
-static void run(struct node *n)
-{
+static void run(struct node *n) {
   for (;;) {
     switch (n->kind) {
     case EXEC:
-      if (n->argv[0] == 0)
-        exit(0); // only redirections, e.g. "> file": already done
-      if (strcmp(n->argv[0], "cd") == 0)
-        exit(change_dir(n->argv));
+      if (n->argv[0] == 0) exit(0); // only redirections, e.g. "> file": already done
+      if (strcmp(n->argv[0], "cd") == 0) exit(change_dir(n->argv));
       exec_command(n->argv);
       fprintf(2, "exec %s failed\n", n->argv[0]);
       exit(1);
@@ -481,9 +436,7 @@ static void run(struct node *n)
       n = n->cmd;
       break;
 
-    case PIPE:
-      run_pipeline(n);
-      break; // not reached: run_pipeline exits
+    case PIPE: run_pipeline(n); break; // not reached: run_pipeline exits
 
     case LIST:
       if (is_cd(n->left)) {
@@ -492,8 +445,7 @@ static void run(struct node *n)
         change_dir(n->left->argv);
       } else {
         int pid = fork_or_die();
-        if (pid == 0)
-          run(n->left);
+        if (pid == 0) run(n->left);
         wait_for(pid);
       }
       n = n->right;
@@ -502,8 +454,7 @@ static void run(struct node *n)
     case BACK:
       // The child is not waited for; when this process exits, init adopts
       // the child and collects it once it is done.
-      if (fork_or_die() == 0)
-        run(n->cmd);
+      if (fork_or_die() == 0) run(n->cmd);
       exit(0);
     }
   }
@@ -516,23 +467,19 @@ static void run(struct node *n)
 // shell process itself: a child's directory is forgotten when it exits.
 // Returns 1 if line was such a command (and ran it). Reads the line with
 // the tokenizer, which uses only static storage.
-static int builtin_cd(const char *line)
-{
+static int builtin_cd(const char *line) {
   start_tokens(line);
-  if (tok != WORD || strcmp(word, "cd") != 0)
-    return 0;
+  if (tok != WORD || strcmp(word, "cd") != 0) return 0;
 
   char *args[3] = {word, 0, 0};
   int n = 1;
   next();
   while (tok == WORD) {
-    if (n < 3)
-      args[n] = word;
+    if (n < 3) args[n] = word;
     n++;
     next();
   }
-  if (tok != END)
-    return 0; // cd combined with something else: let a child run it all
+  if (tok != END) return 0; // cd combined with something else: let a child run it all
   if (n > 2) {
     fprintf(2, "cd: too many arguments\n");
     return 1;
@@ -541,21 +488,17 @@ static int builtin_cd(const char *line)
   return 1;
 }
 
-static int is_blank(const char *s)
-{
-  while (is_space(*s))
-    s++;
+static int is_blank(const char *s) {
+  while (is_space(*s)) s++;
   return *s == '\0';
 }
 
 // Read the next line into buf (size MAXLINE). Returns 0 at end of input.
 // A line too long for buf is read to its end and thrown away.
-static int read_line(char *buf)
-{
+static int read_line(char *buf) {
   fprintf(2, "$ ");
   gets(buf, MAXLINE);
-  if (buf[0] == '\0')
-    return 0;
+  if (buf[0] == '\0') return 0;
 
   int len = strlen(buf);
   char endc = buf[len - 1];
@@ -569,20 +512,17 @@ static int read_line(char *buf)
   return 1;
 }
 
-int main(void)
-{
+int main(void) {
   static char line[MAXLINE];
 
   while (read_line(line)) {
-    if (is_blank(line) || builtin_cd(line))
-      continue;
+    if (is_blank(line) || builtin_cd(line)) continue;
     int pid = fork();
     if (pid < 0) {
       fprintf(2, "sh: fork failed\n");
       continue;
     }
-    if (pid == 0)
-      run(parse_line(line));
+    if (pid == 0) run(parse_line(line));
     wait_for(pid);
   }
   exit(0);

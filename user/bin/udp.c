@@ -9,8 +9,7 @@
 #include "kernel/uapi/socket.h"
 #include "user/lib/user.h"
 
-static int do_recv(int port, int count)
-{
+static int do_recv(int port, int count) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = loopback_addr(port);
   if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
@@ -33,8 +32,7 @@ static int do_recv(int port, int count)
   return 0;
 }
 
-static int do_send(int port, const char *msg)
-{
+static int do_send(int port, const char *msg) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = loopback_addr(port);
   if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a, sizeof a) < 0) {
@@ -45,12 +43,9 @@ static int do_send(int port, const char *msg)
   return 0;
 }
 
-int main(int argc, char *argv[])
-{
-  if (argc >= 3 && strcmp(argv[1], "recv") == 0)
-    return do_recv(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
-  if (argc == 4 && strcmp(argv[1], "send") == 0)
-    return do_send(atoi(argv[2]), argv[3]);
+int main(int argc, char *argv[]) {
+  if (argc >= 3 && strcmp(argv[1], "recv") == 0) return do_recv(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
+  if (argc == 4 && strcmp(argv[1], "send") == 0) return do_send(atoi(argv[2]), argv[3]);
   fprintf(2, "usage: udp recv PORT [COUNT] | udp send PORT MESSAGE\n");
   return 1;
 }

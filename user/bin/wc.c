@@ -7,15 +7,11 @@
 
 static char buf[4096];
 
-static int is_space(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
-}
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'; }
 
 // Count what can be read from fd and print the counts with name.
 // Returns 0, or -1 if reading fails.
-static int count(int fd, const char *name)
-{
+static int count(int fd, const char *name) {
   int lines = 0, words = 0, bytes = 0;
   int inword = 0; // was the previous character part of a word?
   int n;
@@ -23,8 +19,7 @@ static int count(int fd, const char *name)
   while ((n = read(fd, buf, sizeof buf)) > 0) {
     bytes += n;
     for (int i = 0; i < n; i++) {
-      if (buf[i] == '\n')
-        lines++;
+      if (buf[i] == '\n') lines++;
       if (is_space(buf[i])) {
         inword = 0;
       } else if (!inword) {
@@ -41,12 +36,10 @@ static int count(int fd, const char *name)
   return 0;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int status = 0;
 
-  if (argc < 2)
-    return count(0, "") < 0;
+  if (argc < 2) return count(0, "") < 0;
 
   for (int i = 1; i < argc; i++) {
     int fd = open(argv[i], O_RDONLY);
@@ -55,8 +48,7 @@ int main(int argc, char *argv[])
       status = 1;
       continue;
     }
-    if (count(fd, argv[i]) < 0)
-      status = 1;
+    if (count(fd, argv[i]) < 0) status = 1;
     close(fd);
   }
   return status;

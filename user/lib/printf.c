@@ -21,39 +21,32 @@ enum { OUTBUF = 1024 };
 // The output of the call in progress. A user process has a single thread,
 // so one static buffer suffices (and keeps it off the small stack).
 static struct {
-  int fd;        // printf/fprintf: where flush() writes
-  char *str;     // snprintf: the caller's buffer instead (fd unused)
-  int size;      // snprintf: its size
-  int total;     // characters produced so far by this call
-  int len;       // characters waiting in buf
+  int fd;    // printf/fprintf: where flush() writes
+  char *str; // snprintf: the caller's buffer instead (fd unused)
+  int size;  // snprintf: its size
+  int total; // characters produced so far by this call
+  int len;   // characters waiting in buf
   char buf[OUTBUF];
 } out;
 
-static void flush(void)
-{
-  if (out.len > 0)
-    write(out.fd, out.buf, out.len);
+static void flush(void) {
+  if (out.len > 0) write(out.fd, out.buf, out.len);
   out.len = 0;
 }
 
-static void put(char c)
-{
+static void put(char c) {
   if (out.str) {
-    if (out.total < out.size - 1)
-      out.str[out.total] = c;
+    if (out.total < out.size - 1) out.str[out.total] = c;
     out.total++;
     return;
   }
-  if (out.len == OUTBUF)
-    flush();
+  if (out.len == OUTBUF) flush();
   out.buf[out.len++] = c;
   out.total++;
 }
 
-static void put_repeat(char c, int n)
-{
-  while (n-- > 0)
-    put(c);
+static void put_repeat(char c, int n) {
+  while (n-- > 0) put(c);
 }
 
 // How one conversion is to be laid out.
@@ -64,22 +57,16 @@ struct spec {
 };
 
 // Print the string s (of length n) in its field, padded with spaces.
-static void put_field(const char *s, int n, struct spec *sp)
-{
-  if (!sp->left)
-    put_repeat(' ', sp->width - n);
-  for (int i = 0; i < n; i++)
-    put(s[i]);
-  if (sp->left)
-    put_repeat(' ', sp->width - n);
+static void put_field(const char *s, int n, struct spec *sp) {
+  if (!sp->left) put_repeat(' ', sp->width - n);
+  for (int i = 0; i < n; i++) put(s[i]);
+  if (sp->left) put_repeat(' ', sp->width - n);
 }
 
 // Print the number x in the given base, with a minus sign first if neg is
 // set and at least mindigits digits. Zero padding goes between the sign and
 // the digits ("-0042"), space padding before the sign ("  -42").
-static void put_number(uint64 x, int base, int neg, int mindigits,
-                       struct spec *sp)
-{
+static void put_number(uint64 x, int base, int neg, int mindigits, struct spec *sp) {
   static const char digitchars[] = "0123456789abcdef";
   char digits[24]; // 2^64 has 20 decimal digits
   int n = 0;
@@ -89,35 +76,27 @@ static void put_number(uint64 x, int base, int neg, int mindigits,
     digits[n++] = digitchars[x % base];
     x /= base;
   } while (x != 0);
-  while (n < mindigits)
-    digits[n++] = '0';
+  while (n < mindigits) digits[n++] = '0';
 
   int len = n + neg;
   int pad = sp->width > len ? sp->width - len : 0;
-  if (!sp->left && !sp->zero)
-    put_repeat(' ', pad);
-  if (neg)
-    put('-');
-  if (!sp->left && sp->zero)
-    put_repeat('0', pad);
-  while (n > 0)
-    put(digits[--n]);
-  if (sp->left)
-    put_repeat(' ', pad);
+  if (!sp->left && !sp->zero) put_repeat(' ', pad);
+  if (neg) put('-');
+  if (!sp->left && sp->zero) put_repeat('0', pad);
+  while (n > 0) put(digits[--n]);
+  if (sp->left) put_repeat(' ', pad);
 }
 
 // Print a signed value: its magnitude, with a sign if negative. The magnitude
 // of the most negative value does not fit in a long, so it is computed in
 // unsigned arithmetic, where negation is well defined.
-static void put_signed(long v, struct spec *sp)
-{
+static void put_signed(long v, struct spec *sp) {
   uint64 mag = v < 0 ? -(uint64)v : (uint64)v;
   put_number(mag, 10, v < 0, 1, sp);
 }
 
 // Format fmt with the arguments in ap, through put().
-static void vformat(const char *fmt, va_list ap)
-{
+static void vformat(const char *fmt, va_list ap) {
   for (const char *p = fmt; *p != '\0'; p++) {
     if (*p != '%') {
       put(*p);
@@ -143,8 +122,7 @@ static void vformat(const char *fmt, va_list ap)
       }
       p++;
     }
-    while (*p >= '0' && *p <= '9')
-      sp.width = sp.width * 10 + (*p++ - '0');
+    while (*p >= '0' && *p <= '9') sp.width = sp.width * 10 + (*p++ - '0');
 
     // Length: 'l' (or 'll') selects 64-bit integers. A bare "%l" with no
     // conversion letter after it is an older spelling of "%ld".
@@ -152,8 +130,7 @@ static void vformat(const char *fmt, va_list ap)
     if (*p == 'l') {
       islong = 1;
       p++;
-      if (*p == 'l')
-        p++;
+      if (*p == 'l') p++;
       if (*p != 'd' && *p != 'i' && *p != 'u' && *p != 'x') {
         put_signed(va_arg(ap, long), &sp);
         p--; // the character after the 'l' is ordinary text
@@ -163,17 +140,9 @@ static void vformat(const char *fmt, va_list ap)
 
     switch (*p) {
     case 'd':
-    case 'i':
-      put_signed(islong ? va_arg(ap, long) : va_arg(ap, int), &sp);
-      break;
-    case 'u':
-      put_number(islong ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0, 1,
-                 &sp);
-      break;
-    case 'x':
-      put_number(islong ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0, 1,
-                 &sp);
-      break;
+    case 'i': put_signed(islong ? va_arg(ap, long) : va_arg(ap, int), &sp); break;
+    case 'u': put_number(islong ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0, 1, &sp); break;
+    case 'x': put_number(islong ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0, 1, &sp); break;
     case 'p':
       // A pointer is shown in full: 0x and all 16 hex digits.
       put('0');
@@ -182,8 +151,7 @@ static void vformat(const char *fmt, va_list ap)
       break;
     case 's': {
       const char *s = va_arg(ap, const char *);
-      if (s == 0)
-        s = "(null)";
+      if (s == 0) s = "(null)";
       put_field(s, strlen(s), &sp);
       break;
     }
@@ -192,9 +160,7 @@ static void vformat(const char *fmt, va_list ap)
       put_field(&c, 1, &sp);
       break;
     }
-    case '%':
-      put('%');
-      break;
+    case '%': put('%'); break;
     case '\0':
       // The format ended with a lone '%': print it, and stop.
       put('%');
@@ -209,8 +175,7 @@ static void vformat(const char *fmt, va_list ap)
   }
 }
 
-static void vprint(int fd, const char *fmt, va_list ap)
-{
+static void vprint(int fd, const char *fmt, va_list ap) {
   out.fd = fd;
   out.str = 0;
   out.len = 0;
@@ -221,20 +186,17 @@ static void vprint(int fd, const char *fmt, va_list ap)
 
 // Like C's: writes at most size-1 characters and a NUL, returns how many
 // the whole result has (so a return >= size means it was cut short).
-int vsnprintf(char *str, int size, const char *fmt, va_list ap)
-{
+int vsnprintf(char *str, int size, const char *fmt, va_list ap) {
   out.str = str;
   out.size = size;
   out.total = 0;
   vformat(fmt, ap);
-  if (size > 0)
-    str[out.total < size ? out.total : size - 1] = '\0';
+  if (size > 0) str[out.total < size ? out.total : size - 1] = '\0';
   out.str = 0;
   return out.total;
 }
 
-int snprintf(char *str, int size, const char *fmt, ...)
-{
+int snprintf(char *str, int size, const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -243,8 +205,7 @@ int snprintf(char *str, int size, const char *fmt, ...)
   return n;
 }
 
-void fprintf(int fd, const char *fmt, ...)
-{
+void fprintf(int fd, const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -252,8 +213,7 @@ void fprintf(int fd, const char *fmt, ...)
   va_end(ap);
 }
 
-void printf(const char *fmt, ...)
-{
+void printf(const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);

@@ -11,140 +11,109 @@
 static int resultfd = -1; // the pipe to the runner, in test processes
 static char reason[256];
 
-void fail(const char *fmt, ...)
-{
+void fail(const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
   int n = vsnprintf(reason, sizeof reason - 1, fmt, ap);
   va_end(ap);
   for (int i = 0; i < n; i++)
-    if (reason[i] == '\n')
-      reason[i] = ' ';
+    if (reason[i] == '\n') reason[i] = ' ';
   reason[n++] = '\n';
   write(resultfd >= 0 ? resultfd : 2, reason, n);
   exit(1);
 }
 
-void expect_eq(long a, long b, int line, const char *expr)
-{
-  if (a != b)
-    fail("line %d: %s gave %ld, expected %ld", line, expr, a, b);
+void expect_eq(long a, long b, int line, const char *expr) {
+  if (a != b) fail("line %d: %s gave %ld, expected %ld", line, expr, a, b);
 }
 
 // ---------------------------------------------------------------------------
 // Helpers.
 
-int xfork(void)
-{
+int xfork(void) {
   int pid = fork();
-  if (pid < 0)
-    fail("fork failed");
+  if (pid < 0) fail("fork failed");
   return pid;
 }
 
 // Wait for the one child pid; return its exit status.
-int xwait(int pid)
-{
+int xwait(int pid) {
   int st = 0x5a5a5a5a;
   int w = wait(&st);
-  if (w != pid)
-    fail("wait returned %d, expected child %d", w, pid);
+  if (w != pid) fail("wait returned %d, expected child %d", w, pid);
   return st;
 }
 
-void expect_child(int pid, int status, const char *what)
-{
+void expect_child(int pid, int status, const char *what) {
   int st = xwait(pid);
-  if (st != status)
-    fail("%s: child exited with status %d, expected %d", what, st, status);
+  if (st != status) fail("%s: child exited with status %d, expected %d", what, st, status);
 }
 
 // Reap n children whose pids are in pids[] (in any order); each must exit
 // with status[i] (or, if status is null, with st).
-void reap_all(const int *pids, int n, const int *status, int st,
-                     const char *what)
-{
+void reap_all(const int *pids, int n, const int *status, int st, const char *what) {
   static int seen[NPROC + 8];
-  for (int i = 0; i < n; i++)
-    seen[i] = 0;
+  for (int i = 0; i < n; i++) seen[i] = 0;
   for (int k = 0; k < n; k++) {
     int s = 0x5a5a5a5a;
     int w = wait(&s);
     int j = 0;
-    while (j < n && pids[j] != w)
-      j++;
-    if (j == n)
-      fail("%s: wait returned %d, not one of the children", what, w);
-    if (seen[j])
-      fail("%s: wait returned pid %d twice", what, w);
+    while (j < n && pids[j] != w) j++;
+    if (j == n) fail("%s: wait returned %d, not one of the children", what, w);
+    if (seen[j]) fail("%s: wait returned pid %d twice", what, w);
     seen[j] = 1;
     int want = status ? status[j] : st;
-    if (s != want)
-      fail("%s: child %d exited with status %d, expected %d", what, w, s, want);
+    if (s != want) fail("%s: child %d exited with status %d, expected %d", what, w, s, want);
   }
 }
 
-void xpipe(int *p)
-{
-  if (pipe(p) < 0)
-    fail("pipe failed");
+void xpipe(int *p) {
+  if (pipe(p) < 0) fail("pipe failed");
 }
 
-int xopen(const char *path, int mode)
-{
+int xopen(const char *path, int mode) {
   int fd = open(path, mode);
-  if (fd < 0)
-    fail("cannot open %s (mode 0x%x)", path, mode);
+  if (fd < 0) fail("cannot open %s (mode 0x%x)", path, mode);
   return fd;
 }
 
 // A write that must be accepted whole.
-void xwrite(int fd, const void *p, int n)
-{
+void xwrite(int fd, const void *p, int n) {
   int r = write(fd, p, n);
-  if (r != n)
-    fail("write of %d bytes to fd %d returned %d", n, fd, r);
+  if (r != n) fail("write of %d bytes to fd %d returned %d", n, fd, r);
 }
 
 // Read until end of file or max bytes; returns the count.
-int readn(int fd, void *p, int max)
-{
+int readn(int fd, void *p, int max) {
   int len = 0;
   while (len < max) {
     int r = read(fd, (char *)p + len, max - len);
-    if (r < 0)
-      fail("read from fd %d failed after %d bytes", fd, len);
-    if (r == 0)
-      break;
+    if (r < 0) fail("read from fd %d failed after %d bytes", fd, len);
+    if (r == 0) break;
     len += r;
   }
   return len;
 }
 
-void xsysinfo(struct sysinfo *si)
-{
-  if (sysinfo(si) < 0)
-    fail("sysinfo failed");
+void xsysinfo(struct sysinfo *si) {
+  if (sysinfo(si) < 0) fail("sysinfo failed");
 }
 
-uint64 freepages(void)
-{
+uint64 freepages(void) {
   struct sysinfo si;
   xsysinfo(&si);
   return si.freepages;
 }
 
-uint64 nprocs(void)
-{
+uint64 nprocs(void) {
   struct sysinfo si;
   xsysinfo(&si);
   return si.nproc;
 }
 
 // xorshift32: deterministic pseudo-random numbers. The state must not be 0.
-uint32 rnd(uint32 *s)
-{
+uint32 rnd(uint32 *s) {
   uint32 x = *s;
   x ^= x << 13;
   x ^= x >> 17;
@@ -154,8 +123,7 @@ uint32 rnd(uint32 *s)
 }
 
 // Run one test in a child; print its result line; return 1 if it passed.
-static int run(const char *prog, const struct test *t)
-{
+static int run(const char *prog, const struct test *t) {
   static char msg[512];
   int p[2];
 
@@ -181,15 +149,13 @@ static int run(const char *prog, const struct test *t)
   int st = 0, w = -1;
   for (int i = 0; i < 100; i++) {
     w = wait(&st);
-    if (w == pid || w < 0)
-      break;
+    if (w == pid || w < 0) break;
   }
   // The reason, if any; end of file once the test and all it forked are gone.
   int len = 0;
   while (len < (int)sizeof msg - 1) {
     int r = read(p[0], msg + len, sizeof msg - 1 - len);
-    if (r <= 0)
-      break;
+    if (r <= 0) break;
     len += r;
   }
   close(p[0]);
@@ -216,11 +182,9 @@ static int run(const char *prog, const struct test *t)
   return 0;
 }
 
-int test_main(const char *prog, const struct test *tests, int n, int argc, char *argv[])
-{
+int test_main(const char *prog, const struct test *tests, int n, int argc, char *argv[]) {
   if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-    for (int i = 0; i < n; i++)
-      printf("%s\n", tests[i].name);
+    for (int i = 0; i < n; i++) printf("%s\n", tests[i].name);
     return 0;
   }
 
@@ -229,8 +193,7 @@ int test_main(const char *prog, const struct test *tests, int n, int argc, char 
     int i = a - 1; // no names given: every test in order
     if (argc >= 2) {
       i = 0;
-      while (i < n && strcmp(tests[i].name, argv[a]) != 0)
-        i++;
+      while (i < n && strcmp(tests[i].name, argv[a]) != 0) i++;
       if (i == n) {
         printf("%s: %s: FAILED: no such test\n", prog, argv[a]);
         failed++;

@@ -35,10 +35,9 @@ int test_main(const char *prog, const struct test *tests, int n, int argc, char 
 // Report why the test failed and exit. Usable in any process a test forks.
 void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-#define EXPECT(cond, ...)                                                      \
-  do {                                                                         \
-    if (!(cond))                                                               \
-      fail(__VA_ARGS__);                                                       \
+#define EXPECT(cond, ...)                                                                                    \
+  do {                                                                                                       \
+    if (!(cond)) fail(__VA_ARGS__);                                                                          \
   } while (0)
 
 // a == b, as integers; the message shows the expression and both values.
@@ -46,25 +45,24 @@ void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void expect_eq(long a, long b, int line, const char *expr);
 #define EXPECT_EQ(a, b) expect_eq((long)(a), (long)(b), __LINE__, #a)
 
-int xfork(void);                 // fork, or fail
-int xwait(int pid);              // wait for child pid; its exit status
+int xfork(void);    // fork, or fail
+int xwait(int pid); // wait for child pid; its exit status
 void expect_child(int pid, int status, const char *what);
 // Reap n children pids[] in any order; each must exit with status[i] (or,
 // if status is null, with st).
 void reap_all(const int *pids, int n, const int *status, int st, const char *what);
 void xpipe(int *p);
 int xopen(const char *path, int mode);
-void xwrite(int fd, const void *p, int n);   // the whole write, or fail
-int readn(int fd, void *p, int max);         // read to EOF or max bytes
+void xwrite(int fd, const void *p, int n); // the whole write, or fail
+int readn(int fd, void *p, int max);       // read to EOF or max bytes
 void xsysinfo(struct sysinfo *si);
 uint64 freepages(void);
 uint64 nprocs(void);
-uint32 rnd(uint32 *state);                   // xorshift32; state != 0
+uint32 rnd(uint32 *state); // xorshift32; state != 0
 
 // The `time` counter (10 MHz on QEMU virt), readable in user mode: lets a
 // process wait or measure without a system call.
-static inline uint64 rdtime(void)
-{
+static inline uint64 rdtime(void) {
   uint64 t;
   asm volatile("rdtime %0" : "=r"(t));
   return t;

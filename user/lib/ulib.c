@@ -13,13 +13,9 @@ int main(int argc, char **argv);
 // itself must never return, because there is no caller to return to.
 // user.ld places it at address 0, the start of the text: otherwise some C
 // function could get address 0, which as a signal handler means SIG_DFL.
-__attribute__((section(".text.start"))) void _start(int argc, char **argv)
-{
-  exit(main(argc, argv));
-}
+__attribute__((section(".text.start"))) void _start(int argc, char **argv) { exit(main(argc, argv)); }
 
-char *strcpy(char *dst, const char *src)
-{
+char *strcpy(char *dst, const char *src) {
   char *d = dst;
 
   while ((*d++ = *src++) != '\0')
@@ -28,8 +24,7 @@ char *strcpy(char *dst, const char *src)
 }
 
 // Compare as unsigned chars, so that bytes >= 0x80 sort after ASCII.
-int strcmp(const char *a, const char *b)
-{
+int strcmp(const char *a, const char *b) {
   while (*a != '\0' && *a == *b) {
     a++;
     b++;
@@ -37,77 +32,61 @@ int strcmp(const char *a, const char *b)
   return (uchar)*a - (uchar)*b;
 }
 
-uint strlen(const char *s)
-{
+uint strlen(const char *s) {
   uint n = 0;
 
-  while (s[n] != '\0')
-    n++;
+  while (s[n] != '\0') n++;
   return n;
 }
 
 // The first c in s, or 0 if there is none. Searching for '\0' is not needed
 // by any program here, so it simply reports "not found".
-char *strchr(const char *s, char c)
-{
+char *strchr(const char *s, char c) {
   for (; *s != '\0'; s++)
-    if (*s == c)
-      return (char *)s;
+    if (*s == c) return (char *)s;
   return 0;
 }
 
 // The volatile pointer keeps the optimiser from recognising this loop as a
 // memset and compiling it into a call to memset, that is, to itself.
-void *memset(void *dst, int c, uint n)
-{
+void *memset(void *dst, int c, uint n) {
   volatile uchar *d = dst;
 
-  for (uint i = 0; i < n; i++)
-    d[i] = (uchar)c;
+  for (uint i = 0; i < n; i++) d[i] = (uchar)c;
   return dst;
 }
 
 // Copy n bytes even when the two areas overlap: copy upwards when the
 // destination lies below the source, downwards otherwise, so that no byte is
 // overwritten before it has been read. (volatile: see memset.)
-void *memmove(void *dst, const void *src, int n)
-{
+void *memmove(void *dst, const void *src, int n) {
   volatile uchar *d = dst;
   const uchar *s = src;
 
-  if (n <= 0 || d == s)
-    return dst;
+  if (n <= 0 || d == s) return dst;
   if (d < s) {
-    for (int i = 0; i < n; i++)
-      d[i] = s[i];
+    for (int i = 0; i < n; i++) d[i] = s[i];
   } else {
-    for (int i = n - 1; i >= 0; i--)
-      d[i] = s[i];
+    for (int i = n - 1; i >= 0; i--) d[i] = s[i];
   }
   return dst;
 }
 
 // memcpy may assume the areas do not overlap; memmove is correct either way.
-void *memcpy(void *dst, const void *src, uint n)
-{
-  return memmove(dst, src, n);
-}
+void *memcpy(void *dst, const void *src, uint n) { return memmove(dst, src, n); }
 
-int memcmp(const void *a, const void *b, uint n)
-{
+int memcmp(const void *a, const void *b, uint n) {
   const uchar *p = a;
   const uchar *q = b;
 
   for (uint i = 0; i < n; i++)
-    if (p[i] != q[i])
-      return p[i] - q[i];
+    if (p[i] != q[i]) return p[i] - q[i];
   return 0;
 }
 
 // Decimal string to int: an optional '-' and then digits; stops at the first
 // other character. No overflow checking.
-int atoi(const char *s)
-{
+int atoi(const char *s) {
   int sign = 1;
   int n = 0;
 
@@ -115,8 +94,7 @@ int atoi(const char *s)
     sign = -1;
     s++;
   }
-  while (*s >= '0' && *s <= '9')
-    n = n * 10 + (*s++ - '0');
+  while (*s >= '0' && *s <= '9') n = n * 10 + (*s++ - '0');
   return sign * n;
 }
 
@@ -127,28 +105,23 @@ int atoi(const char *s)
 // It reads one byte per system call on purpose: a larger read could swallow
 // bytes beyond the newline, and those belong to whoever reads fd 0 next
 // (for example a command that the shell runs in the middle of a script).
-char *gets(char *buf, int max)
-{
+char *gets(char *buf, int max) {
   int i = 0;
 
   while (i + 1 < max) {
     char c;
-    if (read(0, &c, 1) != 1)
-      break;
+    if (read(0, &c, 1) != 1) break;
     buf[i++] = c;
-    if (c == '\n' || c == '\r')
-      break;
+    if (c == '\n' || c == '\r') break;
   }
   buf[i] = '\0';
   return buf;
 }
 
 // Like fstat, but by name. Opening read-only works for directories too.
-int stat(const char *path, struct stat *st)
-{
+int stat(const char *path, struct stat *st) {
   int fd = open(path, O_RDONLY);
-  if (fd < 0)
-    return -1;
+  if (fd < 0) return -1;
   int r = fstat(fd, st);
   close(fd);
   return r;

@@ -31,10 +31,8 @@ enum {
 
 static struct block *freelist; // lowest free block; 0 when there is none
 
-void free(void *ptr)
-{
-  if (ptr == 0)
-    return;
+void free(void *ptr) {
+  if (ptr == 0) return;
   struct block *b = (struct block *)ptr - 1;
 
   // Find b's place in the chain: between prev and next.
@@ -66,20 +64,16 @@ void free(void *ptr)
 
 // Grow the heap by at least the given number of units and put the new memory
 // on the free chain. Returns 0, or -1 if the kernel refuses.
-static int grow(uint64 units)
-{
-  if (units < MINGROW)
-    units = MINGROW;
+static int grow(uint64 units) {
+  if (units < MINGROW) units = MINGROW;
 
   // Another part of the program may have moved the break by an amount that
   // is not a multiple of 16; if so, skip the bytes up to the next unit.
   uint64 skip = -(uint64)sbrk(0) % UNIT;
-  if (units > (MAXSBRK - skip) / UNIT)
-    return -1;
+  if (units > (MAXSBRK - skip) / UNIT) return -1;
 
   char *p = sbrk(skip + units * UNIT);
-  if (p == (char *)-1)
-    return -1;
+  if (p == (char *)-1) return -1;
 
   // Pretend the new memory is one allocated block and free it.
   struct block *b = (struct block *)(p + skip);
@@ -88,16 +82,14 @@ static int grow(uint64 units)
   return 0;
 }
 
-void *malloc(uint nbytes)
-{
+void *malloc(uint nbytes) {
   // Round up to whole units, plus one for the header.
   uint64 units = ((uint64)nbytes + UNIT - 1) / UNIT + 1;
 
   for (;;) {
     struct block *prev = 0;
     for (struct block *b = freelist; b != 0; prev = b, b = b->next) {
-      if (b->units < units)
-        continue;
+      if (b->units < units) continue;
       if (b->units == units) {
         // An exact fit: take the whole block off the chain.
         if (prev == 0)
@@ -114,7 +106,6 @@ void *malloc(uint nbytes)
       return b + 1;
     }
     // Nothing fits: get more memory, then search again.
-    if (grow(units) < 0)
-      return 0;
+    if (grow(units) < 0) return 0;
   }
 }

@@ -34,11 +34,11 @@ char *sbrk(int);
 int sleep(int);
 int uptime(void);
 // New calls (numbers above 21).
-int sysinfo(struct sysinfo *); // kernel figures (kernel/uapi/sysinfo.h)
-int halt(int status);          // power QEMU off with this exit status
+int sysinfo(struct sysinfo *);                     // kernel figures (kernel/uapi/sysinfo.h)
+int halt(int status);                              // power QEMU off with this exit status
 int clock_gettime(int clock, struct timespec *ts); // kernel/uapi/time.h
 int nanosleep(const struct timespec *req, struct timespec *rem);
-int wqctl(int op, int queue, unsigned long arg);   // test wait queues (kernel/uapi/wqctl.h)
+int wqctl(int op, int queue, unsigned long arg); // test wait queues (kernel/uapi/wqctl.h)
 int tkill(int pid, int sig);
 int rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
 int sigprocmask(int how, const unsigned long *set, unsigned long *oldset);

@@ -33,9 +33,9 @@
 #define SA(p) ((struct sockaddr *)(p))
 
 enum {
-  RUNS = 5,       // runs per figure; the median is reported
-  CHUNK = 4096,   // bytes per pipe read/write and per memcpy
-  RING = 16384,   // memcpy's destination: as big as a pipe's ring
+  RUNS = 5,     // runs per figure; the median is reported
+  CHUNK = 4096, // bytes per pipe read/write and per memcpy
+  RING = 16384, // memcpy's destination: as big as a pipe's ring
   PORT_TPUT = 7301,
   PORT_PING = 7311,
   PORT_PONG = 7312,
@@ -44,17 +44,17 @@ enum {
 
 // Sizes, full and quick (-q).
 struct sizes {
-  uint64 pipe_bytes;  // pipe throughput
-  int rtt_rounds;     // pipe and UDP ping-pong
-  int udp_small;      // 64-byte datagrams sent
-  int udp_large;      // 1 KiB datagrams sent
-  int syscalls;       // getpid calls
-  int forks;          // fork+exit+wait
-  int execs;          // fork+exec+wait
-  int wake_rounds;    // datagrams or writes per wakeup sample
-  uint64 copy_bytes;  // memcpy
-  uint64 loops;       // empty loop iterations
-  uint64 csr_reads;   // rdtime instructions
+  uint64 pipe_bytes; // pipe throughput
+  int rtt_rounds;    // pipe and UDP ping-pong
+  int udp_small;     // 64-byte datagrams sent
+  int udp_large;     // 1 KiB datagrams sent
+  int syscalls;      // getpid calls
+  int forks;         // fork+exit+wait
+  int execs;         // fork+exec+wait
+  int wake_rounds;   // datagrams or writes per wakeup sample
+  uint64 copy_bytes; // memcpy
+  uint64 loops;      // empty loop iterations
+  uint64 csr_reads;  // rdtime instructions
 };
 
 static const struct sizes full = {8 << 20, 10000, 8192, 4096, 100000, 200, 50, 4, 8 << 20, 50000000, 1000000};
@@ -70,8 +70,7 @@ static char ring[RING];
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-static void die(const char *fmt, ...)
-{
+static void die(const char *fmt, ...) {
   static char msg[200];
   va_list ap;
   va_start(ap, fmt);
@@ -81,102 +80,74 @@ static void die(const char *fmt, ...)
   exit(1);
 }
 
-static int must_fork(void)
-{
+static int must_fork(void) {
   int pid = fork();
-  if (pid < 0)
-    die("fork failed");
+  if (pid < 0) die("fork failed");
   return pid;
 }
 
 // Wait for child pid (-1: any child), which must exit with status 0.
-static void reap(int pid, const char *what)
-{
+static void reap(int pid, const char *what) {
   int st = -1;
   int w = wait(&st);
-  if (w < 0 || (pid > 0 && w != pid) || st != 0)
-    die("%s: child %d exited with status %d", what, w, st);
+  if (w < 0 || (pid > 0 && w != pid) || st != 0) die("%s: child %d exited with status %d", what, w, st);
 }
 
-static void mkpipe(int *p)
-{
-  if (pipe(p) < 0)
-    die("pipe failed");
+static void mkpipe(int *p) {
+  if (pipe(p) < 0) die("pipe failed");
 }
 
 // Start gate: a child forked ahead blocks in gate_wait until the parent,
 // clock in hand, calls gate_open. Fork costs stay out of the measurement.
-static void gate_wait(int *gate)
-{
+static void gate_wait(int *gate) {
   char c;
   close(gate[1]);
-  if (read(gate[0], &c, 1) != 1)
-    exit(1);
+  if (read(gate[0], &c, 1) != 1) exit(1);
   close(gate[0]);
 }
 
-static void gate_open(int *gate)
-{
+static void gate_open(int *gate) {
   close(gate[0]);
-  if (write(gate[1], "g", 1) != 1)
-    die("gate write failed");
+  if (write(gate[1], "g", 1) != 1) die("gate write failed");
   close(gate[1]);
 }
 
-static int bound_socket(int port)
-{
+static int bound_socket(int port) {
   int s = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = loopback_addr(port);
-  if (s < 0 || bind(s, SA(&a), sizeof a) < 0)
-    die("socket bound to port %d: %s", port, strerror(errno));
+  if (s < 0 || bind(s, SA(&a), sizeof a) < 0) die("socket bound to port %d: %s", port, strerror(errno));
   return s;
 }
 
-static void set_timeout(int s, long usec)
-{
+static void set_timeout(int s, long usec) {
   struct timeval tv = {usec / 1000000, usec % 1000000};
-  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
-    die("SO_RCVTIMEO: %s", strerror(errno));
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) die("SO_RCVTIMEO: %s", strerror(errno));
 }
 
-static void counters(struct net_counters *c)
-{
-  if (netstat(-1, c) < 0)
-    die("netstat: %s", strerror(errno));
+static void counters(struct net_counters *c) {
+  if (netstat(-1, c) < 0) die("netstat: %s", strerror(errno));
 }
 
-static uint64 chan_wakeups(void)
-{
+static uint64 chan_wakeups(void) {
   struct sysinfo si;
-  if (sysinfo(&si) < 0)
-    die("sysinfo failed");
+  if (sysinfo(&si) < 0) die("sysinfo failed");
   return si.chan_wakeups;
 }
 
 // ---- units: thousandths, from a count and a time in ticks (1/TIMEBASE_HZ s)
 
 // n things in t ticks, in millions a second (MB/s when n counts bytes)
-static uint64 mega_per_s(uint64 n, uint64 t)
-{
-  return n * (TIMEBASE_HZ / 1000000) * 1000 / (t ? t : 1);
-}
+static uint64 mega_per_s(uint64 n, uint64 t) { return n * (TIMEBASE_HZ / 1000000) * 1000 / (t ? t : 1); }
 
 // t ticks over n operations, in microseconds each
-static uint64 us_each(uint64 t, uint64 n)
-{
-  return t * (1000ull * 1000000 / TIMEBASE_HZ) / n;
-}
+static uint64 us_each(uint64 t, uint64 n) { return t * (1000ull * 1000000 / TIMEBASE_HZ) / n; }
 
 // the same in nanoseconds
-static uint64 ns_each(uint64 t, uint64 n)
-{
-  return t * (1000ull * 1000000000 / TIMEBASE_HZ) / n;
-}
+static uint64 ns_each(uint64 t, uint64 n) { return t * (1000ull * 1000000000 / TIMEBASE_HZ) / n; }
 
 // ---- the report
 
-static uint64 median(uint64 *v, int n)
-{
+static uint64 median(uint64 *v, int n) {
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
       uint64 t = v[j];
@@ -188,8 +159,7 @@ static uint64 median(uint64 *v, int n)
 
 // `bench NAME VALUE UNIT`, VALUE given in thousandths; three significant
 // digits at least, so small and large figures both read well.
-static void figure(const char *name, uint64 milli, const char *unit)
-{
+static void figure(const char *name, uint64 milli, const char *unit) {
   uint64 whole = milli / 1000, frac = milli % 1000;
   if (whole >= 100)
     printf("bench %s %lu.%lu %s\n", name, whole, frac / 100, unit);
@@ -203,8 +173,7 @@ static void figure(const char *name, uint64 milli, const char *unit)
 
 // pipe_bytes (8 MiB) from a child to its parent through one pipe, in 4 KiB
 // writes and reads.
-static uint64 pipe_throughput(void)
-{
+static uint64 pipe_throughput(void) {
   int p[2], gate[2];
   mkpipe(p);
   mkpipe(gate);
@@ -213,8 +182,7 @@ static uint64 pipe_throughput(void)
     close(p[0]);
     gate_wait(gate);
     for (uint64 sent = 0; sent < sz->pipe_bytes; sent += CHUNK)
-      if (write(p[1], buf, CHUNK) != CHUNK)
-        exit(1);
+      if (write(p[1], buf, CHUNK) != CHUNK) exit(1);
     exit(0);
   }
   close(p[1]);
@@ -223,8 +191,7 @@ static uint64 pipe_throughput(void)
   uint64 got = 0;
   while (got < sz->pipe_bytes) {
     int n = read(p[0], buf, CHUNK);
-    if (n <= 0)
-      die("pipe throughput: read returned %d after %lu bytes", n, got);
+    if (n <= 0) die("pipe throughput: read returned %d after %lu bytes", n, got);
     got += n;
   }
   uint64 t = rdtime() - t0;
@@ -234,8 +201,7 @@ static uint64 pipe_throughput(void)
 }
 
 // One byte there and back through two pipes, rtt_rounds times.
-static uint64 pipe_rtt(void)
-{
+static uint64 pipe_rtt(void) {
   int there[2], back[2];
   mkpipe(there);
   mkpipe(back);
@@ -245,16 +211,14 @@ static uint64 pipe_rtt(void)
     close(there[1]);
     close(back[0]);
     while (read(there[0], &c, 1) == 1)
-      if (write(back[1], &c, 1) != 1)
-        exit(1);
+      if (write(back[1], &c, 1) != 1) exit(1);
     exit(0);
   }
   close(there[0]);
   close(back[1]);
   uint64 t0 = rdtime();
   for (int i = 0; i < sz->rtt_rounds; i++)
-    if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
-      die("pipe ping-pong: round %d failed", i);
+    if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1) die("pipe ping-pong: round %d failed", i);
   uint64 t = rdtime() - t0;
   close(there[1]);
   close(back[0]);
@@ -264,8 +228,7 @@ static uint64 pipe_rtt(void)
 
 // ---- UDP
 
-static uint64 net_drops(const struct net_counters *c)
-{
+static uint64 net_drops(const struct net_counters *c) {
   return c->drops_rcvbuf + c->drops_nomem + c->drops_backlog;
 }
 
@@ -274,12 +237,10 @@ static uint64 udp_drops; // per cent of the last throughput run's datagrams
 // A child sends count datagrams of size bytes as fast as it can; the parent
 // receives. The rate is of bytes received, up to the last datagram's
 // arrival; what the receive buffer could not hold is dropped, and counted.
-static uint64 udp_throughput(int size, int count)
-{
+static uint64 udp_throughput(int size, int count) {
   int r = bound_socket(PORT_TPUT);
   int big = 2 << 20; // the largest buffer (Linux doubles it, to 4 MiB)
-  if (setsockopt(r, SOL_SOCKET, SO_RCVBUF, &big, sizeof big) < 0)
-    die("SO_RCVBUF: %s", strerror(errno));
+  if (setsockopt(r, SOL_SOCKET, SO_RCVBUF, &big, sizeof big) < 0) die("SO_RCVBUF: %s", strerror(errno));
   set_timeout(r, 20000); // only to notice the end when datagrams were lost
   int gate[2];
   mkpipe(gate);
@@ -290,8 +251,7 @@ static uint64 udp_throughput(int size, int count)
     struct sockaddr_in to = loopback_addr(PORT_TPUT);
     gate_wait(gate);
     for (int i = 0; i < count; i++)
-      if (sendto(s, buf, size, 0, SA(&to), sizeof to) != size)
-        exit(1);
+      if (sendto(s, buf, size, 0, SA(&to), sizeof to) != size) exit(1);
     exit(0);
   }
   struct net_counters c0, c1;
@@ -310,15 +270,13 @@ static uint64 udp_throughput(int size, int count)
     if (n >= 0 || errno != EAGAIN)
       die("UDP throughput: recv returned %ld (%s)", n, n < 0 ? strerror(errno) : "wrong size");
     counters(&c1);
-    if (got + net_drops(&c1) - net_drops(&c0) >= (uint64)count || rdtime() > deadline)
-      break;
+    if (got + net_drops(&c1) - net_drops(&c0) >= (uint64)count || rdtime() > deadline) break;
   }
   counters(&c1);
   close(r);
   reap(pid, "UDP sender");
   uint64 lost = net_drops(&c1) - net_drops(&c0);
-  if (got + lost != (uint64)count)
-    die("UDP throughput: %d sent, %d received, %lu dropped", count, got, lost);
+  if (got + lost != (uint64)count) die("UDP throughput: %d sent, %d received, %lu dropped", count, got, lost);
   udp_drops = lost * 100000 / count;
   return mega_per_s((uint64)got * size, last - t0);
 }
@@ -327,8 +285,7 @@ static uint64 udp64_throughput(void) { return udp_throughput(64, sz->udp_small);
 static uint64 udp1k_throughput(void) { return udp_throughput(1024, sz->udp_large); }
 static uint64 last_udp_drops(void) { return udp_drops; }
 
-static uint64 udp_rtt(void)
-{
+static uint64 udp_rtt(void) {
   int a = bound_socket(PORT_PING);
   int b = bound_socket(PORT_PONG);
   struct sockaddr_in pa = loopback_addr(PORT_PING), pb = loopback_addr(PORT_PONG);
@@ -340,8 +297,7 @@ static uint64 udp_rtt(void)
     close(a);
     set_timeout(b, 5000000); // the loop ends when the pings stop
     while (recv(b, &c, 1, 0) == 1)
-      if (send(b, &c, 1, 0) != 1)
-        exit(1);
+      if (send(b, &c, 1, 0) != 1) exit(1);
     exit(0);
   }
   close(b);
@@ -351,8 +307,7 @@ static uint64 udp_rtt(void)
       die("UDP ping-pong: round %d failed: %s", i, strerror(errno));
   uint64 t = rdtime() - t0;
   // A zero-length datagram tells the pong side to stop (recv returns 0).
-  if (send(a, &c, 0, 0) != 0)
-    die("UDP ping-pong: the last send failed");
+  if (send(a, &c, 0, 0) != 0) die("UDP ping-pong: the last send failed");
   close(a);
   reap(pid, "UDP pong");
   return us_each(t, sz->rtt_rounds);
@@ -360,28 +315,23 @@ static uint64 udp_rtt(void)
 
 // ---- system calls and processes
 
-static uint64 syscall_rtt(void)
-{
+static uint64 syscall_rtt(void) {
   uint64 t0 = rdtime();
-  for (int i = 0; i < sz->syscalls; i++)
-    getpid();
+  for (int i = 0; i < sz->syscalls; i++) getpid();
   return us_each(rdtime() - t0, sz->syscalls);
 }
 
-static uint64 fork_exit_wait(void)
-{
+static uint64 fork_exit_wait(void) {
   uint64 t0 = rdtime();
   for (int i = 0; i < sz->forks; i++) {
     int pid = must_fork();
-    if (pid == 0)
-      exit(0);
+    if (pid == 0) exit(0);
     reap(pid, "fork+exit+wait");
   }
   return us_each(rdtime() - t0, sz->forks);
 }
 
-static uint64 fork_exec_wait(void)
-{
+static uint64 fork_exec_wait(void) {
   char *argv[] = {"bench", "-x", 0};
   uint64 t0 = rdtime();
   for (int i = 0; i < sz->execs; i++) {
@@ -400,8 +350,7 @@ static uint64 fork_exec_wait(void)
 // Readers blocked in recvfrom on one socket wait exclusively: a datagram
 // should wake one of them. The kernel counts the wakeups it tries
 // (net_counters.wakeups). Returns thousandths of a wakeup per datagram.
-static uint64 socket_wakeups(int readers)
-{
+static uint64 socket_wakeups(int readers) {
   int s = bound_socket(PORT_WAKE);
   int ack[2];
   mkpipe(ack);
@@ -411,8 +360,7 @@ static uint64 socket_wakeups(int readers)
       close(ack[0]);
       set_timeout(s, 10000000); // no reader outlives a failed run
       while (recv(s, &c, 1, 0) == 1 && c != 'q')
-        if (write(ack[1], &c, 1) != 1)
-          exit(1);
+        if (write(ack[1], &c, 1) != 1) exit(1);
       exit(0);
     }
   }
@@ -426,19 +374,15 @@ static uint64 socket_wakeups(int readers)
     counters(&c0);
     // The wakeup happens inside sendto: the receive path runs in a software
     // interrupt on this hart before sendto returns.
-    if (sendto(c, "d", 1, 0, SA(&to), sizeof to) != 1)
-      die("socket wakeups: sendto: %s", strerror(errno));
+    if (sendto(c, "d", 1, 0, SA(&to), sizeof to) != 1) die("socket wakeups: sendto: %s", strerror(errno));
     counters(&c1);
     total += c1.wakeups - c0.wakeups;
     char b;
-    if (read(ack[0], &b, 1) != 1)
-      die("socket wakeups: no reader took datagram %d", i);
+    if (read(ack[0], &b, 1) != 1) die("socket wakeups: no reader took datagram %d", i);
   }
   for (int i = 0; i < readers; i++)
-    if (sendto(c, "q", 1, 0, SA(&to), sizeof to) != 1)
-      die("socket wakeups: sendto: %s", strerror(errno));
-  for (int i = 0; i < readers; i++)
-    reap(-1, "socket reader");
+    if (sendto(c, "q", 1, 0, SA(&to), sizeof to) != 1) die("socket wakeups: sendto: %s", strerror(errno));
+  for (int i = 0; i < readers; i++) reap(-1, "socket reader");
   close(c);
   close(s);
   close(ack[0]);
@@ -449,8 +393,7 @@ static uint64 socket_wakeups(int readers)
 // channel; one write's wakeup() makes every one of them runnable (the
 // thundering herd), and all but one find the byte gone and sleep again.
 // sysinfo's chan_wakeups counts them.
-static uint64 pipe_wakeups(int readers)
-{
+static uint64 pipe_wakeups(int readers) {
   int p[2], ack[2];
   mkpipe(p);
   mkpipe(ack);
@@ -460,8 +403,7 @@ static uint64 pipe_wakeups(int readers)
       close(p[1]);
       close(ack[0]);
       while (read(p[0], &c, 1) == 1)
-        if (write(ack[1], &c, 1) != 1)
-          exit(1);
+        if (write(ack[1], &c, 1) != 1) exit(1);
       exit(0);
     }
   }
@@ -471,16 +413,13 @@ static uint64 pipe_wakeups(int readers)
   for (int i = 0; i < sz->wake_rounds; i++) {
     sleep(2); // every reader is back asleep in read
     uint64 w0 = chan_wakeups();
-    if (write(p[1], "d", 1) != 1)
-      die("pipe wakeups: write failed");
+    if (write(p[1], "d", 1) != 1) die("pipe wakeups: write failed");
     total += chan_wakeups() - w0; // wakeup() ran inside write
     char b;
-    if (read(ack[0], &b, 1) != 1)
-      die("pipe wakeups: no reader took byte %d", i);
+    if (read(ack[0], &b, 1) != 1) die("pipe wakeups: no reader took byte %d", i);
   }
   close(p[1]); // end of file: every reader exits
-  for (int i = 0; i < readers; i++)
-    reap(-1, "pipe reader");
+  for (int i = 0; i < readers; i++) reap(-1, "pipe reader");
   close(ack[0]);
   return total * 1000 / sz->wake_rounds;
 }
@@ -490,8 +429,7 @@ static uint64 pipe_wakeups(int readers)
 // What the kernel's memmove does for a pipe (kernel/lib/string.cc): aligned
 // 8-byte words. The empty asm keeps GCC from turning the loop into a call
 // to ulib's byte-wise memcpy.
-static void copy_words(uint64 *dst, const uint64 *src, int n)
-{
+static void copy_words(uint64 *dst, const uint64 *src, int n) {
   for (int i = 0; i < n; i++) {
     dst[i] = src[i];
     asm volatile("");
@@ -500,30 +438,25 @@ static void copy_words(uint64 *dst, const uint64 *src, int n)
 
 // sz->copy_bytes from a 4 KiB buffer into a ring the size of a pipe's, 4 KiB
 // at a time, as a pipe write does.
-static uint64 memcpy_rate(void)
-{
+static uint64 memcpy_rate(void) {
   uint64 t0 = rdtime();
   for (uint64 done = 0; done < sz->copy_bytes; done += CHUNK)
     copy_words((uint64 *)(ring + done % RING), (const uint64 *)buf, CHUNK / 8);
   return mega_per_s(sz->copy_bytes, rdtime() - t0);
 }
 
-static uint64 loop_rate(void)
-{
+static uint64 loop_rate(void) {
   uint64 t0 = rdtime();
-  for (uint64 i = 0; i < sz->loops; i++)
-    asm volatile("");
+  for (uint64 i = 0; i < sz->loops; i++) asm volatile("");
   return mega_per_s(sz->loops, rdtime() - t0);
 }
 
 // QEMU ends a translated block at every CSR access and goes back to its
 // main loop: the unit of cost that trap entry and exit, and every
 // push_off/pop_off, are made of. One rdtime each, in nanoseconds.
-static uint64 csr_read_cost(void)
-{
+static uint64 csr_read_cost(void) {
   uint64 t0 = rdtime();
-  for (uint64 i = 0; i < sz->csr_reads; i++)
-    (void)rdtime();
+  for (uint64 i = 0; i < sz->csr_reads; i++) (void)rdtime();
   return ns_each(rdtime() - t0, sz->csr_reads);
 }
 
@@ -563,32 +496,26 @@ static struct figure {
 };
 enum { NFIGURES = sizeof figures / sizeof figures[0] };
 
-static int has_prefix(const char *s, const char *prefix)
-{
+static int has_prefix(const char *s, const char *prefix) {
   while (*prefix)
-    if (*s++ != *prefix++)
-      return 0;
+    if (*s++ != *prefix++) return 0;
   return 1;
 }
 
 // Mark the figures the arguments name (all when none does); how many.
-static int select_figures(int argc, char **argv)
-{
+static int select_figures(int argc, char **argv) {
   int n = 0;
   for (int f = 0; f < NFIGURES; f++) {
     figures[f].selected = argc == 0;
-    for (int i = 0; i < argc; i++)
-      figures[f].selected |= has_prefix(figures[f].name, argv[i]);
+    for (int i = 0; i < argc; i++) figures[f].selected |= has_prefix(figures[f].name, argv[i]);
     n += figures[f].selected;
   }
   return n;
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   argv++, argc--;
-  if (argc > 0 && strcmp(argv[0], "-x") == 0)
-    exit(0);
+  if (argc > 0 && strcmp(argv[0], "-x") == 0) exit(0);
   if (argc > 0 && strcmp(argv[0], "-q") == 0) {
     sz = &quick;
     runs = 1;
@@ -599,16 +526,13 @@ int main(int argc, char *argv[])
     exit(2);
   }
   struct sysinfo si;
-  if (sysinfo(&si) < 0)
-    die("sysinfo failed");
+  if (sysinfo(&si) < 0) die("sysinfo failed");
   printf("bench: %lu harts, median of %d runs%s\n", si.ncpu, runs, sz == &quick ? ", quick sizes" : "");
   for (int r = 0; r < runs; r++)
     for (struct figure *f = figures; f < figures + NFIGURES; f++)
-      if (f->selected)
-        f->samples[r] = f->run();
+      if (f->selected) f->samples[r] = f->run();
   for (struct figure *f = figures; f < figures + NFIGURES; f++)
-    if (f->selected)
-      figure(f->name, median(f->samples, runs), f->unit);
+    if (f->selected) figure(f->name, median(f->samples, runs), f->unit);
   printf("bench: done\n");
   exit(0);
 }

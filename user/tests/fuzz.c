@@ -55,19 +55,20 @@
 enum {
   PGSIZE = 4096,
   MAXPROCS = 16,
-  LIFE = 2500,                  // calls per worker life
-  BATCH = 8,                    // calls per progress byte
-  ARENA = 16 * PGSIZE,          // the worker's buffers, at the top of its memory
-  HEAP_MAX = 4 * 1024 * 1024,   // how far sbrk may grow it (beyond: out-of-memory probes only)
-  WAKE_SIG = SIGUSR2,           // the parent's "stop blocking" signal
+  LIFE = 2500,                    // calls per worker life
+  BATCH = 8,                      // calls per progress byte
+  ARENA = 16 * PGSIZE,            // the worker's buffers, at the top of its memory
+  HEAP_MAX = 4 * 1024 * 1024,     // how far sbrk may grow it (beyond: out-of-memory probes only)
+  WAKE_SIG = SIGUSR2,             // the parent's "stop blocking" signal
   WAKE_TICKS = TIMEBASE_HZ / 100, // no progress for this long (a tick): send WAKE_SIG
   STUCK_SECONDS = 10,
   PROGRESS_SECONDS = 5,
-  PROGRESS_FD = NOFILE - 1,     // the worker's pipe to the parent
-  ECHO_FD = NOFILE - 2,         // -v: the console
-  WORKER_FDS = NOFILE - 2,      // descriptors 0..13 are the fuzzer's to play with
-  PORT0 = 7000, NPORTS = 8,     // the ports workers bind and send to
-  GREEDY = 0x7ffffffe,          // sbrk's argument: grow until memory runs out
+  PROGRESS_FD = NOFILE - 1, // the worker's pipe to the parent
+  ECHO_FD = NOFILE - 2,     // -v: the console
+  WORKER_FDS = NOFILE - 2,  // descriptors 0..13 are the fuzzer's to play with
+  PORT0 = 7000,
+  NPORTS = 8,          // the ports workers bind and send to
+  GREEDY = 0x7ffffffe, // sbrk's argument: grow until memory runs out
   CONSOLE_MAJOR = 1,
 };
 
@@ -76,8 +77,7 @@ enum {
 
 static uint64 rs;
 
-static uint64 r64(void)
-{
+static uint64 r64(void) {
   rs ^= rs >> 12;
   rs ^= rs << 25;
   rs ^= rs >> 27;
@@ -88,8 +88,7 @@ static uint32 below(uint32 n) { return (uint32)(r64() >> 32) % n; }
 static int chance(int percent) { return below(100) < (uint32)percent; }
 #define PICK(a) (a)[below(sizeof(a) / sizeof((a)[0]))]
 
-static uint32 mix(uint32 a, uint32 b)
-{
+static uint32 mix(uint32 a, uint32 b) {
   uint32 x = a * 0x9e3779b1u ^ (b + 0x7f4a7c15u) * 0x85ebca6bu;
   x ^= x >> 16;
   x *= 0x45d9f3bu;
@@ -102,10 +101,10 @@ static uint32 mix(uint32 a, uint32 b)
 // ever named to the kernel by the code that keeps the machine safe.
 
 static int mypid, lastchild, children;
-static int in_child;            // a worker's child (child_life)
+static int in_child; // a worker's child (child_life)
 static uint64 arena, arena_end, brk_now, text_end, guard_page;
-static char pathbuf[2][256];    // paths are built here (read-only for the kernel)
-static int echo;                // -v
+static char pathbuf[2][256]; // paths are built here (read-only for the kernel)
+static int echo;             // -v
 
 struct call {
   long num;
@@ -126,35 +125,61 @@ enum { NNAMES = sizeof names / sizeof names[0] };
 // Argument values.
 
 static const long ints[] = {
-  0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 63, 64, 100, 255, 256, 511, 4095, 4096, 4097, 65535, 65536,
-  0x7fffffff, -0x80000000l, 0xffffffffl, 0x100000000l, 0x100000001l, -1, -2, -4096, 0x7fffffffffffffffl,
-  (long)0x8000000000000000ul,
+    0,
+    1,
+    2,
+    3,
+    4,
+    7,
+    8,
+    15,
+    16,
+    17,
+    31,
+    32,
+    63,
+    64,
+    100,
+    255,
+    256,
+    511,
+    4095,
+    4096,
+    4097,
+    65535,
+    65536,
+    0x7fffffff,
+    -0x80000000l,
+    0xffffffffl,
+    0x100000000l,
+    0x100000001l,
+    -1,
+    -2,
+    -4096,
+    0x7fffffffffffffffl,
+    (long)0x8000000000000000ul,
 };
 
-static long any(void)
-{
-  if (chance(70))
-    return PICK(ints);
+static long any(void) {
+  if (chance(70)) return PICK(ints);
   return chance(50) ? (long)(int)r64() : (long)r64();
 }
 
 static const long lens[] = {
-  0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 64, 100, 512, 1024, 2047, 2048, 2049, 4095, 4096, 4097, 8192, 16384,
-  16385, -1, 0xffffffffl, 0x100000010l, -0x80000000l,
+    0,    1,    2,    3,    4,    7,    8,    15,    16,    17, 64,          100,          512,          1024,
+    2047, 2048, 2049, 4095, 4096, 4097, 8192, 16384, 16385, -1, 0xffffffffl, 0x100000010l, -0x80000000l,
 };
 
 // A length. Big ones are rare: writing a file to its largest size takes
 // a quarter of a second.
-static long len(void)
-{
+static long len(void) {
   static const long big[] = {65536, 1 << 20, 0x7fffffff};
   int k = below(100);
   return k < 80 ? PICK(lens) : k < 98 ? (long)below(5000) : PICK(big);
 }
 
 // A descriptor: mostly one of the worker's, never the two it needs itself.
-static long fd(void)
-{
+static long fd(void) {
   // (0x100000003 is 3 to a kernel that looks at only the low 32 bits.)
   static const long bad[] = {-1, 16, 17, 20, 100, -0x80000000l, 0x100000000l, 0x100000003l};
   return chance(85) ? (long)below(WORKER_FDS) : PICK(bad);
@@ -163,37 +188,31 @@ static long fd(void)
 // A process: the worker itself (rarely: most signals end it), init (which
 // no signal may end), or none. Never another: the shell and the parent
 // must survive.
-static long pid(int self_percent)
-{
+static long pid(int self_percent) {
   static const long none[] = {1, 0, -1, -2, 0x7fffffff, -0x80000000l, 99999, 0x100000000l};
-  if (chance(self_percent))
-    return mypid;
-  if (lastchild && chance(20))
-    return lastchild; // exited at once: gone, or a zombie
+  if (chance(self_percent)) return mypid;
+  if (lastchild && chance(20)) return lastchild; // exited at once: gone, or a zombie
   return PICK(none);
 }
 
-static long sig(void)
-{
-  if (chance(95))
-    return (long)below(72) - 1; // -1 .. 70
+static long sig(void) {
+  if (chance(95)) return (long)below(72) - 1; // -1 .. 70
   return any();
 }
 
 // An address the kernel must refuse, for_write or for reading. (Program
 // text is readable: it is bad only for writing.)
-static uint64 bad_addr(int for_write)
-{
+static uint64 bad_addr(int for_write) {
   switch (below(11)) {
   case 0: return 0;
   case 1: return brk_now + PGSIZE * below(4) + below(PGSIZE); // above the heap
-  case 2: return 0x7ffff000ul + below(PGSIZE);                 // the top of user space
-  case 3: return 0x80000000ul + below(0x10000);                // kernel text
-  case 4: return 0x80000000ul + below(0x8000000);              // kernel memory
-  case 5: return 0xc0000000ul + 0x10000000ul;                  // the UART, through device space
-  case 6: return guard_page + below(PGSIZE);                   // the stack's guard page
-  case 7: return ~0ul - below(64);                             // wraps around
-  case 8: return 1ul << (39 + below(25));                      // beyond Sv39
+  case 2: return 0x7ffff000ul + below(PGSIZE);                // the top of user space
+  case 3: return 0x80000000ul + below(0x10000);               // kernel text
+  case 4: return 0x80000000ul + below(0x8000000);             // kernel memory
+  case 5: return 0xc0000000ul + 0x10000000ul;                 // the UART, through device space
+  case 6: return guard_page + below(PGSIZE);                  // the stack's guard page
+  case 7: return ~0ul - below(64);                            // wraps around
+  case 8: return 1ul << (39 + below(25));                     // beyond Sv39
   case 9: return 0x40000000ul;
   default: return for_write ? below(text_end) : arena_end - below(16); // text; the end of memory
   }
@@ -202,24 +221,20 @@ static uint64 bad_addr(int for_write)
 // A buffer of n bytes for the kernel to read (out == 0) or write (out == 1):
 // usually in the arena and fitting, sometimes running off its end (where
 // memory ends, unless sbrk grew it), sometimes bad.
-static uint64 buffer(long n, int out)
-{
+static uint64 buffer(long n, int out) {
   int k = below(100);
   if (k < 75) {
     uint64 room = n >= 0 && n <= ARENA ? ARENA - n : ARENA;
     uint64 off = below(room + 1);
     return arena + (chance(50) ? off & ~7ul : off);
   }
-  if (k < 82)
-    return arena_end - below(64);
-  if (k < 88 && !out)
-    return below(text_end); // readable, not writable
+  if (k < 82) return arena_end - below(64);
+  if (k < 88 && !out) return below(text_end); // readable, not writable
   return bad_addr(out);
 }
 
 // Fill n bytes of the arena at p with interesting or random values.
-static void scribble(uint64 p, int n)
-{
+static void scribble(uint64 p, int n) {
   for (int i = 0; i + 8 <= n; i += 8) {
     long v = any();
     memmove((char *)p + i, &v, 8);
@@ -227,21 +242,35 @@ static void scribble(uint64 p, int n)
 }
 
 // An arena address with room for n bytes.
-static uint64 arena_slot(int n)
-{
-  return arena + (below(ARENA - n) & ~7u);
-}
+static uint64 arena_slot(int n) { return arena + (below(ARENA - n) & ~7u); }
 
 static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789_-";
 
 // A path for the kernel to read: relative, without "..", so it stays in
 // the scratch directory; or a bad address; or a string that runs off the
 // end of memory with no NUL.
-static uint64 path(int which)
-{
+static uint64 path(int which) {
   static const char *const fixed[] = {
-    "f0", "f1", "f2", "f3", "d0", "d1", "d0/f0", "d0/d1", "d1/f1", "d0/d1/f2", ".", "", "d0/", "f0/x",
-    "d0/./f1", "d0//f2", "abcdefghijklmn", "abcdefghijklmnopqrstuvwxyz", "./d1", "nosuch/f0",
+      "f0",
+      "f1",
+      "f2",
+      "f3",
+      "d0",
+      "d1",
+      "d0/f0",
+      "d0/d1",
+      "d1/f1",
+      "d0/d1/f2",
+      ".",
+      "",
+      "d0/",
+      "f0/x",
+      "d0/./f1",
+      "d0//f2",
+      "abcdefghijklmn",
+      "abcdefghijklmnopqrstuvwxyz",
+      "./d1",
+      "nosuch/f0",
   };
   char *b = pathbuf[which];
   int k = below(100);
@@ -249,20 +278,17 @@ static uint64 path(int which)
     strcpy(b, PICK(fixed));
   } else if (k < 85) {
     int n = 1 + below(20);
-    for (int i = 0; i < n; i++)
-      b[i] = alphabet[below(sizeof alphabet - 1)];
+    for (int i = 0; i < n; i++) b[i] = alphabet[below(sizeof alphabet - 1)];
     b[n] = 0;
   } else if (k < 90) {
     // Long: MAXPATH - 1, MAXPATH, more; some deep.
     static const int longs[] = {MAXPATH - 1, MAXPATH, MAXPATH + 1, 200, 255};
     int n = PICK(longs), deep = chance(50);
-    for (int i = 0; i < n; i++)
-      b[i] = deep && i % 2 ? '/' : 'a';
+    for (int i = 0; i < n; i++) b[i] = deep && i % 2 ? '/' : 'a';
     b[n] = 0;
   } else if (k < 95) {
     uint64 end = arena_end; // unterminated: the next page is unmapped
-    for (int i = 1; i <= 16; i++)
-      *(char *)(end - i) = 'u';
+    for (int i = 1; i <= 16; i++) *(char *)(end - i) = 'u';
     return end - 1 - below(16);
   } else {
     return bad_addr(0);
@@ -270,17 +296,14 @@ static uint64 path(int which)
   return (uint64)b;
 }
 
-static long sockaddr_len(void)
-{
+static long sockaddr_len(void) {
   static const long l[] = {16, 16, 16, 16, 0, 1, 2, 8, 15, 17, 128, -1, 0x100000010l};
   return PICK(l);
 }
 
 // A struct sockaddr_in in the arena, mostly for 127.0.0.1 and the workers' ports.
-static uint64 sockaddr(void)
-{
-  if (chance(10))
-    return bad_addr(0);
+static uint64 sockaddr(void) {
+  if (chance(10)) return bad_addr(0);
   static const uint32 addrs[] = {0x0100007f, 0x0100007f, 0x0100007f, 0, 0x0302017f, 0x0100000a, 0xffffffff};
   struct sockaddr_in *a = (struct sockaddr_in *)arena_slot(sizeof *a);
   scribble((uint64)a, sizeof *a);
@@ -291,10 +314,8 @@ static uint64 sockaddr(void)
 }
 
 // A pointer to an int in the arena holding a length, or a bad pointer.
-static uint64 lenptr(void)
-{
-  if (chance(15))
-    return bad_addr(1);
+static uint64 lenptr(void) {
+  if (chance(15)) return bad_addr(1);
   static const int l[] = {16, 16, 4, 8, 0, 1, 15, 17, 64, -1, 0x7fffffff};
   int *p = (int *)arena_slot(sizeof(int));
   *p = PICK(l);
@@ -305,20 +326,15 @@ static uint64 lenptr(void)
 // Crafted packets for netinject: mostly well-formed UDP or ICMP to the
 // workers' ports, each with one thing wrong now and then.
 
-static uint16 csum(const void *data, int n, uint32 sum)
-{
+static uint16 csum(const void *data, int n, uint32 sum) {
   const uchar *p = data;
-  for (; n > 1; n -= 2, p += 2)
-    sum += p[0] << 8 | p[1];
-  if (n)
-    sum += p[0] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
+  for (; n > 1; n -= 2, p += 2) sum += p[0] << 8 | p[1];
+  if (n) sum += p[0] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return htons(~sum & 0xffff);
 }
 
-static void ip_header(uchar *h, int total, int proto)
-{
+static void ip_header(uchar *h, int total, int proto) {
   memset(h, 0, 20);
   h[0] = chance(95) ? 0x45 : (uchar)r64();
   *(uint16 *)(h + 2) = htons(chance(90) ? total : below(70000));
@@ -330,8 +346,7 @@ static void ip_header(uchar *h, int total, int proto)
   *(uint16 *)(h + 10) = chance(95) ? csum(h, 20, 0) : (uint16)r64();
 }
 
-static uint64 packet(long *plen)
-{
+static uint64 packet(long *plen) {
   uchar *p = (uchar *)arena_slot(2200);
   if (chance(30)) {
     scribble((uint64)p, 2200);
@@ -347,8 +362,7 @@ static uint64 packet(long *plen)
     *(uint16 *)(u + 2) = htons(chance(90) ? PORT0 + below(NPORTS) : below(65536));
     *(uint16 *)(u + 4) = htons(chance(90) ? 8 + n : below(100));
     *(uint16 *)(u + 6) = 0; // no checksum, or a wrong one
-    if (chance(10))
-      *(uint16 *)(u + 6) = (uint16)r64();
+    if (chance(10)) *(uint16 *)(u + 6) = (uint16)r64();
     scribble((uint64)(u + 8), n);
     *plen = chance(90) ? total : below(total + 8);
   } else { // ICMP port unreachable, quoting a datagram from one of our ports
@@ -377,8 +391,7 @@ static void g_none(struct call *c) { (void)c; }
 static void g_fd(struct call *c) { c->a[0] = fd(); }
 static void g_path(struct call *c) { c->a[0] = path(0); }
 
-static void g_rw(struct call *c)
-{
+static void g_rw(struct call *c) {
   long n = len();
   c->a[0] = fd();
   c->a[1] = buffer(n, c->num == SYS_read);
@@ -391,8 +404,7 @@ static void g_pipe(struct call *c) { c->a[0] = buffer(8, 1); }
 static void g_fstat(struct call *c) { c->a[0] = fd(), c->a[1] = buffer(sizeof(struct stat), 1); }
 static void g_dup(struct call *c) { c->a[0] = fd(); }
 
-static void g_exec(struct call *c)
-{
+static void g_exec(struct call *c) {
   c->a[0] = path(0);
   if (chance(30)) {
     c->a[1] = chance(30) ? 0 : bad_addr(0);
@@ -401,47 +413,39 @@ static void g_exec(struct call *c)
   // An argv array: strings, bad pointers, with or without its null.
   int n = below(MAXARG + 4);
   uint64 *av = (uint64 *)arena_slot((MAXARG + 8) * 8);
-  for (int i = 0; i < n; i++)
-    av[i] = chance(80) ? path(1) : bad_addr(0);
+  for (int i = 0; i < n; i++) av[i] = chance(80) ? path(1) : bad_addr(0);
   av[n] = chance(90) ? 0 : r64();
   c->a[1] = (uint64)av;
 }
 
-static void g_sbrk(struct call *c)
-{
-  static const long sizes[] = {0, 1, 7, PGSIZE, -PGSIZE, 3 * PGSIZE, -3 * PGSIZE, 65536, -65536, 1 << 20,
-                               -(1 << 20), 0x7fffffff, -0x80000000l};
+static void g_sbrk(struct call *c) {
+  static const long sizes[] = {0,     1,      7,       PGSIZE,     -PGSIZE,    3 * PGSIZE,  -3 * PGSIZE,
+                               65536, -65536, 1 << 20, -(1 << 20), 0x7fffffff, -0x80000000l};
   long n = chance(90) ? PICK(sizes) : (long)below(2 * PGSIZE) - PGSIZE;
-  if (below(200) == 0)
-    n = 200 << 20; // more than there is: fails after using up memory (a fifth of a second)
-  if (below(200) == 0)
-    n = GREEDY; // take all the memory there is, and keep it (make_call)
+  if (below(200) == 0) n = 200 << 20; // more than there is: fails after using up memory (a fifth of a second)
+  if (below(200) == 0) n = GREEDY;    // take all the memory there is, and keep it (make_call)
   // Never below the arena: the worker would lose its own memory.
-  if (n < 0 && (uint64)-n <= brk_now && brk_now + n < arena_end)
-    n = arena_end - brk_now;
+  if (n < 0 && (uint64)-n <= brk_now && brk_now + n < arena_end) n = arena_end - brk_now;
   // Growth past HEAP_MAX only by the value that must fail (more than RAM):
   // it uses up memory for a moment, so other calls meet a full allocator.
-  if (n > 0 && brk_now + n > arena_end + HEAP_MAX && n != 200 << 20 && n != GREEDY)
-    n = 0;
+  if (n > 0 && brk_now + n > arena_end + HEAP_MAX && n != 200 << 20 && n != GREEDY) n = 0;
   c->a[0] = n;
 }
 
-static void g_sleep(struct call *c)
-{
+static void g_sleep(struct call *c) {
   static const long t[] = {0, 0, 0, 0, 0, 0, -1, -0x80000000l, 1, 0x7fffffff};
   c->a[0] = PICK(t);
 }
 
-static void g_open(struct call *c)
-{
-  static const long modes[] = {O_RDONLY, O_WRONLY, O_RDWR, O_CREATE | O_RDWR, O_CREATE | O_WRONLY | O_TRUNC,
-                               O_TRUNC | O_RDWR, O_CREATE, -1};
+static void g_open(struct call *c) {
+  static const long modes[] = {
+      O_RDONLY,         O_WRONLY, O_RDWR, O_CREATE | O_RDWR, O_CREATE | O_WRONLY | O_TRUNC,
+      O_TRUNC | O_RDWR, O_CREATE, -1};
   c->a[0] = path(0);
   c->a[1] = chance(90) ? PICK(modes) : any();
 }
 
-static void g_mknod(struct call *c)
-{
+static void g_mknod(struct call *c) {
   c->a[0] = path(0);
   c->a[1] = chance(80) ? (long)below(NDEV + 2) - 1 : any();
   if ((int)c->a[1] == CONSOLE_MAJOR)
@@ -453,14 +457,12 @@ static void g_link(struct call *c) { c->a[0] = path(0), c->a[1] = path(1); }
 
 static void g_sysinfo(struct call *c) { c->a[0] = buffer(sizeof(struct sysinfo), 1); }
 
-static void g_clock(struct call *c)
-{
+static void g_clock(struct call *c) {
   c->a[0] = chance(80) ? (long)below(3) : any();
   c->a[1] = buffer(sizeof(struct timespec), 1);
 }
 
-static void g_nanosleep(struct call *c)
-{
+static void g_nanosleep(struct call *c) {
   static const long sec[] = {0, 0, 0, 1, -1, 0x7fffffffffffffffl, 100000};
   static const long nsec[] = {0, 1, 1000, 999999999, 1000000000, -1, 5000000};
   struct timespec *ts = (struct timespec *)arena_slot(sizeof *ts);
@@ -470,8 +472,7 @@ static void g_nanosleep(struct call *c)
   c->a[1] = chance(50) ? 0 : buffer(sizeof *ts, 1);
 }
 
-static void g_wqctl(struct call *c)
-{
+static void g_wqctl(struct call *c) {
   c->a[0] = chance(90) ? (long)below(WQ_STAT_WAITERS + 3) - 1 : any();
   c->a[1] = chance(90) ? (long)below(WQ_NQUEUES + 2) - 1 : any();
   c->a[2] = any();
@@ -479,8 +480,7 @@ static void g_wqctl(struct call *c)
 
 static void g_tkill(struct call *c) { c->a[0] = pid(15), c->a[1] = sig(); }
 
-static void g_sigaction(struct call *c)
-{
+static void g_sigaction(struct call *c) {
   c->a[0] = sig();
   if (c->a[0] == WAKE_SIG || (in_child && c->a[0] == SIGALRM))
     c->a[0] = SIGUSR1; // the parent's wake-up, and a child's alarm, must keep their actions
@@ -502,8 +502,7 @@ static void g_sigaction(struct call *c)
   c->a[1] = (uint64)sa;
 }
 
-static void g_sigprocmask(struct call *c)
-{
+static void g_sigprocmask(struct call *c) {
   uint64 *set = (uint64 *)arena_slot(8);
   *set = chance(50) ? 1ul << below(64) : r64();
   c->a[0] = chance(90) ? (long)below(4) : any();
@@ -511,21 +510,18 @@ static void g_sigprocmask(struct call *c)
   c->a[2] = chance(50) ? 0 : buffer(8, 1);
 }
 
-static void g_alarm(struct call *c)
-{
+static void g_alarm(struct call *c) {
   static const long t[] = {0, 0, 0, 1, 2, 1000, 0x7fffffff, -1};
   c->a[0] = PICK(t);
 }
 
-static void g_waitpid(struct call *c)
-{
+static void g_waitpid(struct call *c) {
   c->a[0] = chance(50) ? -1 : pid(10);
   c->a[1] = chance(30) ? 0 : buffer(4, 1);
   c->a[2] = chance(70) ? WNOHANG : any();
 }
 
-static void g_poll(struct call *c)
-{
+static void g_poll(struct call *c) {
   static const long nfds[] = {0, 1, 1, 2, 3, 8, 16, POLL_MAX_FDS, POLL_MAX_FDS + 1, -1, 0x100000001l};
   static const long ms[] = {0, 0, 0, 0, 0, 1, 10, -1, 0x7fffffff};
   long n = PICK(nfds);
@@ -540,8 +536,7 @@ static void g_poll(struct call *c)
   c->a[2] = PICK(ms);
 }
 
-static void g_socket(struct call *c)
-{
+static void g_socket(struct call *c) {
   c->a[0] = chance(85) ? AF_INET : PICK(((const long[]){0, 1, 10, -1, 0x100000002l}));
   c->a[1] = chance(85) ? SOCK_DGRAM : PICK(((const long[]){0, 1, 3, 5, -1}));
   c->a[2] = chance(85) ? PICK(((const long[]){0, IPPROTO_UDP})) : PICK(((const long[]){6, 1, 255, -1}));
@@ -549,11 +544,10 @@ static void g_socket(struct call *c)
 
 static void g_bind(struct call *c) { c->a[0] = fd(), c->a[1] = sockaddr(), c->a[2] = sockaddr_len(); }
 
-static const long msgflags[] = {0, 0, 0, MSG_DONTWAIT, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC | MSG_DONTWAIT,
-                                MSG_PEEK, ~0l, 1, 0x100000000l};
+static const long msgflags[] = {
+    0, 0, 0, MSG_DONTWAIT, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC | MSG_DONTWAIT, MSG_PEEK, ~0l, 1, 0x100000000l};
 
-static void g_sendto(struct call *c)
-{
+static void g_sendto(struct call *c) {
   long n = chance(80) ? (long)below(UDP_MAX_PAYLOAD + 2) : len();
   c->a[0] = fd();
   c->a[1] = buffer(n, 0);
@@ -563,8 +557,7 @@ static void g_sendto(struct call *c)
   c->a[5] = sockaddr_len();
 }
 
-static void g_recvfrom(struct call *c)
-{
+static void g_recvfrom(struct call *c) {
   long n = chance(70) ? (long)below(UDP_MAX_PAYLOAD + 2) : len();
   c->a[0] = fd();
   c->a[1] = buffer(n, 1);
@@ -574,18 +567,18 @@ static void g_recvfrom(struct call *c)
   c->a[5] = lenptr();
 }
 
-static void g_sockname(struct call *c)
-{
+static void g_sockname(struct call *c) {
   c->a[0] = fd();
   c->a[1] = buffer(sizeof(struct sockaddr_in), 1);
   c->a[2] = lenptr();
 }
 
-static long level(void) { return chance(80) ? SOL_SOCKET : PICK(((const long[]){0, 17, 6, -1, 0x100000001l})); }
+static long level(void) {
+  return chance(80) ? SOL_SOCKET : PICK(((const long[]){0, 17, 6, -1, 0x100000001l}));
+}
 static long optname(void) { return chance(80) ? PICK(((const long[]){SO_RCVBUF, SO_RCVTIMEO})) : any(); }
 
-static void g_setsockopt(struct call *c)
-{
+static void g_setsockopt(struct call *c) {
   static const long tsec[] = {0, 0, 1, -1, 1000000, 0x7fffffffffffffffl, 0x7ffffffffffffl};
   static const long tusec[] = {0, 1, 10000, 999999, 1000000, -1};
   uint64 v = arena_slot(16);
@@ -594,7 +587,8 @@ static void g_setsockopt(struct call *c)
     ((long *)v)[0] = PICK(tsec);
     ((long *)v)[1] = PICK(tusec);
   } else {
-    *(long *)v = chance(70) ? (long)(int)PICK(((const long[]){0, 1, -1, 4096, 0x7fffffff, -0x80000000l})) : any();
+    *(long *)v =
+        chance(70) ? (long)(int)PICK(((const long[]){0, 1, -1, 4096, 0x7fffffff, -0x80000000l})) : any();
   }
   c->a[0] = fd();
   c->a[1] = level();
@@ -603,8 +597,7 @@ static void g_setsockopt(struct call *c)
   c->a[4] = PICK(((const long[]){4, 8, 16, 16, 0, 3, -1, 0x100000004l}));
 }
 
-static void g_getsockopt(struct call *c)
-{
+static void g_getsockopt(struct call *c) {
   c->a[0] = fd();
   c->a[1] = level();
   c->a[2] = optname();
@@ -614,8 +607,7 @@ static void g_getsockopt(struct call *c)
 
 static void g_shutdown(struct call *c) { c->a[0] = fd(), c->a[1] = chance(90) ? (long)below(5) - 1 : any(); }
 
-static void g_fcntl(struct call *c)
-{
+static void g_fcntl(struct call *c) {
   long cmd = chance(90) ? PICK(((const long[]){F_GETFL, F_SETFL, F_SETFL, F_SETOWN, F_GETOWN})) : any();
   c->a[0] = fd();
   c->a[1] = cmd;
@@ -625,8 +617,7 @@ static void g_fcntl(struct call *c)
     c->a[2] = chance(80) ? PICK(((const long[]){0, O_NONBLOCK, O_ASYNC, O_NONBLOCK | O_ASYNC})) : any();
 }
 
-static void g_netstat(struct call *c)
-{
+static void g_netstat(struct call *c) {
   c->a[0] = chance(30) ? -1 : fd();
   c->a[1] = buffer(sizeof(struct net_counters), 1);
 }
@@ -638,13 +629,11 @@ static void g_netinject(struct call *c) { c->a[0] = packet(&c->a[1]); }
 // blocked set, a magic number), every register random, the pc one that
 // faults. The worker dies of it; the kernel must not, nor run anything
 // but user code.
-static uint64 fake_sigframe(void)
-{
+static uint64 fake_sigframe(void) {
   uint64 *f = (uint64 *)arena_slot(36 * 8);
-  for (int i = 0; i < 34; i++)
-    f[i] = any();
-  f[31] = bad_addr(0); // the pc
-  f[34] = r64();       // the blocked signals
+  for (int i = 0; i < 34; i++) f[i] = any();
+  f[31] = bad_addr(0);          // the pc
+  f[34] = r64();                // the blocked signals
   f[35] = 0x5349474652414d45ul; // "SIGFRAME"
   return (uint64)f;
 }
@@ -657,27 +646,55 @@ static const struct gen {
   int weight;
   void (*fn)(struct call *);
 } gens[] = {
-  {SYS_fork, 4, g_none},        {SYS_wait, 4, g_wait},          {SYS_pipe, 10, g_pipe},
-  {SYS_read, 30, g_rw},         {SYS_kill, 2, g_kill},          {SYS_exec, 6, g_exec},
-  {SYS_fstat, 10, g_fstat},     {SYS_chdir, 8, g_path},         {SYS_dup, 15, g_dup},
-  {SYS_getpid, 2, g_none},      {SYS_sbrk, 6, g_sbrk},          {SYS_sleep, 2, g_sleep},
-  {SYS_uptime, 2, g_none},      {SYS_open, 20, g_open},         {SYS_write, 30, g_rw},
-  {SYS_mknod, 4, g_mknod},      {SYS_unlink, 15, g_path},       {SYS_link, 8, g_link},
-  {SYS_mkdir, 10, g_path},      {SYS_close, 50, g_fd},          {SYS_sysinfo, 3, g_sysinfo},
-  {SYS_clock_gettime, 3, g_clock}, {SYS_nanosleep, 2, g_nanosleep}, {SYS_wqctl, 3, g_wqctl},
-  {SYS_tkill, 8, g_tkill},      {SYS_rt_sigaction, 10, g_sigaction}, {SYS_sigprocmask, 6, g_sigprocmask},
-  {SYS_alarm, 2, g_alarm},      {SYS_pause, 1, g_none},         {SYS_waitpid, 4, g_waitpid},
-  {SYS_poll, 8, g_poll},        {SYS_socket, 15, g_socket},     {SYS_bind, 10, g_bind},
-  {SYS_connect, 10, g_bind},    {SYS_sendto, 20, g_sendto},     {SYS_recvfrom, 15, g_recvfrom},
-  {SYS_getsockname, 4, g_sockname}, {SYS_getpeername, 4, g_sockname}, {SYS_setsockopt, 8, g_setsockopt},
-  {SYS_getsockopt, 6, g_getsockopt}, {SYS_shutdown, 5, g_shutdown}, {SYS_fcntl, 8, g_fcntl},
-  {SYS_netstat, 3, g_netstat},  {SYS_netinject, 10, g_netinject},
+    {SYS_fork, 4, g_none},
+    {SYS_wait, 4, g_wait},
+    {SYS_pipe, 10, g_pipe},
+    {SYS_read, 30, g_rw},
+    {SYS_kill, 2, g_kill},
+    {SYS_exec, 6, g_exec},
+    {SYS_fstat, 10, g_fstat},
+    {SYS_chdir, 8, g_path},
+    {SYS_dup, 15, g_dup},
+    {SYS_getpid, 2, g_none},
+    {SYS_sbrk, 6, g_sbrk},
+    {SYS_sleep, 2, g_sleep},
+    {SYS_uptime, 2, g_none},
+    {SYS_open, 20, g_open},
+    {SYS_write, 30, g_rw},
+    {SYS_mknod, 4, g_mknod},
+    {SYS_unlink, 15, g_path},
+    {SYS_link, 8, g_link},
+    {SYS_mkdir, 10, g_path},
+    {SYS_close, 50, g_fd},
+    {SYS_sysinfo, 3, g_sysinfo},
+    {SYS_clock_gettime, 3, g_clock},
+    {SYS_nanosleep, 2, g_nanosleep},
+    {SYS_wqctl, 3, g_wqctl},
+    {SYS_tkill, 8, g_tkill},
+    {SYS_rt_sigaction, 10, g_sigaction},
+    {SYS_sigprocmask, 6, g_sigprocmask},
+    {SYS_alarm, 2, g_alarm},
+    {SYS_pause, 1, g_none},
+    {SYS_waitpid, 4, g_waitpid},
+    {SYS_poll, 8, g_poll},
+    {SYS_socket, 15, g_socket},
+    {SYS_bind, 10, g_bind},
+    {SYS_connect, 10, g_bind},
+    {SYS_sendto, 20, g_sendto},
+    {SYS_recvfrom, 15, g_recvfrom},
+    {SYS_getsockname, 4, g_sockname},
+    {SYS_getpeername, 4, g_sockname},
+    {SYS_setsockopt, 8, g_setsockopt},
+    {SYS_getsockopt, 6, g_getsockopt},
+    {SYS_shutdown, 5, g_shutdown},
+    {SYS_fcntl, 8, g_fcntl},
+    {SYS_netstat, 3, g_netstat},
+    {SYS_netinject, 10, g_netinject},
 };
 enum { NGENS = sizeof gens / sizeof gens[0] };
 static int total_weight;
 
-static int highest_syscall(void)
-{
+static int highest_syscall(void) {
   int m = 0;
 #define SYSCALL(name, number) m = number > m ? number : m;
 #define SYSCALL_ERRNO SYSCALL
@@ -687,24 +704,17 @@ static int highest_syscall(void)
   return m;
 }
 
-static int fuzzed(long num)
-{
+static int fuzzed(long num) {
   for (int i = 0; i < NGENS; i++)
-    if (gens[i].num == num)
-      return 1;
+    if (gens[i].num == num) return 1;
   return 0;
 }
 
 // Numbers no system call has: the kernel must just say no.
-static int invalid(long num)
-{
-  return num <= 0 || num > highest_syscall();
-}
+static int invalid(long num) { return num <= 0 || num > highest_syscall(); }
 
-static void generate(struct call *c)
-{
-  for (int i = 0; i < 6; i++)
-    c->a[i] = any();
+static void generate(struct call *c) {
+  for (int i = 0; i < 6; i++) c->a[i] = any();
   c->after = below(100);
   if (below(1000) < 3) {
     static const long bad[] = {0, -1, 1000, 0x100000000l + SYS_getpid, (long)0x8000000000000000ul};
@@ -718,8 +728,7 @@ static void generate(struct call *c)
   }
   int w = below(total_weight);
   const struct gen *g = gens;
-  while (w >= g->weight)
-    w -= g++->weight;
+  while (w >= g->weight) w -= g++->weight;
   c->num = g->num;
   g->fn(c);
 }
@@ -727,8 +736,7 @@ static void generate(struct call *c)
 // ---------------------------------------------------------------------------
 // Making the call.
 
-static long raw(long num, long a0, long a1, long a2, long a3, long a4, long a5)
-{
+static long raw(long num, long a0, long a1, long a2, long a3, long a4, long a5) {
   register long x0 asm("a0") = a0;
   register long x1 asm("a1") = a1;
   register long x2 asm("a2") = a2;
@@ -740,8 +748,7 @@ static long raw(long num, long a0, long a1, long a2, long a3, long a4, long a5)
   return x0;
 }
 
-static void sigreturn_from(uint64 sp)
-{
+static void sigreturn_from(uint64 sp) {
   register long a7 asm("a7") = SYS_rt_sigreturn;
   register uint64 newsp asm("t0") = sp;
   asm volatile("mv sp, t0\n ecall" : : "r"(a7), "r"(newsp) : "memory");
@@ -751,16 +758,13 @@ static void sigreturn_from(uint64 sp)
 // sbrk until memory runs out, in halving steps, and keep what was got:
 // everyone's next allocations fail (fork, pipes, sockets, packets, poll)
 // until this worker gives it back or dies.
-static void greedy(void)
-{
+static void greedy(void) {
   for (long n = 64 << 20; n >= PGSIZE; n /= 2)
-    while (brk_now + n < 0x7f000000ul && raw(SYS_sbrk, n, 0, 0, 0, 0, 0) >= 0)
-      brk_now += n;
+    while (brk_now + n < 0x7f000000ul && raw(SYS_sbrk, n, 0, 0, 0, 0, 0) >= 0) brk_now += n;
 }
 
 // -v: the call, and the paths it names.
-static void print_call(int i, const struct call *c)
-{
+static void print_call(int i, const struct call *c) {
   const char *name = c->num > 0 && c->num < NNAMES && names[c->num] ? names[c->num] : "invalid";
   fprintf(ECHO_FD, "fuzz: %d: %s#%ld(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n", i, name, c->num, c->a[0],
           c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
@@ -770,8 +774,7 @@ static void print_call(int i, const struct call *c)
         fprintf(ECHO_FD, "fuzz: %d:   argument %d is \"%s\"\n", i, k, pathbuf[b]);
 }
 
-static void reap_children(void)
-{
+static void reap_children(void) {
   for (int i = 0; i < 16 && children > 0; i++) {
     int w = waitpid(-1, 0, i < 8 ? WNOHANG : 0);
     if (w < 0 && errno == ECHILD)
@@ -784,31 +787,25 @@ static void reap_children(void)
 static void child_life(uint32 after);
 
 // Make the call; return its result.
-static long make_call(const struct call *c)
-{
+static long make_call(const struct call *c) {
   // Whatever the table says, these are never made.
-  if (!(fuzzed(c->num) || c->num == SYS_rt_sigreturn || invalid(c->num)))
-    return 0;
-  if (in_child && c->num == SYS_alarm)
-    return 0; // the alarm that ends the child stays set
+  if (!(fuzzed(c->num) || c->num == SYS_rt_sigreturn || invalid(c->num))) return 0;
+  if (in_child && c->num == SYS_alarm) return 0; // the alarm that ends the child stays set
   if (c->num == SYS_sbrk && c->a[0] == GREEDY) {
     greedy();
     return 0;
   }
-  if (c->num == SYS_rt_sigreturn && c->a[0])
-    sigreturn_from(c->a[0]);
+  if (c->num == SYS_rt_sigreturn && c->a[0]) sigreturn_from(c->a[0]);
   long r = raw(c->num, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
   switch (c->num) {
   case SYS_fork:
     if (r == 0) {
-      if (in_child)
-        raw(SYS_exit, 0, 0, 0, 0, 0, 0); // a grandchild: gone at once
+      if (in_child) raw(SYS_exit, 0, 0, 0, 0, 0, 0); // a grandchild: gone at once
       child_life(c->after);
     }
     if (r > 0) {
       lastchild = r;
-      if (++children > 3)
-        reap_children(); // keep the process table from filling up
+      if (++children > 3) reap_children(); // keep the process table from filling up
     }
     break;
   case SYS_sbrk:
@@ -817,12 +814,10 @@ static long make_call(const struct call *c)
     break;
   // A new pipe or socket mostly does not block: a blocked call costs a tick.
   case SYS_pipe:
-    if (r == 0 && c->after < 70)
-      close(((int *)c->a[0])[c->after % 2]);
+    if (r == 0 && c->after < 70) close(((int *)c->a[0])[c->after % 2]);
     break;
   case SYS_socket:
-    if (r >= 0 && c->after < 70)
-      fcntl(r, F_SETFL, O_NONBLOCK);
+    if (r >= 0 && c->after < 70) fcntl(r, F_SETFL, O_NONBLOCK);
     break;
   case SYS_sigprocmask: {
     // The parent's wake-up, and a child's alarm, must get through.
@@ -837,16 +832,14 @@ static long make_call(const struct call *c)
 // exec of a real program, which must not be one that could harm the
 // machine: echo, with random arguments, printing to whatever descriptor 1
 // is (never the console: see initial_fds).
-static void exec_echo(void)
-{
+static void exec_echo(void) {
   char **av = (char **)arena_slot((MAXARG + 2) * 8 + 32 * MAXARG);
   char *str = (char *)(av + MAXARG + 2);
   int n = below(MAXARG + 2);
   av[0] = "echo";
   for (int i = 1; i < n; i++) {
     av[i] = str;
-    for (int k = below(30); k > 0; k--)
-      *str++ = alphabet[below(sizeof alphabet - 1)];
+    for (int k = below(30); k > 0; k--) *str++ = alphabet[below(sizeof alphabet - 1)];
     *str++ = 0;
   }
   av[n < 1 ? 1 : n] = 0;
@@ -859,11 +852,9 @@ static void exec_echo(void)
 // socket -- and may exec echo. It reports no progress and so closes the
 // progress pipe; an alarm ends it if it blocks for a second, as SIGALRM
 // keeps its default action in a child.
-static void child_life(uint32 after)
-{
+static void child_life(uint32 after) {
   static struct call c;
-  if (after < 60)
-    raw(SYS_exit, 0, 0, 0, 0, 0, 0);
+  if (after < 60) raw(SYS_exit, 0, 0, 0, 0, 0, 0);
   in_child = 1;
   mypid = getpid();
   close(PROGRESS_FD);
@@ -875,8 +866,7 @@ static void child_life(uint32 after)
   sigprocmask(SIG_UNBLOCK, &alrm, 0);
   alarm(1);
   for (int i = 0; i < (int)(after - 60) * 100 / 40; i++) {
-    if (below(300) == 0)
-      exec_echo();
+    if (below(300) == 0) exec_echo();
     generate(&c);
     make_call(&c);
   }
@@ -895,21 +885,16 @@ struct progress {
 
 // Move descriptor fd to target, which must be free, by dup'ing it until dup
 // returns target; the lower ones it returns meanwhile are closed again.
-static int move_fd(int fd, int target)
-{
+static int move_fd(int fd, int target) {
   int got[NOFILE], n = 0, d = -1;
-  while (n < NOFILE && (d = dup(fd)) >= 0 && d != target)
-    got[n++] = d;
-  for (int i = 0; i < n; i++)
-    close(got[i]);
-  if (d != target)
-    return -1;
+  while (n < NOFILE && (d = dup(fd)) >= 0 && d != target) got[n++] = d;
+  for (int i = 0; i < n; i++) close(got[i]);
+  if (d != target) return -1;
   close(fd);
   return target;
 }
 
-static uint64 stack_guard(void)
-{
+static uint64 stack_guard(void) {
   volatile char c = 0;
   return (((uint64)&c) & ~(uint64)(PGSIZE - 1)) - PGSIZE;
 }
@@ -917,11 +902,9 @@ static uint64 stack_guard(void)
 // Descriptors 0..13 start out as files, pipes and sockets of every kind.
 // Most are ones that do not block: a blocked call costs the run a tick
 // (pipes and sockets the fuzzer makes itself do block).
-static void initial_fds(int index)
-{
+static void initial_fds(int index) {
   static const char *const files[] = {"f0", "f1", "f2", "f3"};
-  for (int fd = 0; fd < WORKER_FDS; fd++)
-    close(fd);
+  for (int fd = 0; fd < WORKER_FDS; fd++) close(fd);
   open(files[index % 4], O_CREATE | O_RDWR);
   open(".", O_RDONLY);
   int p[2];
@@ -942,20 +925,16 @@ static void initial_fds(int index)
       connect(s, (struct sockaddr *)&a, sizeof a);
     else
       bind(s, (struct sockaddr *)&a, sizeof a);
-    if (i > 0)
-      fcntl(s, F_SETFL, O_NONBLOCK);
+    if (i > 0) fcntl(s, F_SETFL, O_NONBLOCK);
   }
 }
 
-static void worker(int index, uint32 seed, int calls)
-{
+static void worker(int index, uint32 seed, int calls) {
   static struct call c;
   rs = ((uint64)seed << 32 | seed) ^ 0x9e3779b97f4a7c15ul;
-  if (rs == 0)
-    rs = 1;
+  if (rs == 0) rs = 1;
   mypid = getpid();
-  for (int i = 0; i < NGENS; i++)
-    total_weight += gens[i].weight;
+  for (int i = 0; i < NGENS; i++) total_weight += gens[i].weight;
   text_end = (uint64)worker; // [0, text_end) is program text: read-only
   guard_page = stack_guard();
 
@@ -965,8 +944,7 @@ static void worker(int index, uint32 seed, int calls)
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      sigaction(sig, &sa, 0);
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, 0);
 
   // The arena: page-aligned, at the very top of memory.
   uint64 b = (uint64)sbrk(0);
@@ -979,16 +957,13 @@ static void worker(int index, uint32 seed, int calls)
   struct progress pr = {0, 0};
   for (int i = 0; i < calls; i++) {
     generate(&c);
-    if (echo)
-      print_call(i, &c);
+    if (echo) print_call(i, &c);
     long r = make_call(&c);
-    if (echo)
-      fprintf(ECHO_FD, "fuzz: %d: = %ld\n", i, r);
+    if (echo) fprintf(ECHO_FD, "fuzz: %d: = %ld\n", i, r);
     if (++pr.calls == BATCH || i == calls - 1) {
       pr.when = rdtime();
       for (int tries = 0; tries < 3; tries++)
-        if (write(PROGRESS_FD, &pr, sizeof pr) == sizeof pr || errno != EINTR)
-          break;
+        if (write(PROGRESS_FD, &pr, sizeof pr) == sizeof pr || errno != EINTR) break;
       pr.calls = 0;
     }
   }
@@ -999,8 +974,8 @@ static void worker(int index, uint32 seed, int calls)
 // The parent: lives, progress, wake-ups, stuck workers.
 
 struct life {
-  int pid;          // 0: slot free
-  int rd;           // the read end of its progress pipe
+  int pid; // 0: slot free
+  int rd;  // the read end of its progress pipe
   int index;
   uint32 seed;
   int budget, done; // calls to make, made so far
@@ -1014,11 +989,9 @@ static int nlives, deaths, wakeups;
 static uint64 made;
 static char failure[100]; // why the run failed
 
-static int start_life(struct life *l, int index, uint32 seed, int budget)
-{
+static int start_life(struct life *l, int index, uint32 seed, int budget) {
   int p[2];
-  if (pipe(p) < 0)
-    return -1;
+  if (pipe(p) < 0) return -1;
   int pid = fork();
   if (pid < 0) {
     close(p[0]);
@@ -1027,13 +1000,10 @@ static int start_life(struct life *l, int index, uint32 seed, int budget)
   }
   if (pid == 0) {
     close(p[0]);
-    if (echo && move_fd(1, ECHO_FD) < 0)
-      exit(3);
+    if (echo && move_fd(1, ECHO_FD) < 0) exit(3);
     for (int fd = 3; fd < NOFILE; fd++)
-      if (fd != p[1] && !(echo && fd == ECHO_FD))
-        close(fd);
-    if (p[1] != PROGRESS_FD && move_fd(p[1], PROGRESS_FD) < 0)
-      exit(3);
+      if (fd != p[1] && !(echo && fd == ECHO_FD)) close(fd);
+    if (p[1] != PROGRESS_FD && move_fd(p[1], PROGRESS_FD) < 0) exit(3);
     worker(index, seed, budget);
   }
   close(p[1]);
@@ -1045,8 +1015,7 @@ static int start_life(struct life *l, int index, uint32 seed, int budget)
 }
 
 // The life's pipe reached end of file: it is over. Returns calls not made.
-static int end_life(struct life *l)
-{
+static int end_life(struct life *l) {
   int st = 0;
   waitpid(l->pid, &st, 0);
   close(l->rd);
@@ -1060,12 +1029,11 @@ static int end_life(struct life *l)
   return l->budget > l->done ? l->budget - l->done : 0;
 }
 
-static int watch(struct life *l, uint64 now)
-{
+static int watch(struct life *l, uint64 now) {
   uint64 idle = now > l->last ? now - l->last : 0; // (a report may be newer than now)
   if (idle > (uint64)STUCK_SECONDS * TIMEBASE_HZ && !l->stuck) {
-    printf("fuzz: life %d (pid %d, seed 0x%x) is stuck: no progress for %d s, after %d calls\n", l->index, l->pid,
-           l->seed, STUCK_SECONDS, l->done);
+    printf("fuzz: life %d (pid %d, seed 0x%x) is stuck: no progress for %d s, after %d calls\n", l->index,
+           l->pid, l->seed, STUCK_SECONDS, l->done);
     sleep(2 * 100); // time for the harness to show the process table before the kill
     kill(l->pid, SIGKILL);
     l->stuck = 1;
@@ -1083,8 +1051,7 @@ static int watch(struct life *l, uint64 now)
 
 // Run lives until `calls` calls have been made. Returns 0, or -1 (with
 // failure set) if a worker was stuck or none could be started.
-static int run(uint32 seed, long calls, int procs, int replay)
-{
+static int run(uint32 seed, long calls, int procs, int replay) {
   static struct pollfd pf[MAXPROCS];
   static struct progress pr[32];
   long assigned = 0;
@@ -1093,8 +1060,7 @@ static int run(uint32 seed, long calls, int procs, int replay)
   for (;;) {
     // After a stuck worker, only wait for the others: the run has failed.
     for (int i = 0; i < procs && assigned < calls && !failed && !(replay && nlives); i++) {
-      if (lives[i].pid)
-        continue;
+      if (lives[i].pid) continue;
       int budget = calls - assigned < LIFE || replay ? calls - assigned : LIFE;
       if (start_life(&lives[i], nlives, replay ? seed : mix(seed, nlives), budget) < 0)
         break; // out of processes or memory for now: try again soon
@@ -1103,8 +1069,7 @@ static int run(uint32 seed, long calls, int procs, int replay)
       assigned += budget;
     }
     if (active == 0) {
-      if (assigned >= calls || failed || (replay && nlives))
-        break;
+      if (assigned >= calls || failed || (replay && nlives)) break;
       if (++idle > 1000) {
         strcpy(failure, "no worker could be started for 10 s");
         return -1;
@@ -1115,8 +1080,7 @@ static int run(uint32 seed, long calls, int procs, int replay)
     idle = 0;
     int n = 0;
     for (int i = 0; i < procs; i++)
-      if (lives[i].pid)
-        pf[n++] = (struct pollfd){lives[i].rd, POLLIN, 0};
+      if (lives[i].pid) pf[n++] = (struct pollfd){lives[i].rd, POLLIN, 0};
     // Look, and if nothing happened wait a tick (poll's shortest time-out
     // is two): a blocked worker costs the run a tick or two.
     if (poll(pf, n, 0) == 0) {
@@ -1126,8 +1090,7 @@ static int run(uint32 seed, long calls, int procs, int replay)
     uint64 now = rdtime();
     for (int i = 0, k = 0; i < procs; i++) {
       struct life *l = &lives[i];
-      if (!l->pid)
-        continue;
+      if (!l->pid) continue;
       if (pf[k++].revents) {
         int got = read(l->rd, pr, sizeof pr);
         if (got > 0) {
@@ -1147,13 +1110,11 @@ static int run(uint32 seed, long calls, int procs, int replay)
     if (now >= next_print) {
       uint64 inflight = 0;
       for (int i = 0; i < procs; i++)
-        if (lives[i].pid)
-          inflight += lives[i].done;
+        if (lives[i].pid) inflight += lives[i].done;
       printf("fuzz: %d s: %lu calls, %d lives\n", (int)((now - t0) / TIMEBASE_HZ), made + inflight, nlives);
       next_print += (uint64)PROGRESS_SECONDS * TIMEBASE_HZ;
     }
-    if (replay && deaths)
-      break;
+    if (replay && deaths) break;
   }
   return failed ? -1 : 0;
 }
@@ -1165,16 +1126,13 @@ static const char scratch[] = "fuzzdir";
 
 // The first entry of the current directory other than "." and "..", and
 // whether it is a directory. 0 if there is none.
-static int first_entry(char *name, int *isdir)
-{
+static int first_entry(char *name, int *isdir) {
   struct dirent de;
   struct stat st;
   int fd = open(".", O_RDONLY), found = 0;
-  if (fd < 0)
-    return 0;
+  if (fd < 0) return 0;
   while (!found && read(fd, &de, sizeof de) == sizeof de) {
-    if (de.inum == 0)
-      continue;
+    if (de.inum == 0) continue;
     memmove(name, de.name, DIRSIZ);
     name[DIRSIZ] = 0;
     found = strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
@@ -1185,14 +1143,12 @@ static int first_entry(char *name, int *isdir)
 }
 
 // rm -r, without recursion (the stack is one page; the tree may be deep).
-static int remove_tree(const char *top)
-{
+static int remove_tree(const char *top) {
   enum { MAXDEPTH = 400 };
   static char path[MAXDEPTH][DIRSIZ + 1];
   char name[DIRSIZ + 1];
   int depth = 0, isdir;
-  if (chdir(top) < 0)
-    return unlink(top);
+  if (chdir(top) < 0) return unlink(top);
   for (int steps = 0; steps < 100000; steps++) {
     if (first_entry(name, &isdir)) {
       if (isdir && depth < MAXDEPTH && chdir(name) == 0) {
@@ -1202,26 +1158,23 @@ static int remove_tree(const char *top)
       }
       continue;
     }
-    if (chdir("..") < 0 || depth == 0)
-      break;
+    if (chdir("..") < 0 || depth == 0) break;
     unlink(path[--depth]);
   }
-  if (depth > 0)
-    return -1;
+  if (depth > 0) return -1;
   return unlink(top);
 }
 
 // Free inodes on the disk, counted by making empty files until no more
 // can be made (then removing them).
-static int free_inodes(void)
-{
+static int free_inodes(void) {
   static const char dir[] = "fuzzinodes";
   char name[16];
   int n = 0;
   remove_tree(dir);
-  if (mkdir(dir) < 0 || chdir(dir) < 0)
-    return -1;
-  for (int fd; n < 10000 && (snprintf(name, sizeof name, "i%d", n), fd = open(name, O_CREATE | O_RDWR)) >= 0; n++)
+  if (mkdir(dir) < 0 || chdir(dir) < 0) return -1;
+  for (int fd; n < 10000 && (snprintf(name, sizeof name, "i%d", n), fd = open(name, O_CREATE | O_RDWR)) >= 0;
+       n++)
     close(fd);
   for (int i = 0; i < n; i++) {
     snprintf(name, sizeof name, "i%d", i);
@@ -1232,8 +1185,7 @@ static int free_inodes(void)
   return n + 1; // and the directory's
 }
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int replay = argc == 4 && strcmp(argv[1], "-v") == 0;
   if (argc != 4) {
     fprintf(2, "usage: fuzz SEED CALLS PROCS | fuzz -v SEED CALLS\n");
@@ -1277,8 +1229,7 @@ int main(int argc, char *argv[])
   // harness counts free pages.
   sleep(150);
   chdir("..");
-  if (remove_tree(scratch) < 0)
-    printf("fuzz: cannot remove the scratch directory %s\n", scratch);
+  if (remove_tree(scratch) < 0) printf("fuzz: cannot remove the scratch directory %s\n", scratch);
   if (r < 0) {
     printf("fuzz: FAILED: %s; %lu calls in %d s\n", failure, made, secs);
     exit(1);
@@ -1290,7 +1241,7 @@ int main(int argc, char *argv[])
            inodes - after, made, secs);
     exit(1);
   }
-  printf("fuzz: OK: %lu calls in %d s: %d worker lives, %d at a time, %d ended by a signal; %d wake-ups\n", made,
-         secs, nlives, procs, deaths, wakeups);
+  printf("fuzz: OK: %lu calls in %d s: %d worker lives, %d at a time, %d ended by a signal; %d wake-ups\n",
+         made, secs, nlives, procs, deaths, wakeups);
   exit(0);
 }

@@ -55,56 +55,46 @@ static char sbuf[UDP_MAX_PAYLOAD + 64]; // send buffer
 #define EXPECT_ERR(expr, e) expect_err((long)(expr), (e), __LINE__, #expr)
 
 // expr must have failed with -1 and errno e.
-static void expect_err(long r, int e, int line, const char *expr)
-{
+static void expect_err(long r, int e, int line, const char *expr) {
   int got = errno;
   if (r != -1 || got != e)
     fail("line %d: %s gave %ld (errno %d: %s), expected -1 with errno %d (%s)", line, expr, r, got,
          strerror(got), e, strerror(e));
 }
 
-static unsigned long ms_since(unsigned long t0)
-{
-  return (time_ns() - t0) / 1000000;
-}
+static unsigned long ms_since(unsigned long t0) { return (time_ns() - t0) / 1000000; }
 
-static int udp_socket(void)
-{
+static int udp_socket(void) {
   int s = socket(AF_INET, SOCK_DGRAM, 0);
   EXPECT(s >= 0, "socket(AF_INET, SOCK_DGRAM, 0) failed: %s", strerror(errno));
   return s;
 }
 
-static int bound_socket(int port)
-{
+static int bound_socket(int port) {
   int s = udp_socket();
   struct sockaddr_in a = loopback_addr(port);
   EXPECT(bind(s, SA(&a), sizeof a) == 0, "bind to 127.0.0.1:%d failed: %s", port, strerror(errno));
   return s;
 }
 
-static void xconnect(int s, int port)
-{
+static void xconnect(int s, int port) {
   struct sockaddr_in a = loopback_addr(port);
   EXPECT(connect(s, SA(&a), sizeof a) == 0, "connect to 127.0.0.1:%d failed: %s", port, strerror(errno));
 }
 
-static void set_timeout(int s, long sec, long usec)
-{
+static void set_timeout(int s, long sec, long usec) {
   struct timeval tv = {sec, usec};
   EXPECT(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0, "setsockopt(SO_RCVTIMEO) failed: %s",
          strerror(errno));
 }
 
-static void set_rcvbuf(int s, int bytes)
-{
+static void set_rcvbuf(int s, int bytes) {
   EXPECT(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0, "setsockopt(SO_RCVBUF) failed: %s",
          strerror(errno));
 }
 
 // sendto 127.0.0.1:port; the whole datagram must be accepted.
-static void send_to(int s, const void *p, int n, int port)
-{
+static void send_to(int s, const void *p, int n, int port) {
   struct sockaddr_in a = loopback_addr(port);
   long r = sendto(s, p, n, 0, SA(&a), sizeof a);
   if (r != n)
@@ -112,8 +102,7 @@ static void send_to(int s, const void *p, int n, int port)
 }
 
 // The socket's own port (host order), from getsockname.
-static int local_port(int s)
-{
+static int local_port(int s) {
   struct sockaddr_in a;
   unsigned int len = sizeof a;
   memset(&a, 0, sizeof a);
@@ -124,49 +113,41 @@ static int local_port(int s)
 }
 
 // a is AF_INET 127.0.0.1:port.
-static void expect_addr(const struct sockaddr_in *a, int port, const char *what)
-{
+static void expect_addr(const struct sockaddr_in *a, int port, const char *what) {
   if (a->sin_family != AF_INET || ntohs(a->sin_port) != port || a->sin_addr.s_addr != htonl(INADDR_LOOPBACK))
     fail("%s: family %d address 0x%x port %d, expected AF_INET 127.0.0.1:%d", what, a->sin_family,
          ntohl(a->sin_addr.s_addr), ntohs(a->sin_port), port);
 }
 
-static void counters(struct net_counters *c)
-{
+static void counters(struct net_counters *c) {
   EXPECT(netstat(-1, c) == 0, "netstat(-1) failed: %s", strerror(errno));
 }
 
-static uint64 drops(const struct net_counters *c)
-{
+static uint64 drops(const struct net_counters *c) {
   return c->drops_rcvbuf + c->drops_nomem + c->drops_backlog;
 }
 
 static volatile int sig_count;   // SIGUSR1 / SIGIO handler runs
 static volatile int alarm_count; // SIGALRM handler runs (a safety net)
 
-static void on_sig(int sig)
-{
+static void on_sig(int sig) {
   (void)sig;
   sig_count++;
 }
 
-static void on_alarm(int sig)
-{
+static void on_alarm(int sig) {
   (void)sig;
   alarm_count++;
 }
 
-static void install(int sig, void (*handler)(int), unsigned long flags)
-{
+static void install(int sig, void (*handler)(int), unsigned long flags) {
   struct sigaction act = {handler, flags, 0, 0};
   EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
 }
 
-static uint32 checksum(const unsigned char *p, int n)
-{
+static uint32 checksum(const unsigned char *p, int n) {
   uint32 h = 2166136261u;
-  for (int i = 0; i < n; i++)
-    h = (h ^ p[i]) * 16777619u;
+  for (int i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
   return h;
 }
 
@@ -174,39 +155,32 @@ static uint32 checksum(const unsigned char *p, int n)
 
 // The server: echoes each datagram back to its sender, prefixed with the
 // sender's address as recvfrom gave it. Ends at "quit".
-static void echo_server(int s)
-{
+static void echo_server(int s) {
   set_timeout(s, 5, 0);
   for (int i = 0; i < 64; i++) {
     struct sockaddr_in from;
     unsigned int fl = sizeof from;
     memset(&from, 0xee, sizeof from);
     long n = recvfrom(s, sbuf + sizeof from, UDP_MAX_PAYLOAD, 0, SA(&from), &fl);
-    if (n < 0)
-      fail("echo server: recvfrom failed: %s", strerror(errno));
-    if (fl != sizeof from)
-      fail("echo server: recvfrom set addrlen %d, expected %d", fl, (int)sizeof from);
-    if (n == 4 && memcmp(sbuf + sizeof from, "quit", 4) == 0)
-      exit(0);
+    if (n < 0) fail("echo server: recvfrom failed: %s", strerror(errno));
+    if (fl != sizeof from) fail("echo server: recvfrom set addrlen %d, expected %d", fl, (int)sizeof from);
+    if (n == 4 && memcmp(sbuf + sizeof from, "quit", 4) == 0) exit(0);
     if (from.sin_family != AF_INET || from.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || from.sin_port == 0 ||
         ntohs(from.sin_port) == PORT_ECHO)
       fail("echo server: recvfrom gave the source family %d address 0x%x port %d", from.sin_family,
            ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
     memcpy(sbuf, &from, sizeof from);
     long r = sendto(s, sbuf, n + sizeof from, 0, SA(&from), fl);
-    if (r != n + (long)sizeof from)
-      fail("echo server: sendto returned %ld (%s)", r, strerror(errno));
+    if (r != n + (long)sizeof from) fail("echo server: sendto returned %ld (%s)", r, strerror(errno));
   }
   fail("echo server: no \"quit\" after 64 datagrams");
 }
 
 // Check an echo of msg arriving in buf (n bytes): the server saw the client
 // as 127.0.0.1:myport.
-static void check_echo(long n, const char *msg, int myport)
-{
+static void check_echo(long n, const char *msg, int myport) {
   int len = strlen(msg);
-  if (n < 0)
-    fail("receiving the echo of \"%s\" failed: %s", msg, strerror(errno));
+  if (n < 0) fail("receiving the echo of \"%s\" failed: %s", msg, strerror(errno));
   EXPECT(n == len + (long)sizeof(struct sockaddr_in), "echo of \"%s\": %ld bytes, expected %d", msg, n,
          len + (int)sizeof(struct sockaddr_in));
   struct sockaddr_in seen;
@@ -215,8 +189,7 @@ static void check_echo(long n, const char *msg, int myport)
   EXPECT(memcmp(buf + sizeof seen, msg, len) == 0, "echo of \"%s\" came back changed", msg);
 }
 
-static void test_echo(void)
-{
+static void test_echo(void) {
   int s = bound_socket(PORT_ECHO);
   struct sockaddr_in a;
   unsigned int len = sizeof a;
@@ -226,8 +199,7 @@ static void test_echo(void)
   EXPECT_ERR(getpeername(s, SA(&a), &len), ENOTCONN);
 
   int pid = xfork();
-  if (pid == 0)
-    echo_server(s);
+  if (pid == 0) echo_server(s);
   close(s);
 
   struct sockaddr_in srv = loopback_addr(PORT_ECHO), from;
@@ -294,18 +266,11 @@ static void test_echo(void)
 
 enum { PP_ROUNDS = 1000 };
 
-static int pp_len(int i)
-{
-  return 1 + (i * 7) % 61;
-}
+static int pp_len(int i) { return 1 + (i * 7) % 61; }
 
-static char pp_byte(int i, int j)
-{
-  return (char)(i * 13 + j * 5 + 1);
-}
+static char pp_byte(int i, int j) { return (char)(i * 13 + j * 5 + 1); }
 
-static void test_pingpong(void)
-{
+static void test_pingpong(void) {
   int a = bound_socket(PORT_PP_A);
   int b = bound_socket(PORT_PP_B);
   set_timeout(a, 3, 0);
@@ -334,15 +299,13 @@ static void test_pingpong(void)
   close(b);
   for (int i = 0; i < PP_ROUNDS; i++) {
     int len = pp_len(i);
-    for (int j = 0; j < len; j++)
-      sbuf[j] = pp_byte(i, j);
+    for (int j = 0; j < len; j++) sbuf[j] = pp_byte(i, j);
     send_to(a, sbuf, len, PORT_PP_B);
     long n = recv(a, buf, 128, 0);
     if (n != len)
       fail("ping round %d: recv returned %ld (%s), expected %d", i, n, n < 0 ? strerror(errno) : "", len);
     for (int j = 0; j < len; j++)
-      if (buf[j] != (char)~pp_byte(i, j))
-        fail("ping round %d: byte %d of the reply is wrong", i, j);
+      if (buf[j] != (char)~pp_byte(i, j)) fail("ping round %d: byte %d of the reply is wrong", i, j);
   }
   expect_child(pid, 0, "the pong side");
   close(a);
@@ -352,8 +315,8 @@ static void test_pingpong(void)
 
 enum {
   BULK_SENDERS = 3,
-  BULK_COUNT = 1000, // datagrams per sender
-  BULK_PACE = 16,    // a tick of sleep after this many
+  BULK_COUNT = 1000,  // datagrams per sender
+  BULK_PACE = 16,     // a tick of sleep after this many
   BULK_OVERFLOW = 64, // datagrams to a socket nobody reads
 };
 
@@ -364,8 +327,7 @@ struct bulk_hdr {
   uint32 sum; // of the bytes after the header
 };
 
-static void bulk_sender(int id)
-{
+static void bulk_sender(int id) {
   int s = udp_socket();
   uint32 seed = 0x9e3779b9u * (id + 1);
   for (int i = 0; i < BULK_COUNT; i++) {
@@ -373,21 +335,18 @@ static void bulk_sender(int id)
     h.sender = id;
     h.seq = i;
     h.len = sizeof h + rnd(&seed) % (UDP_MAX_PAYLOAD - sizeof h + 1);
-    for (uint32 j = sizeof h; j < h.len; j++)
-      sbuf[j] = (char)rnd(&seed);
+    for (uint32 j = sizeof h; j < h.len; j++) sbuf[j] = (char)rnd(&seed);
     h.sum = checksum((unsigned char *)sbuf + sizeof h, h.len - sizeof h);
     memcpy(sbuf, &h, sizeof h);
     send_to(s, sbuf, h.len, PORT_BULK);
-    if (i % BULK_PACE == BULK_PACE - 1)
-      sleep(1);
+    if (i % BULK_PACE == BULK_PACE - 1) sleep(1);
   }
   close(s);
   exit(0);
 }
 
 // Validate one received datagram; update the per-sender sequence numbers.
-static void bulk_check(long n, int *last)
-{
+static void bulk_check(long n, int *last) {
   struct bulk_hdr h;
   EXPECT(n >= (long)sizeof h, "a %ld-byte datagram, shorter than the header", n);
   memcpy(&h, buf, sizeof h);
@@ -400,8 +359,7 @@ static void bulk_check(long n, int *last)
   last[h.sender] = h.seq;
 }
 
-static void test_bulk(void)
-{
+static void test_bulk(void) {
   int r = udp_socket();
   struct sockaddr_in any = loopback_addr(PORT_BULK);
   any.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -428,8 +386,7 @@ static void test_bulk(void)
   }
 
   int last[BULK_SENDERS];
-  for (int i = 0; i < BULK_SENDERS; i++)
-    last[i] = -1;
+  for (int i = 0; i < BULK_SENDERS; i++) last[i] = -1;
   long got = 0;
   int done = 0;
   uint64 deadline = rdtime() + 30ull * TIMEBASE_HZ;
@@ -447,8 +404,7 @@ static void test_bulk(void)
       EXPECT(st == 0, "sender %d exited with status 0x%x", w, st);
       done++;
     }
-    if (done == BULK_SENDERS)
-      break;
+    if (done == BULK_SENDERS) break;
     EXPECT(rdtime() < deadline, "senders not done after 30 s (%ld datagrams received)", got);
   }
   sleep(2); // anything still on its way lands
@@ -469,10 +425,11 @@ static void test_bulk(void)
   long lost = (long)(drops(&c1) - drops(&c0));
   EXPECT(c1.datagrams_out - c0.datagrams_out == (uint64)sent, "datagrams_out rose by %ld, %ld were sent",
          (long)(c1.datagrams_out - c0.datagrams_out), sent);
-  EXPECT(got + lost == sent,
-         "%ld sent, %ld received, %ld counted as dropped (rcvbuf %ld, nomem %ld, backlog %ld): %ld unaccounted",
-         sent, got, lost, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf), (long)(c1.drops_nomem - c0.drops_nomem),
-         (long)(c1.drops_backlog - c0.drops_backlog), sent - got - lost);
+  EXPECT(
+      got + lost == sent,
+      "%ld sent, %ld received, %ld counted as dropped (rcvbuf %ld, nomem %ld, backlog %ld): %ld unaccounted",
+      sent, got, lost, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf), (long)(c1.drops_nomem - c0.drops_nomem),
+      (long)(c1.drops_backlog - c0.drops_backlog), sent - got - lost);
   EXPECT(c1.datagrams_in - c0.datagrams_in == (uint64)got, "datagrams_in rose by %ld, %ld received",
          (long)(c1.datagrams_in - c0.datagrams_in), got);
   EXPECT(rc.datagrams_in == (uint64)got, "the socket's own datagrams_in is %ld, %ld received",
@@ -507,11 +464,11 @@ static void test_bulk(void)
   counters(&c1);
   EXPECT_EQ(netstat(r, &rc), 0);
   lost = (long)(drops(&c1) - drops(&c0));
-  EXPECT(got + lost == BULK_OVERFLOW, "overflow: %d sent, %ld received, %ld counted as dropped", BULK_OVERFLOW,
-         got, lost);
+  EXPECT(got + lost == BULK_OVERFLOW, "overflow: %d sent, %ld received, %ld counted as dropped",
+         BULK_OVERFLOW, got, lost);
   EXPECT(got > 0 && c1.drops_rcvbuf - c0.drops_rcvbuf > 0,
-         "overflow: %d datagrams to a full receive buffer: %ld received, drops_rcvbuf rose by %ld", BULK_OVERFLOW,
-         got, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf));
+         "overflow: %d datagrams to a full receive buffer: %ld received, drops_rcvbuf rose by %ld",
+         BULK_OVERFLOW, got, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf));
   EXPECT(rc.drops_rcvbuf == c1.drops_rcvbuf - c0.drops_rcvbuf && rc.datagrams_in == (uint64)got,
          "overflow: the socket's own counters: datagrams_in %ld drops_rcvbuf %ld; %ld received, %ld dropped",
          (long)rc.datagrams_in, (long)rc.drops_rcvbuf, got, (long)(c1.drops_rcvbuf - c0.drops_rcvbuf));
@@ -528,8 +485,7 @@ static void test_bulk(void)
 
 enum { NREADERS = 8 }; // as bench's sock_wakeups_8: still one wakeup per datagram
 
-static void test_exclusive(void)
-{
+static void test_exclusive(void) {
   int s = bound_socket(PORT_EXCL);
   set_timeout(s, 5, 0);
   int p[2];
@@ -541,8 +497,7 @@ static void test_exclusive(void)
       close(p[0]);
       char b[16];
       long n = recvfrom(s, b, sizeof b, 0, 0, 0);
-      if (n != 1)
-        fail("reader %d: recvfrom returned %ld (%s)", i, n, n < 0 ? strerror(errno) : "");
+      if (n != 1) fail("reader %d: recvfrom returned %ld (%s)", i, n, n < 0 ? strerror(errno) : "");
       xwrite(p[1], b, 1);
       exit(0);
     }
@@ -563,8 +518,7 @@ static void test_exclusive(void)
   EXPECT(c1.wakeups - c0.wakeups == 1, "one datagram, %ld readers woken (wakeups counter)",
          (long)(c1.wakeups - c0.wakeups));
 
-  for (char d = 'B'; d < 'A' + NREADERS; d++)
-    send_to(c, &d, 1, PORT_EXCL);
+  for (char d = 'B'; d < 'A' + NREADERS; d++) send_to(c, &d, 1, PORT_EXCL);
   int n = readn(p[0], got + 1, NREADERS); // to EOF: every reader has exited
   EXPECT(n == NREADERS - 1, "%d readers returned after the other %d datagrams", n, NREADERS - 1);
   int seen = 0;
@@ -586,22 +540,19 @@ static void test_exclusive(void)
 // is freed (wqctl's WQ_WRITE_SPACE makes it), is not for a reader: the
 // readers' callback passes it by, so it wakes nobody, and the datagram that
 // comes next wakes the reader once.
-static void test_writespace(void)
-{
+static void test_writespace(void) {
   int s = bound_socket(PORT_WSPACE);
   set_timeout(s, 5, 0);
   int pid = xfork();
   if (pid == 0) {
     long n = recvfrom(s, buf, 16, 0, 0, 0);
-    if (n != 4)
-      fail("the reader's recvfrom returned %ld (%s)", n, n < 0 ? strerror(errno) : "");
+    if (n != 4) fail("the reader's recvfrom returned %ld (%s)", n, n < 0 ? strerror(errno) : "");
     exit(0);
   }
   sleep(10); // the reader blocks in recvfrom
   struct net_counters c0, c1;
   counters(&c0);
-  for (int i = 0; i < 3; i++)
-    EXPECT_EQ(wqctl(WQ_WRITE_SPACE, s, 0), 0);
+  for (int i = 0; i < 3; i++) EXPECT_EQ(wqctl(WQ_WRITE_SPACE, s, 0), 0);
   sleep(5);
   counters(&c1);
   EXPECT(c1.wakeups == c0.wakeups, "3 POLLOUT wakeups: the blocked reader was woken %ld times",
@@ -626,8 +577,7 @@ static void test_writespace(void)
 
 // A blocking recvfrom on s (bound to PORT_TIMEO) waits for the datagram a
 // child sends 500 ms later (what: the time-out set on s).
-static void late_datagram_arrives(int s, const char *what)
-{
+static void late_datagram_arrives(int s, const char *what) {
   int pid = xfork();
   if (pid == 0) {
     close(s);
@@ -644,14 +594,13 @@ static void late_datagram_arrives(int s, const char *what)
   int err = errno;
   unsigned long ms = ms_since(t0);
   alarm(0);
-  EXPECT(n == 4, "%s: recvfrom returned %ld (%s) after %lu ms, expected the datagram sent after 500 ms%s", what, n,
-         n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
+  EXPECT(n == 4, "%s: recvfrom returned %ld (%s) after %lu ms, expected the datagram sent after 500 ms%s",
+         what, n, n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
   EXPECT(ms >= 400, "%s: recvfrom returned after %lu ms, before the datagram was sent", what, ms);
   expect_child(pid, 0, "the late sender");
 }
 
-static void test_rcvtimeo(void)
-{
+static void test_rcvtimeo(void) {
   int s = bound_socket(PORT_TIMEO);
   struct timeval tv, g;
   unsigned int gl = sizeof g;
@@ -702,8 +651,7 @@ static void test_rcvtimeo(void)
 
 // ---- 6. dontwait
 
-static void test_dontwait(void)
-{
+static void test_dontwait(void) {
   int s = bound_socket(PORT_DW);
   unsigned long t0 = time_ns();
   EXPECT_ERR(recvfrom(s, buf, 16, MSG_DONTWAIT, 0, 0), EAGAIN);
@@ -729,8 +677,7 @@ static void test_dontwait(void)
   long n = -1;
   for (int i = 0; i < 100; i++) {
     n = recvfrom(s, buf, 16, 0, 0, 0);
-    if (n >= 0)
-      break;
+    if (n >= 0) break;
     EXPECT(errno == EAGAIN, "O_NONBLOCK recvfrom failed: %s", strerror(errno));
     sleep(1);
   }
@@ -751,8 +698,7 @@ static void test_dontwait(void)
   n = -1;
   for (int i = 0; i < 100; i++) {
     n = recvfrom(s, buf, 16, MSG_DONTWAIT, 0, 0);
-    if (n >= 0)
-      break;
+    if (n >= 0) break;
     EXPECT(errno == EAGAIN, "MSG_DONTWAIT recvfrom failed: %s", strerror(errno));
     sleep(1);
   }
@@ -767,11 +713,9 @@ static void test_dontwait(void)
 // from another process. With a time-out set on the socket, or without
 // SA_RESTART, the call fails with EINTR; otherwise it is restarted and
 // returns the datagram sent after the signal.
-static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_eintr, int use_read)
-{
+static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_eintr, int use_read) {
   int s = bound_socket(PORT_SIG);
-  if (timeout_sec)
-    set_timeout(s, timeout_sec, 0);
+  if (timeout_sec) set_timeout(s, timeout_sec, 0);
   sig_count = 0;
   alarm_count = 0;
   install(SIGUSR1, on_sig, flags);
@@ -782,8 +726,7 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
     close(s);
     int c = udp_socket();
     sleep(20);
-    if (kill(parent, SIGUSR1) != 0)
-      fail("kill(SIGUSR1) failed: %s", strerror(errno));
+    if (kill(parent, SIGUSR1) != 0) fail("kill(SIGUSR1) failed: %s", strerror(errno));
     if (!expect_eintr) {
       sleep(20);
       send_to(c, "late", 4, PORT_SIG);
@@ -800,8 +743,8 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
   const char *how = flags & SA_RESTART ? "SA_RESTART" : "no SA_RESTART";
   const char *tmo = timeout_sec ? "a time-out" : "no time-out";
   if (expect_eintr) {
-    EXPECT(n == -1 && err == EINTR, "%s, %s: %s returned %ld (%s) after %lu ms, expected EINTR%s", how,
-           tmo, call, n, n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
+    EXPECT(n == -1 && err == EINTR, "%s, %s: %s returned %ld (%s) after %lu ms, expected EINTR%s", how, tmo,
+           call, n, n < 0 ? strerror(err) : "", ms, alarm_count ? " (the 5 s safety alarm fired)" : "");
     EXPECT(ms < 1500, "%s, %s: EINTR only after %lu ms", how, tmo, ms);
   } else {
     EXPECT(n == 4 && memcmp(buf, "late", 4) == 0,
@@ -813,8 +756,7 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
   close(s);
 }
 
-static void test_signal(void)
-{
+static void test_signal(void) {
   interrupted_recv(0, 3, 1, 0);
   interrupted_recv(0, 0, 1, 0);
   // Linux (signal(7)): a receive on a socket with SO_RCVTIMEO set is never
@@ -829,15 +771,12 @@ static void test_signal(void)
 
 // ---- 8. sigio
 
-static void wait_count(int n, const char *what)
-{
-  for (int i = 0; i < 200 && sig_count < n; i++)
-    sleep(1);
+static void wait_count(int n, const char *what) {
+  for (int i = 0; i < 200 && sig_count < n; i++) sleep(1);
   EXPECT(sig_count == n, "%s: SIGIO handler ran %d times, expected %d", what, sig_count, n);
 }
 
-static void test_sigio(void)
-{
+static void test_sigio(void) {
   sig_count = 0;
   install(SIGIO, on_sig, SA_RESTART);
   int s = bound_socket(PORT_SIGIO);
@@ -877,8 +816,7 @@ static void test_sigio(void)
   long n = -1;
   for (int i = 0; i < 100 && n < 0; i++) {
     n = recv(s, buf, 16, 0);
-    if (n < 0)
-      sleep(1);
+    if (n < 0) sleep(1);
   }
   EXPECT_EQ(n, 5);
   close(c);
@@ -887,8 +825,7 @@ static void test_sigio(void)
 
 // ---- 9. peek
 
-static void test_peek(void)
-{
+static void test_peek(void) {
   int s = bound_socket(PORT_PEEK);
   set_timeout(s, 2, 0);
   int c = udp_socket();
@@ -927,13 +864,11 @@ static void test_peek(void)
 
 // ---- 10. trunc
 
-static void test_trunc(void)
-{
+static void test_trunc(void) {
   int s = bound_socket(PORT_TRUNC);
   set_timeout(s, 2, 0);
   int c = udp_socket();
-  for (int i = 0; i < 100; i++)
-    sbuf[i] = (char)(i * 3 + 1);
+  for (int i = 0; i < 100; i++) sbuf[i] = (char)(i * 3 + 1);
 
   send_to(c, sbuf, 100, PORT_TRUNC);
   memset(buf, 0x55, 128);
@@ -964,8 +899,7 @@ static void test_trunc(void)
 
 // A child blocks in recvfrom on s; this process shuts s down for reading
 // (expecting shutdown to return want_r / want_errno); the child gets 0.
-static void shutdown_wakes(int s, int want_r, int want_errno, const char *what)
-{
+static void shutdown_wakes(int s, int want_r, int want_errno, const char *what) {
   set_timeout(s, 5, 0);
   int pid = xfork();
   if (pid == 0) {
@@ -981,8 +915,8 @@ static void shutdown_wakes(int s, int want_r, int want_errno, const char *what)
   if (want_r == 0)
     EXPECT(r == 0, "%s: shutdown(SHUT_RD) failed: %s", what, strerror(errno));
   else
-    EXPECT(r == -1 && errno == want_errno, "%s: shutdown(SHUT_RD) returned %d (%s), expected -1 with %s", what, r,
-           strerror(errno), strerror(want_errno));
+    EXPECT(r == -1 && errno == want_errno, "%s: shutdown(SHUT_RD) returned %d (%s), expected -1 with %s",
+           what, r, strerror(errno), strerror(want_errno));
   expect_child(pid, 0, what);
   // Later receives return 0 at once too.
   unsigned long t0 = time_ns();
@@ -991,8 +925,7 @@ static void shutdown_wakes(int s, int want_r, int want_errno, const char *what)
   EXPECT(ms_since(t0) < 1000, "%s: recv after shutdown blocked", what);
 }
 
-static void test_shutdown(void)
-{
+static void test_shutdown(void) {
   // Unconnected: ENOTCONN, but the reader wakes all the same.
   int s = bound_socket(PORT_SHUT);
   shutdown_wakes(s, -1, ENOTCONN, "unconnected socket");
@@ -1012,20 +945,17 @@ static void test_shutdown(void)
 enum { CF_COUNT = 30, CF_SIZE = 1024 };
 
 // A socket with CF_COUNT datagrams queued, closed.
-static void fill_and_close(void)
-{
+static void fill_and_close(void) {
   struct net_counters c0, c1, sc;
   int s = bound_socket(PORT_CLOSE);
   set_rcvbuf(s, 256 * 1024);
   int c = udp_socket();
   counters(&c0);
   memset(sbuf, 'q', CF_SIZE);
-  for (int i = 0; i < CF_COUNT; i++)
-    send_to(c, sbuf, CF_SIZE, PORT_CLOSE);
+  for (int i = 0; i < CF_COUNT; i++) send_to(c, sbuf, CF_SIZE, PORT_CLOSE);
   for (int i = 0; i < 100; i++) {
     counters(&c1);
-    if (c1.datagrams_in - c0.datagrams_in + drops(&c1) - drops(&c0) >= CF_COUNT)
-      break;
+    if (c1.datagrams_in - c0.datagrams_in + drops(&c1) - drops(&c0) >= CF_COUNT) break;
     sleep(1);
   }
   EXPECT(c1.datagrams_in - c0.datagrams_in == CF_COUNT, "%d sent, %ld queued, %ld dropped", CF_COUNT,
@@ -1036,8 +966,7 @@ static void fill_and_close(void)
   close(s);
 }
 
-static void check_freed(uint64 before, const char *what)
-{
+static void check_freed(uint64 before, const char *what) {
   uint64 after = freepages();
   for (int i = 0; i < 50 && after != before; i++) {
     sleep(1);
@@ -1046,8 +975,7 @@ static void check_freed(uint64 before, const char *what)
   EXPECT(after == before, "%s: %ld free pages before, %ld after", what, (long)before, (long)after);
 }
 
-static void test_closefree(void)
-{
+static void test_closefree(void) {
   uint64 before = freepages();
   fill_and_close();
   check_freed(before, "a socket with 30 queued datagrams closed");
@@ -1057,8 +985,7 @@ static void test_closefree(void)
     int s = bound_socket(PORT_CLOSE);
     int c = udp_socket();
     memset(sbuf, 'e', CF_SIZE);
-    for (int i = 0; i < CF_COUNT; i++)
-      send_to(c, sbuf, CF_SIZE, PORT_CLOSE);
+    for (int i = 0; i < CF_COUNT; i++) send_to(c, sbuf, CF_SIZE, PORT_CLOSE);
     EXPECT_EQ(recv(s, buf, 16, MSG_PEEK), 16);
     exit(0);
   }
@@ -1068,8 +995,7 @@ static void test_closefree(void)
 
 // ---- 13. unreachable
 
-static void test_unreachable(void)
-{
+static void test_unreachable(void) {
   struct net_counters c0, c1;
   int c = udp_socket();
   xconnect(c, PORT_NONE);
@@ -1080,14 +1006,14 @@ static void test_unreachable(void)
   for (int i = 0; i < 20; i++) {
     n = recv(c, buf, 16, MSG_DONTWAIT);
     err = errno;
-    if (n >= 0 || err != EAGAIN)
-      break;
+    if (n >= 0 || err != EAGAIN) break;
     sleep(1);
   }
   EXPECT(n == -1 && err == ECONNREFUSED, "after a send to a port with no socket, recv returned %ld (%s)", n,
          n < 0 ? strerror(err) : "data");
   counters(&c1);
-  EXPECT(c1.drops_noport - c0.drops_noport == 1, "drops_noport rose by %ld", (long)(c1.drops_noport - c0.drops_noport));
+  EXPECT(c1.drops_noport - c0.drops_noport == 1, "drops_noport rose by %ld",
+         (long)(c1.drops_noport - c0.drops_noport));
   EXPECT(c1.icmp_unreachable - c0.icmp_unreachable == 1, "icmp_unreachable rose by %ld",
          (long)(c1.icmp_unreachable - c0.icmp_unreachable));
   // The error is reported once.
@@ -1100,8 +1026,7 @@ static void test_unreachable(void)
     sleep(1);
     n = send(c, "z", 1, 0);
     err = errno;
-    if (n != 1)
-      break;
+    if (n != 1) break;
   }
   EXPECT(n == -1 && err == ECONNREFUSED, "sends to a port with no socket: send returned %ld (%s)", n,
          n < 0 ? strerror(err) : "");
@@ -1113,8 +1038,7 @@ static void test_unreachable(void)
   send_to(u, "x", 1, PORT_NONE);
   for (int i = 0; i < 100; i++) {
     counters(&c1);
-    if (c1.icmp_unreachable != c0.icmp_unreachable)
-      break;
+    if (c1.icmp_unreachable != c0.icmp_unreachable) break;
     sleep(1);
   }
   EXPECT(c1.drops_noport - c0.drops_noport == 1, "unconnected: drops_noport rose by %ld",
@@ -1132,8 +1056,7 @@ static void test_unreachable(void)
 
 // ---- 14. poll
 
-static void test_poll(void)
-{
+static void test_poll(void) {
   int s = bound_socket(PORT_POLL);
   struct pollfd pf = {s, POLLIN | POLLOUT, 0};
   EXPECT_EQ(poll(&pf, 1, 0), 1);
@@ -1177,8 +1100,7 @@ static void test_poll(void)
 // ---- 15. badargs
 
 // Every socket call on fd fails with errno err.
-static void all_fail(int fd, int err, const char *what)
-{
+static void all_fail(int fd, int err, const char *what) {
   struct sockaddr_in a = loopback_addr(PORT_BAD);
   unsigned int len = sizeof a;
   struct timeval tv = {1, 0};
@@ -1192,10 +1114,19 @@ static void all_fail(int fd, int err, const char *what)
     case 1: v = connect(fd, SA(&a), sizeof a); break;
     case 2: v = sendto(fd, "x", 1, 0, SA(&a), sizeof a); break;
     case 3: v = recvfrom(fd, buf, 16, MSG_DONTWAIT, 0, 0); break;
-    case 4: len = sizeof a; v = getsockname(fd, SA(&a), &len); break;
-    case 5: len = sizeof a; v = getpeername(fd, SA(&a), &len); break;
+    case 4:
+      len = sizeof a;
+      v = getsockname(fd, SA(&a), &len);
+      break;
+    case 5:
+      len = sizeof a;
+      v = getpeername(fd, SA(&a), &len);
+      break;
     case 6: v = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); break;
-    case 7: len = sizeof tv; v = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len); break;
+    case 7:
+      len = sizeof tv;
+      v = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len);
+      break;
     case 8: v = shutdown(fd, SHUT_RDWR); break;
     case 9: v = send(fd, "x", 1, 0); break;
     }
@@ -1207,8 +1138,7 @@ static void all_fail(int fd, int err, const char *what)
 
 // Each call given a bad address fails with EFAULT. s is bound to
 // PORT_BAD; s2, bound elsewhere, is connected to it here.
-static void badptr_calls(int s, int s2, void *bad, void *kern)
-{
+static void badptr_calls(int s, int s2, void *bad, void *kern) {
   struct sockaddr_in a = loopback_addr(PORT_BAD);
   unsigned int len = sizeof a;
   int v = 0;
@@ -1239,16 +1169,16 @@ static void badptr_calls(int s, int s2, void *bad, void *kern)
   recv(s, buf, 16, MSG_DONTWAIT);
 }
 
-static void test_badargs(void)
-{
+static void test_badargs(void) {
   void *bad = (void *)0x7ffff000ul;
   void *kern = (void *)0x80000000ul;
 
   EXPECT_ERR(socket(1, SOCK_DGRAM, 0), EAFNOSUPPORT);
   int r = socket(AF_INET, 1, 0);
-  EXPECT(r == -1 && (errno == EPROTONOSUPPORT || errno == 94),
-         "socket(AF_INET, SOCK_STREAM, 0) returned %d (errno %d), expected EPROTONOSUPPORT or ESOCKTNOSUPPORT", r,
-         errno);
+  EXPECT(
+      r == -1 && (errno == EPROTONOSUPPORT || errno == 94),
+      "socket(AF_INET, SOCK_STREAM, 0) returned %d (errno %d), expected EPROTONOSUPPORT or ESOCKTNOSUPPORT",
+      r, errno);
 
   int s = udp_socket();
   struct sockaddr_in a = loopback_addr(PORT_BAD);
@@ -1282,8 +1212,7 @@ static void test_badargs(void)
   // Nothing of those arrived.
   EXPECT_ERR(recv(s, buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
   // UDP_MAX_PAYLOAD itself goes through.
-  for (int i = 0; i < UDP_MAX_PAYLOAD; i++)
-    sbuf[i] = (char)(i ^ (i >> 8));
+  for (int i = 0; i < UDP_MAX_PAYLOAD; i++) sbuf[i] = (char)(i ^ (i >> 8));
   EXPECT_EQ(sendto(s2, sbuf, UDP_MAX_PAYLOAD, 0, SA(&a), sizeof a), UDP_MAX_PAYLOAD);
   EXPECT_EQ(recv(s, buf, sizeof buf, 0), UDP_MAX_PAYLOAD);
   EXPECT(memcmp(buf, sbuf, UDP_MAX_PAYLOAD) == 0, "a UDP_MAX_PAYLOAD datagram came back changed");
@@ -1333,8 +1262,7 @@ static void test_badargs(void)
 
 // ---- 16. readwrite
 
-static void expect_read(int fd, const char *msg, const char *what)
-{
+static void expect_read(int fd, const char *msg, const char *what) {
   int len = strlen(msg);
   memset(buf, 0, 64);
   long n = read(fd, buf, 64);
@@ -1342,8 +1270,7 @@ static void expect_read(int fd, const char *msg, const char *what)
     fail("%s: read returned %ld (%s), expected \"%s\"", what, n, n < 0 ? strerror(errno) : buf, msg);
 }
 
-static void test_readwrite(void)
-{
+static void test_readwrite(void) {
   int a = bound_socket(PORT_RW_A);
   int b = bound_socket(PORT_RW_B);
   xconnect(a, PORT_RW_B);
@@ -1410,8 +1337,8 @@ static void test_readwrite(void)
   struct sockaddr_in addr = loopback_addr(PORT_RW_B);
   EXPECT_ERR(bind(x, SA(&addr), sizeof addr), EADDRINUSE);
   close(d);
-  EXPECT(bind(x, SA(&addr), sizeof addr) == 0, "the port is still in use after its last descriptor closed: %s",
-         strerror(errno));
+  EXPECT(bind(x, SA(&addr), sizeof addr) == 0,
+         "the port is still in use after its last descriptor closed: %s", strerror(errno));
   close(x);
   close(a);
 }
@@ -1446,8 +1373,7 @@ struct rc_epoch {
 static struct rc_epoch epochs[RC_MAX_EPOCHS];
 static int nepochs;
 
-static struct sockaddr_in rc_addr(int sender)
-{
+static struct sockaddr_in rc_addr(int sender) {
   struct sockaddr_in a = loopback_addr(PORT_RC_A + sender);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + sender);
   return a;
@@ -1455,8 +1381,7 @@ static struct sockaddr_in rc_addr(int sender)
 
 // A sends with send() on a connected socket, so it also hears of the
 // datagrams the receiver refused (ECONNREFUSED); B and C use sendto().
-static void rc_sender(void)
-{
+static void rc_sender(void) {
   int s[RC_SENDERS];
   uint32 seq[RC_SENDERS];
   struct sockaddr_in to = loopback_addr(PORT_RC);
@@ -1477,17 +1402,14 @@ static void rc_sender(void)
       EXPECT(i == 0 && r == -1 && errno == ECONNREFUSED, "sender %c: send returned %ld (%s)", 'A' + i, r,
              r < 0 ? strerror(errno) : "short");
   }
-  for (int i = 0; i < RC_SENDERS; i++)
-    close(s[i]);
+  for (int i = 0; i < RC_SENDERS; i++) close(s[i]);
   exit(0);
 }
 
 // Connect r to peer (-1: nobody) and start a new epoch.
-static void rc_connect(int r, int peer)
-{
+static void rc_connect(int r, int peer) {
   struct sockaddr_in a = peer >= 0 ? rc_addr(peer) : loopback_addr(0);
-  if (peer < 0)
-    a.sin_family = AF_UNSPEC;
+  if (peer < 0) a.sin_family = AF_UNSPEC;
   uint64 from = rdtime();
   EXPECT(connect(r, SA(&a), sizeof a) == 0, "connect to %c failed: %s", peer < 0 ? '-' : 'A' + peer,
          strerror(errno));
@@ -1508,17 +1430,14 @@ static void rc_connect(int r, int peer)
 }
 
 // Could the receiver have taken m at some moment from its sending to now?
-static int rc_acceptable(const struct rc_msg *m, uint64 now)
-{
+static int rc_acceptable(const struct rc_msg *m, uint64 now) {
   for (int k = nepochs - 1; k >= 0 && epochs[k].to >= m->sent_at; k--)
-    if (epochs[k].from <= now && (epochs[k].peer < 0 || epochs[k].peer == (int)m->sender))
-      return 1;
+    if (epochs[k].from <= now && (epochs[k].peer < 0 || epochs[k].peer == (int)m->sender)) return 1;
   return 0;
 }
 
 // Take one datagram, if there is one, and check it. Returns 0 if none.
-static int rc_receive(int r, uint32 *next, long *got)
-{
+static int rc_receive(int r, uint32 *next, long *got) {
   struct rc_msg m;
   struct sockaddr_in from;
   unsigned int len = sizeof from;
@@ -1545,8 +1464,7 @@ static int rc_receive(int r, uint32 *next, long *got)
   return 1;
 }
 
-static void test_reconnect(void)
-{
+static void test_reconnect(void) {
   static const int peers[] = {0, 1, -1}; // A, then B, then nobody
   uint64 before = freepages();
   int r = udp_socket();
@@ -1569,11 +1487,9 @@ static void test_reconnect(void)
   int st = 0;
   for (int k = 0; waitpid(pid, &st, WNOHANG) != pid; k++) {
     EXPECT(rdtime() < deadline, "the sender is not done after 20 s");
-    if (nepochs < RC_MAX_EPOCHS)
-      rc_connect(r, peers[k % 3]);
+    if (nepochs < RC_MAX_EPOCHS) rc_connect(r, peers[k % 3]);
     uint64 until = rdtime() + RC_EPOCH_US * (TIMEBASE_HZ / 1000000);
-    while (rdtime() < until)
-      rc_receive(r, next, got);
+    while (rdtime() < until) rc_receive(r, next, got);
   }
   EXPECT(st == 0, "the sender exited with status 0x%x", st);
   for (int i = 0; i < 1000 && rc_receive(r, next, got); i++) // what it sent last
@@ -1581,7 +1497,8 @@ static void test_reconnect(void)
   close(r);
   EXPECT(nepochs > 30, "only %d connects while the sender sent for %d ms", nepochs - 1, RC_SEND_MS);
   EXPECT(got[0] > 0 && got[1] > 0 && got[2] > 0,
-         "datagrams received from A: %ld, B: %ld, C: %ld; some from each were expected", got[0], got[1], got[2]);
+         "datagrams received from A: %ld, B: %ld, C: %ld; some from each were expected", got[0], got[1],
+         got[2]);
   check_freed(before, "sockets reconnected under load, then closed");
 }
 
@@ -1591,14 +1508,10 @@ static void test_reconnect(void)
 // well-formed one is delivered.
 
 // The Internet checksum over n bytes, as network-order 16-bit words.
-static unsigned short inet_csum(const unsigned char *p, int n, uint32 sum)
-{
-  for (; n > 1; n -= 2, p += 2)
-    sum += (uint32)(p[0] << 8 | p[1]);
-  if (n)
-    sum += (uint32)(p[0] << 8);
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
+static unsigned short inet_csum(const unsigned char *p, int n, uint32 sum) {
+  for (; n > 1; n -= 2, p += 2) sum += (uint32)(p[0] << 8 | p[1]);
+  if (n) sum += (uint32)(p[0] << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return htons((unsigned short)~sum);
 }
 
@@ -1607,15 +1520,14 @@ static unsigned char pkt[64];
 // A 20-byte IPv4 header, an 8-byte UDP header and a 4-byte payload "kite"
 // from 127.0.0.1:9999 to 127.0.0.1:port, with correct checksums. Returns
 // the length.
-static int build_packet(int port)
-{
+static int build_packet(int port) {
   memset(pkt, 0, sizeof pkt);
   int len = 20 + 8 + 4;
   pkt[0] = 0x45;
   pkt[2] = 0;
   pkt[3] = (unsigned char)len;
-  pkt[8] = 64;   // ttl
-  pkt[9] = 17;   // UDP
+  pkt[8] = 64; // ttl
+  pkt[9] = 17; // UDP
   unsigned int lo = htonl(INADDR_LOOPBACK);
   memcpy(pkt + 12, &lo, 4);
   memcpy(pkt + 16, &lo, 4);
@@ -1635,30 +1547,26 @@ static int build_packet(int port)
   ph[9] = 17;
   memcpy(ph + 10, &ulen, 2);
   uint32 sum = 0;
-  for (int i = 0; i < 12; i += 2)
-    sum += (uint32)(ph[i] << 8 | ph[i + 1]);
+  for (int i = 0; i < 12; i += 2) sum += (uint32)(ph[i] << 8 | ph[i + 1]);
   unsigned short uck = inet_csum(u, 12, sum);
   memcpy(u + 6, &uck, 2);
   return len;
 }
 
-static uint64 malformed_now(void)
-{
+static uint64 malformed_now(void) {
   struct net_counters c;
   EXPECT_EQ(netstat(-1, &c), 0);
   return c.drops_malformed;
 }
 
-static void inject_bad(const char *what, int len)
-{
+static void inject_bad(const char *what, int len) {
   uint64 before = malformed_now();
   EXPECT_EQ(netinject(pkt, len), 0);
   EXPECT(malformed_now() == before + 1, "%s: malformed drops went %ld -> %ld", what, (long)before,
          (long)malformed_now());
 }
 
-static void test_malformed(void)
-{
+static void test_malformed(void) {
   const int port = 7700;
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a;
@@ -1702,16 +1610,27 @@ static void test_malformed(void)
 }
 
 static const struct test tests[] = {
-    {"echo", test_echo},           {"pingpong", test_pingpong},   {"bulk", test_bulk},
-    {"exclusive", test_exclusive}, {"rcvtimeo", test_rcvtimeo},   {"dontwait", test_dontwait},
-    {"signal", test_signal},       {"sigio", test_sigio},         {"peek", test_peek},
-    {"trunc", test_trunc},         {"shutdown", test_shutdown},   {"closefree", test_closefree},
-    {"unreachable", test_unreachable}, {"poll", test_poll},       {"badargs", test_badargs},
-    {"readwrite", test_readwrite}, {"malformed", test_malformed}, {"reconnect", test_reconnect},
+    {"echo", test_echo},
+    {"pingpong", test_pingpong},
+    {"bulk", test_bulk},
+    {"exclusive", test_exclusive},
+    {"rcvtimeo", test_rcvtimeo},
+    {"dontwait", test_dontwait},
+    {"signal", test_signal},
+    {"sigio", test_sigio},
+    {"peek", test_peek},
+    {"trunc", test_trunc},
+    {"shutdown", test_shutdown},
+    {"closefree", test_closefree},
+    {"unreachable", test_unreachable},
+    {"poll", test_poll},
+    {"badargs", test_badargs},
+    {"readwrite", test_readwrite},
+    {"malformed", test_malformed},
+    {"reconnect", test_reconnect},
     {"writespace", test_writespace},
 };
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   exit(test_main("nettests", tests, sizeof tests / sizeof tests[0], argc, argv));
 }

@@ -10,19 +10,17 @@ static const struct {
   const char *name;
   int what;
 } kinds[] = {
-  {"panic", PROVOKE_PANIC},
-  {"ubsan", PROVOKE_UBSAN},
-  {"lock-order", PROVOKE_LOCK_ORDER},
-  {"sleep-locked", PROVOKE_SLEEP_LOCKED},
-  {"unlock-twice", PROVOKE_UNLOCK_TWICE},
+    {"panic", PROVOKE_PANIC},
+    {"ubsan", PROVOKE_UBSAN},
+    {"lock-order", PROVOKE_LOCK_ORDER},
+    {"sleep-locked", PROVOKE_SLEEP_LOCKED},
+    {"unlock-twice", PROVOKE_UNLOCK_TWICE},
 };
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   if (argc == 2) {
     for (int i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-      if (strcmp(argv[1], kinds[i].name) != 0)
-        continue;
+      if (strcmp(argv[1], kinds[i].name) != 0) continue;
       if (provoke(kinds[i].what) < 0)
         fprintf(2, "provoke: %s: this kernel was built without that checker\n", argv[1]);
       else

@@ -8,17 +8,15 @@
 #include "user/lib/testlib.h"
 #include "user/lib/user.h"
 
-static volatile int caught;     // signals the handlers saw
-static volatile int last_sig;   // the last one
+static volatile int caught;   // signals the handlers saw
+static volatile int last_sig; // the last one
 
-static void count_handler(int sig)
-{
+static void count_handler(int sig) {
   caught++;
   last_sig = sig;
 }
 
-static void install(int sig, void (*handler)(int), unsigned long flags)
-{
+static void install(int sig, void (*handler)(int), unsigned long flags) {
   struct sigaction act = {handler, flags, 0, 0};
   EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
 }
@@ -62,18 +60,15 @@ asm(".text\n"
 
 static volatile int spin_flag;
 
-static void flag_handler(int sig)
-{
+static void flag_handler(int sig) {
   // Clobber what a C function may: the kernel must restore it all.
   volatile long x = sig * 12345;
-  for (int i = 0; i < 100; i++)
-    x = x * 31 + i;
+  for (int i = 0; i < 100; i++) x = x * 31 + i;
   spin_flag = 1;
 }
 
 // The handler runs, and the interrupted code finds every register intact.
-static void test_handler(void)
-{
+static void test_handler(void) {
   install(SIGUSR1, count_handler, 0);
   EXPECT_EQ(raise(SIGUSR1), 0);
   EXPECT_EQ(caught, 1);
@@ -92,8 +87,7 @@ static void test_handler(void)
 }
 
 // SIGKILL can be neither caught, ignored nor blocked.
-static void test_sigkill(void)
-{
+static void test_sigkill(void) {
   struct sigaction act = {count_handler, 0, 0, 0};
   EXPECT_EQ(sigaction(SIGKILL, &act, 0), -1);
   EXPECT_EQ(errno, EINVAL);
@@ -109,10 +103,8 @@ static void test_sigkill(void)
   int pid = xfork();
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, &all, 0);
-    for (int sig = 1; sig < NSIG; sig++)
-      signal(sig, SIG_IGN);
-    for (;;)
-      pause();
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_IGN);
+    for (;;) pause();
   }
   sleep(2);
   EXPECT_EQ(kill(pid, SIGKILL), 0);
@@ -122,8 +114,7 @@ static void test_sigkill(void)
 }
 
 // pause() returns -1/EINTR once a handler has run.
-static void test_pause(void)
-{
+static void test_pause(void) {
   install(SIGUSR1, count_handler, 0);
   int parent = getpid();
   int pid = xfork();
@@ -139,8 +130,7 @@ static void test_pause(void)
 
 // alarm() fires SIGALRM after about the right time; alarm(0) cancels and
 // reports what was left.
-static void test_alarm(void)
-{
+static void test_alarm(void) {
   install(SIGALRM, count_handler, 0);
   unsigned long t0 = time_ns();
   EXPECT_EQ(alarm(1), 0);
@@ -157,8 +147,7 @@ static void test_alarm(void)
 
 // A read blocked on an empty pipe: EINTR without SA_RESTART, restarted
 // (and so returning the data sent after the signal) with it.
-static void read_interrupted(unsigned long flags)
-{
+static void read_interrupted(unsigned long flags) {
   int p[2];
   xpipe(p);
   install(SIGUSR1, count_handler, flags);
@@ -189,8 +178,7 @@ static void test_eintr(void) { read_interrupted(0); }
 static void test_restart(void) { read_interrupted(SA_RESTART); }
 
 // A blocked signal stays pending and is delivered as soon as it is unblocked.
-static void test_blocked(void)
-{
+static void test_blocked(void) {
   install(SIGUSR2, count_handler, 0);
   sigset_t set = 1ul << (SIGUSR2 - 1), old;
   EXPECT_EQ(sigprocmask(SIG_BLOCK, &set, &old), 0);
@@ -206,8 +194,7 @@ static void test_blocked(void)
 
 // Default actions: SIGPIPE and SIGTERM end the process, SIGCHLD does not;
 // SIG_IGN ignores.
-static void test_defaults(void)
-{
+static void test_defaults(void) {
   int p[2];
   xpipe(p);
   close(p[0]); // before the fork: the child's write must find no reader at all
@@ -233,23 +220,20 @@ static void test_defaults(void)
   EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status 0x%x, expected SIGTERM", st);
 
   pid = xfork();
-  if (pid == 0)
-    exit(42);
+  if (pid == 0) exit(42);
   EXPECT_EQ(waitpid(pid, &st, 0), pid);
   EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 42, "status 0x%x, expected exit 42", st);
 }
 
 // waitpid: a given child, WNOHANG, ECHILD.
-static void test_waitpid(void)
-{
+static void test_waitpid(void) {
   int a = xfork();
   if (a == 0) {
     sleep(20);
     exit(1);
   }
   int b = xfork();
-  if (b == 0)
-    exit(2);
+  if (b == 0) exit(2);
   int st = 0;
   EXPECT_EQ(waitpid(a, &st, WNOHANG), 0);
   EXPECT_EQ(waitpid(b, &st, 0), b);
@@ -261,8 +245,7 @@ static void test_waitpid(void)
 }
 
 // Bad input fails with the right errno, and the kernel lives.
-static void test_badargs(void)
-{
+static void test_badargs(void) {
   EXPECT_EQ(kill(getpid(), 99), -1);
   EXPECT_EQ(errno, EINVAL);
   EXPECT_EQ(kill(getpid(), -1), -1);
@@ -290,8 +273,7 @@ static void test_badargs(void)
 
   // A bad status address fails waitpid and leaves the zombie for a retry.
   int zombie = xfork();
-  if (zombie == 0)
-    exit(3);
+  if (zombie == 0) exit(3);
   EXPECT_EQ(waitpid(zombie, (int *)0x7ffff000, 0), -1);
   EXPECT_EQ(errno, EFAULT);
   int zst;
@@ -319,8 +301,7 @@ static volatile int frame_found;
 
 // Finds its own signal frame a little above its locals and asks for every
 // signal to be blocked once it returns.
-static void block_all_handler(int sig)
-{
+static void block_all_handler(int sig) {
   volatile uint64 here = sig;
   volatile uint64 *w = &here;
   for (int i = 0; i < 128; i++, w++) {
@@ -332,20 +313,16 @@ static void block_all_handler(int sig)
   }
 }
 
-static void exit_eleven(void)
-{
-  exit(11);
-}
+static void exit_eleven(void) { exit(11); }
 
 // In a child: rt_sigreturn from a frame made up here, whose registers
 // would resume at exit_eleven on a stack of its own; magic as given.
-static int sigreturn_made_up(uint64 magic)
-{
+static int sigreturn_made_up(uint64 magic) {
   static uint64 stack[256] __attribute__((aligned(16)));
   static uint64 frame[36]; // trapframe (34 registers), blocked, magic
   int pid = xfork();
   if (pid == 0) {
-    frame[1] = (uint64)&stack[256];   // sp
+    frame[1] = (uint64)&stack[256];  // sp
     frame[31] = (uint64)exit_eleven; // epc
     frame[35] = magic;
     register long a7 asm("a7") = SYS_rt_sigreturn;
@@ -361,11 +338,10 @@ static int sigreturn_made_up(uint64 magic)
 // rt_sigreturn checks what it is given: a frame without the magic number
 // kills the caller (SIGSEGV) -- the same frame with it resumes where it
 // says -- and a saved mask cannot block SIGKILL or SIGSTOP.
-static void test_sigreturn(void)
-{
+static void test_sigreturn(void) {
   int st = sigreturn_made_up(SIGFRAME_MAGIC);
-  EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 11, "rt_sigreturn from a made-up frame: status 0x%x, expected exit 11",
-         st);
+  EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 11,
+         "rt_sigreturn from a made-up frame: status 0x%x, expected exit 11", st);
   st = sigreturn_made_up(0);
   EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
          "rt_sigreturn from a frame without the magic number: status 0x%x, expected SIGSEGV", st);
@@ -382,11 +358,9 @@ static void test_sigreturn(void)
 
 // init survives every signal a process can send it: its exit would panic
 // the kernel. (Any program could do that with `kill 1`.)
-static void test_init(void)
-{
+static void test_init(void) {
   static const int sigs[] = {SIGTERM, SIGUSR1, SIGSEGV, SIGALRM, SIGIO, SIGKILL};
-  for (int i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    EXPECT_EQ(kill(1, sigs[i]), 0);
+  for (int i = 0; i < sizeof sigs / sizeof sigs[0]; i++) EXPECT_EQ(kill(1, sigs[i]), 0);
   EXPECT_EQ(kill(1), 0); // xv6's kill: SIGKILL
   sleep(5);              // were init dying, the kernel would panic meanwhile
   EXPECT_EQ(kill(1, 0), 0);
@@ -401,8 +375,7 @@ static void test_init(void)
   }
   expect_child(pid, 0, "the orphan's parent");
   uint64 n0 = nprocs();
-  for (int i = 0; i < 100 && nprocs() >= n0; i++)
-    sleep(2);
+  for (int i = 0; i < 100 && nprocs() >= n0; i++) sleep(2);
   EXPECT(nprocs() < n0, "the orphan was not reaped: %lu processes", nprocs());
 }
 
@@ -410,10 +383,9 @@ static const struct test tests[] = {
     {"handler", test_handler}, {"sigkill", test_sigkill},   {"pause", test_pause},
     {"alarm", test_alarm},     {"eintr", test_eintr},       {"restart", test_restart},
     {"blocked", test_blocked}, {"defaults", test_defaults}, {"waitpid", test_waitpid},
-    {"badargs", test_badargs}, {"init", test_init},       {"sigreturn", test_sigreturn},
+    {"badargs", test_badargs}, {"init", test_init},         {"sigreturn", test_sigreturn},
 };
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   exit(test_main("sigtests", tests, sizeof tests / sizeof tests[0], argc, argv));
 }

@@ -16,8 +16,8 @@
 
 enum {
   PGSIZE = 4096,
-  PIPESIZE = 16384,       // a pipe's buffer
-  PIPE_BUF = 4096,        // writes up to this size are atomic
+  PIPESIZE = 16384, // a pipe's buffer
+  PIPE_BUF = 4096,  // writes up to this size are atomic
 };
 
 // Scratch buffers. Each test runs in its own process, so tests share them.
@@ -28,38 +28,31 @@ static char buf2[8192 + 64] __attribute__((aligned(16)));
 #define NOINLINE __attribute__((noinline))
 
 // The page below the stack: mapped, but not accessible to user code.
-static NOINLINE uint64 stack_guard(void)
-{
+static NOINLINE uint64 stack_guard(void) {
   volatile char c = 0;
   return ((uint64)&c & ~(uint64)(PGSIZE - 1)) - PGSIZE;
 }
 
 // Grow the heap to a page boundary and by one more page; return the new
 // break, the first address of an unmapped page.
-static NOINLINE char *heap_end_page(void)
-{
+static NOINLINE char *heap_end_page(void) {
   uint64 a = (uint64)sbrk(0);
-  if (a % PGSIZE != 0 && sbrk(PGSIZE - a % PGSIZE) == (char *)-1)
-    fail("sbrk to align the break failed");
-  if (sbrk(PGSIZE) == (char *)-1)
-    fail("sbrk(%d) failed", PGSIZE);
+  if (a % PGSIZE != 0 && sbrk(PGSIZE - a % PGSIZE) == (char *)-1) fail("sbrk to align the break failed");
+  if (sbrk(PGSIZE) == (char *)-1) fail("sbrk(%d) failed", PGSIZE);
   return sbrk(0);
 }
 
 // Does the directory entry hold name (at most DIRSIZ characters)?
-static NOINLINE int dirent_is(const struct dirent *de, const char *name)
-{
+static NOINLINE int dirent_is(const struct dirent *de, const char *name) {
   uint n = strlen(name);
-  if (n > DIRSIZ)
-    return 0;
+  if (n > DIRSIZ) return 0;
   return memcmp(de->name, name, n) == 0 && (n == DIRSIZ || de->name[n] == '\0');
 }
 
 // ---------------------------------------------------------------------------
 // fork: fork and wait.
 
-static void test_fork(void)
-{
+static void test_fork(void) {
   int st;
 
   EXPECT_EQ(wait(&st), -1);
@@ -68,11 +61,9 @@ static void test_fork(void)
   // One child at a time, each with its own status.
   for (int i = 0; i < 50; i++) {
     int pid = xfork();
-    if (pid == 0)
-      exit(i * 3 + 1);
+    if (pid == 0) exit(i * 3 + 1);
     int s = xwait(pid);
-    if (s != i * 3 + 1)
-      fail("child %d exited with %d, expected %d", i, s, i * 3 + 1);
+    if (s != i * 3 + 1) fail("child %d exited with %d, expected %d", i, s, i * 3 + 1);
   }
 
   // Twenty at once: wait returns each exactly once, with its status.
@@ -80,8 +71,7 @@ static void test_fork(void)
   for (int i = 0; i < 20; i++) {
     status[i] = 200 + i;
     pids[i] = xfork();
-    if (pids[i] == 0)
-      exit(200 + i);
+    if (pids[i] == 0) exit(200 + i);
   }
   reap_all(pids, 20, status, 0, "20 children");
   EXPECT_EQ(wait(&st), -1);
@@ -113,13 +103,11 @@ static void test_fork(void)
   reap_all(kids, n, 0, 0, "full table");
   EXPECT_EQ(wait(0), -1);
   EXPECT(full, "fork never failed: %d children", n);
-  EXPECT(si.nproc == NPROC, "fork failed with %lu processes in use, expected %d",
-         si.nproc, NPROC);
+  EXPECT(si.nproc == NPROC, "fork failed with %lu processes in use, expected %d", si.nproc, NPROC);
 
   // The slots are free again.
   int pid = xfork();
-  if (pid == 0)
-    exit(7);
+  if (pid == 0) exit(7);
   expect_child(pid, 7, "fork after a full table");
 }
 
@@ -133,15 +121,13 @@ static char outb[4096];
 
 // Run argv in a child with its standard output on a pipe; return what it
 // printed (NUL-terminated in out). The child must exit with status 0.
-static NOINLINE int capture(char **argv, char *out, int max)
-{
+static NOINLINE int capture(char **argv, char *out, int max) {
   int p[2];
   xpipe(p);
   int pid = xfork();
   if (pid == 0) {
     close(1);
-    if (dup(p[1]) != 1)
-      fail("dup did not return fd 1");
+    if (dup(p[1]) != 1) fail("dup did not return fd 1");
     close(p[0]);
     close(p[1]);
     exec(argv[0], argv);
@@ -156,8 +142,7 @@ static NOINLINE int capture(char **argv, char *out, int max)
 }
 
 // Write the first n bytes of file from into a new file to.
-static NOINLINE void copy_prefix(const char *from, const char *to, int n)
-{
+static NOINLINE void copy_prefix(const char *from, const char *to, int n) {
   int fd = xopen(from, O_RDONLY);
   int got = readn(fd, buf, n);
   close(fd);
@@ -167,8 +152,7 @@ static NOINLINE void copy_prefix(const char *from, const char *to, int n)
   close(fd);
 }
 
-static void test_exec(void)
-{
+static void test_exec(void) {
   // Arguments arrive exactly.
   char *a1[] = {"/echo", "hello", "exec", "world", 0};
   capture(a1, outb, sizeof outb);
@@ -176,8 +160,7 @@ static void test_exec(void)
 
   char *a2[] = {"/echo", "", "x", 0};
   capture(a2, outb, sizeof outb);
-  EXPECT(strcmp(outb, " x\n") == 0, "echo with an empty argument printed \"%s\"",
-         outb);
+  EXPECT(strcmp(outb, " x\n") == 0, "echo with an empty argument printed \"%s\"", outb);
 
   // The most arguments exec takes: MAXARG entries including the null.
   argvbuf[0] = "/echo";
@@ -190,8 +173,7 @@ static void test_exec(void)
   }
   argvbuf[MAXARG - 1] = 0;
   capture(argvbuf, outb, sizeof outb);
-  EXPECT(strcmp(outb, want) == 0, "echo with %d arguments printed \"%s\"",
-         MAXARG - 1, outb);
+  EXPECT(strcmp(outb, want) == 0, "echo with %d arguments printed \"%s\"", MAXARG - 1, outb);
 
   // A long argument.
   memset(bigarg[0], 'q', 1500);
@@ -230,8 +212,7 @@ static void test_exec(void)
     EXPECT_EQ(exec("ut_exec_trunc2", av), -1);
 
     // Too many arguments: MAXARG+1 of them.
-    for (int i = 0; i <= MAXARG; i++)
-      argvbuf[i] = "arg";
+    for (int i = 0; i <= MAXARG; i++) argvbuf[i] = "arg";
     argvbuf[MAXARG + 1] = 0;
     EXPECT_EQ(exec("/echo", argvbuf), -1);
     // Exactly MAXARG arguments leave no room for the null.
@@ -247,8 +228,7 @@ static void test_exec(void)
     EXPECT_EQ(exec("/echo", a4), -1);
 
     uint64 after = freepages();
-    EXPECT(after == before, "failed execs lost %ld pages",
-           (long)before - (long)after);
+    EXPECT(after == before, "failed execs lost %ld pages", (long)before - (long)after);
     exit(77);
   }
   expect_child(pid, 77, "failing execs");
@@ -263,48 +243,41 @@ static void test_exec(void)
 // exitwait: exit statuses, and orphans.
 
 // Wait (boundedly) until no more than base processes exist.
-static NOINLINE void wait_nproc(uint64 base, const char *what)
-{
+static NOINLINE void wait_nproc(uint64 base, const char *what) {
   uint64 n = 0;
   for (int i = 0; i < 150; i++) {
     n = nprocs();
-    if (n <= base)
-      return;
+    if (n <= base) return;
     sleep(2);
   }
   fail("%s: %lu processes remain, expected %lu", what, n, base);
 }
 
-static void test_exitwait(void)
-{
+static void test_exitwait(void) {
   static const int statuses[] = {
-      0, 1, 2, 42, 127, 128, 255, 256, 65535, 65536, 1000000,
-      -1, -2, -128, -255, -256, 0x7fffffff, (int)0x80000000,
+      0,     1,       2,  42, 127,  128,  255,  256,        65535,
+      65536, 1000000, -1, -2, -128, -255, -256, 0x7fffffff, (int)0x80000000,
   };
   enum { NS = sizeof statuses / sizeof statuses[0] };
   uint64 base = nprocs();
 
   for (int i = 0; i < NS; i++) {
     int pid = xfork();
-    if (pid == 0)
-      exit(statuses[i]);
+    if (pid == 0) exit(statuses[i]);
     int st = xwait(pid);
-    if (st != statuses[i])
-      fail("exit(%d) reached wait as %d", statuses[i], st);
+    if (st != statuses[i]) fail("exit(%d) reached wait as %d", statuses[i], st);
   }
 
   int pids[NS];
   for (int i = 0; i < NS; i++) {
     pids[i] = xfork();
-    if (pids[i] == 0)
-      exit(statuses[i]);
+    if (pids[i] == 0) exit(statuses[i]);
   }
   reap_all(pids, NS, statuses, 0, "concurrent exits");
 
   // A null status pointer is allowed.
   int pid = xfork();
-  if (pid == 0)
-    exit(9);
+  if (pid == 0) exit(9);
   EXPECT_EQ(wait(0), pid);
   EXPECT_EQ(wait(0), -1);
 
@@ -316,8 +289,7 @@ static void test_exitwait(void)
   if (pid == 0) {
     close(p[0]);
     int g = fork();
-    if (g < 0)
-      fail("fork of the grandchild failed");
+    if (g < 0) fail("fork of the grandchild failed");
     if (g == 0) {
       sleep(10); // give its parent time to exit
       xwrite(p[1], "orphan ok\n", 10);
@@ -336,10 +308,8 @@ static void test_exitwait(void)
   pid = xfork();
   if (pid == 0) {
     int g = fork();
-    if (g < 0)
-      fail("fork of the grandchild failed");
-    if (g == 0)
-      exit(3);
+    if (g < 0) fail("fork of the grandchild failed");
+    if (g == 0) exit(3);
     sleep(5);
     exit(0);
   }
@@ -354,8 +324,7 @@ static void test_exitwait(void)
 // kill.
 
 // Spin in user mode, without system calls, for at most 10 seconds.
-static void spin(int fd)
-{
+static void spin(int fd) {
   uint64 t0 = rdtime();
   write(fd, "s", 1); // after rdtime: it works in user mode
   while (rdtime() - t0 < 10ul * TIMEBASE_HZ)
@@ -363,8 +332,7 @@ static void spin(int fd)
   exit(0);
 }
 
-static void test_kill(void)
-{
+static void test_kill(void) {
   enum { NSPIN = 3 };
   int p[2];
   xpipe(p);
@@ -380,8 +348,7 @@ static void test_kill(void)
   int got = 0;
   while (got < NSPIN) {
     int r = read(p[0], buf, NSPIN - got);
-    if (r <= 0)
-      break;
+    if (r <= 0) break;
     got += r;
   }
   close(p[0]);
@@ -389,15 +356,13 @@ static void test_kill(void)
   sleep(3); // they are in user mode, running or waiting for a hart
 
   int t0 = uptime();
-  for (int i = 0; i < NSPIN; i++)
-    EXPECT_EQ(kill(pids[i]), 0);
+  for (int i = 0; i < NSPIN; i++) EXPECT_EQ(kill(pids[i]), 0);
   reap_all(pids, NSPIN, 0, -1, "killed spinners");
   int dt = uptime() - t0;
   EXPECT(dt < 300, "killed spinners took %d ticks to die", dt);
 
   // Processes that do not exist.
-  for (int i = 0; i < NSPIN; i++)
-    EXPECT_EQ(kill(pids[i]), -1);
+  for (int i = 0; i < NSPIN; i++) EXPECT_EQ(kill(pids[i]), -1);
   EXPECT_EQ(kill(1000000), -1);
   EXPECT_EQ(kill(-5), -1);
 
@@ -428,8 +393,7 @@ static void test_kill(void)
   pid = xfork();
   if (pid == 0) {
     int g = fork();
-    if (g < 0)
-      fail("fork of the grandchild failed");
+    if (g < 0) fail("fork of the grandchild failed");
     if (g == 0) {
       sleep(200);
       exit(0);
@@ -447,8 +411,7 @@ static void test_kill(void)
 
   // Killing a zombie does not change its exit status.
   pid = xfork();
-  if (pid == 0)
-    exit(12);
+  if (pid == 0) exit(12);
   sleep(5);
   kill(pid);
   expect_child(pid, 12, "killed zombie");
@@ -457,8 +420,7 @@ static void test_kill(void)
 // ---------------------------------------------------------------------------
 // sbrk.
 
-static void test_sbrk(void)
-{
+static void test_sbrk(void) {
   char *a = sbrk(0);
   if ((uint64)a % PGSIZE) {
     EXPECT(sbrk(PGSIZE - (uint64)a % PGSIZE) == a, "sbrk to align failed");
@@ -470,20 +432,15 @@ static void test_sbrk(void)
   enum { NPG = 10 };
   char *p = sbrk(NPG * PGSIZE);
   EXPECT(p == a, "sbrk returned %p, expected the old break %p", p, a);
-  EXPECT(sbrk(0) == a + NPG * PGSIZE, "break is %p, expected %p", sbrk(0),
-         a + NPG * PGSIZE);
+  EXPECT(sbrk(0) == a + NPG * PGSIZE, "break is %p, expected %p", sbrk(0), a + NPG * PGSIZE);
   uint64 *w = (uint64 *)p;
   for (int i = 0; i < NPG * PGSIZE / 8; i++)
-    if (w[i] != 0)
-      fail("new heap word %d is %lx, not zero", i, w[i]);
+    if (w[i] != 0) fail("new heap word %d is %lx, not zero", i, w[i]);
+  for (int i = 0; i < NPG * PGSIZE / 8; i++) w[i] = i * 0x9e3779b97f4a7c15ul;
   for (int i = 0; i < NPG * PGSIZE / 8; i++)
-    w[i] = i * 0x9e3779b97f4a7c15ul;
-  for (int i = 0; i < NPG * PGSIZE / 8; i++)
-    if (w[i] != i * 0x9e3779b97f4a7c15ul)
-      fail("heap word %d changed", i);
+    if (w[i] != i * 0x9e3779b97f4a7c15ul) fail("heap word %d changed", i);
   uint64 fp1 = freepages();
-  EXPECT(fp1 + NPG <= fp0, "%d pages of heap took only %ld free pages", NPG,
-         (long)fp0 - (long)fp1);
+  EXPECT(fp1 + NPG <= fp0, "%d pages of heap took only %ld free pages", NPG, (long)fp0 - (long)fp1);
 
   // Odd sizes: each call returns the previous break and moves it by exactly n.
   static const int odd[] = {1, 7, 4095, 1, 5000, 123, 8191, 3};
@@ -495,18 +452,14 @@ static void test_sbrk(void)
     EXPECT(r == brk, "sbrk(%d) returned %p, expected %p", odd[i], r, brk);
     oddp[i] = r;
     for (int j = 0; j < odd[i]; j++)
-      if (r[j] != 0)
-        fail("byte %d of sbrk(%d) is %d, not zero", j, odd[i], r[j]);
-    for (int j = 0; j < odd[i]; j++)
-      r[j] = (char)(i * 37 + j + 1);
+      if (r[j] != 0) fail("byte %d of sbrk(%d) is %d, not zero", j, odd[i], r[j]);
+    for (int j = 0; j < odd[i]; j++) r[j] = (char)(i * 37 + j + 1);
     brk += odd[i];
-    EXPECT(sbrk(0) == brk, "after sbrk(%d) the break is %p, expected %p", odd[i],
-           sbrk(0), brk);
+    EXPECT(sbrk(0) == brk, "after sbrk(%d) the break is %p, expected %p", odd[i], sbrk(0), brk);
   }
   for (int i = 0; i < NODD; i++)
     for (int j = 0; j < odd[i]; j++)
-      if (oddp[i][j] != (char)(i * 37 + j + 1))
-        fail("byte %d of sbrk(%d) changed", j, odd[i]);
+      if (oddp[i][j] != (char)(i * 37 + j + 1)) fail("byte %d of sbrk(%d) changed", j, odd[i]);
 
   // Shrink back to a: the pages are freed and no longer usable.
   char *top = sbrk(0);
@@ -514,8 +467,7 @@ static void test_sbrk(void)
   EXPECT(sbrk(-len) == top, "sbrk(-%d) did not return the old break", len);
   EXPECT(sbrk(0) == a, "after shrinking the break is %p, expected %p", sbrk(0), a);
   uint64 fp2 = freepages();
-  EXPECT(fp2 + 3 >= fp0, "shrinking the heap left %ld pages in use",
-         (long)fp0 - (long)fp2);
+  EXPECT(fp2 + 3 >= fp0, "shrinking the heap left %ld pages in use", (long)fp0 - (long)fp2);
   int pp[2];
   xpipe(pp);
   EXPECT_EQ(write(pp[1], a, 1), -1);
@@ -539,8 +491,7 @@ static void test_sbrk(void)
   EXPECT(sbrk(0) == a, "a failed sbrk moved the break");
   uint64 fp4 = freepages();
   // Page-table pages may stay until exit; data pages must come back.
-  EXPECT(fp4 + 100 >= fp3, "a failed 1 GiB sbrk kept %ld pages",
-         (long)fp3 - (long)fp4);
+  EXPECT(fp4 + 100 >= fp3, "a failed 1 GiB sbrk kept %ld pages", (long)fp3 - (long)fp4);
   char *r = sbrk(-(int)((uint64)a + PGSIZE)); // below address 0
   EXPECT(r == (char *)-1 || r == a, "sbrk below 0 returned %p", r);
   EXPECT(sbrk(0) == a, "sbrk below 0 moved the break to %p", sbrk(0));
@@ -560,15 +511,13 @@ static void test_sbrk(void)
     EXPECT(sbrk(0) == h + BIG, "the child's break is %p", sbrk(0));
     for (uint64 i = 0; i < BIG / PGSIZE; i++) {
       uint64 *pg = (uint64 *)(h + i * PGSIZE);
-      if (pg[0] != (i ^ 0x5555) || pg[511] != ~i)
-        fail("the child sees wrong data in heap page %lu", i);
+      if (pg[0] != (i ^ 0x5555) || pg[511] != ~i) fail("the child sees wrong data in heap page %lu", i);
       pg[0] = 0xdead;
       pg[511] = 0xbeef;
     }
     for (uint64 i = 0; i < BIG / PGSIZE; i++) {
       uint64 *pg = (uint64 *)(h + i * PGSIZE);
-      if (pg[0] != 0xdead || pg[511] != 0xbeef)
-        fail("the child's heap page %lu did not keep its writes", i);
+      if (pg[0] != 0xdead || pg[511] != 0xbeef) fail("the child's heap page %lu did not keep its writes", i);
     }
     exit(0);
   }
@@ -585,8 +534,7 @@ static void test_sbrk(void)
   EXPECT(z == h, "sbrk returned %p, expected %p", z, h);
   w = (uint64 *)z;
   for (int i = 0; i < 4 * PGSIZE / 8; i++)
-    if (w[i] != 0)
-      fail("re-grown heap word %d is %lx, not zero", i, w[i]);
+    if (w[i] != 0) fail("re-grown heap word %d is %lx, not zero", i, w[i]);
   sbrk(-4 * PGSIZE);
 }
 
@@ -609,40 +557,33 @@ static uint64 bad_addr; // the address being tried, for messages
 
 // The call must fail as xv6's calls do, with -1, and say why: EFAULT
 // (or err, for EXPECT_BAD_ERR).
-static NOINLINE void expect_bad(long r, int err, int line, const char *expr)
-{
+static NOINLINE void expect_bad(long r, int err, int line, const char *expr) {
   int got = errno;
-  if (r != -1)
-    fail("line %d: %s with address %p gave %ld, expected -1", line, expr,
-         (void *)bad_addr, r);
+  if (r != -1) fail("line %d: %s with address %p gave %ld, expected -1", line, expr, (void *)bad_addr, r);
   if (got != err)
-    fail("line %d: %s with address %p failed with errno %d (%s), expected %s",
-         line, expr, (void *)bad_addr, got, strerror(got), strerror(err));
+    fail("line %d: %s with address %p failed with errno %d (%s), expected %s", line, expr, (void *)bad_addr,
+         got, strerror(got), strerror(err));
 }
 #define EXPECT_BAD(call) EXPECT_BAD_ERR(call, EFAULT)
-#define EXPECT_BAD_ERR(call, err)                                              \
-  do {                                                                         \
-    errno = 0;                                                                 \
-    expect_bad((long)(call), err, __LINE__, #call);                            \
+#define EXPECT_BAD_ERR(call, err)                                                                            \
+  do {                                                                                                       \
+    errno = 0;                                                                                               \
+    expect_bad((long)(call), err, __LINE__, #call);                                                          \
   } while (0)
 
 // wait(st) with a zombie child must fail; then a good wait reaps it.
-static NOINLINE void bad_wait(int *st)
-{
+static NOINLINE void bad_wait(int *st) {
   int pid = xfork();
-  if (pid == 0)
-    exit(5);
+  if (pid == 0) exit(5);
   bad_addr = (uint64)st;
   EXPECT_BAD(wait(st));
   expect_child(pid, 5, "wait after a failed wait");
 }
 
-static void test_badptr(void)
-{
+static void test_badptr(void) {
   static uint64 addrs[NBAD + 2];
   int na = 0;
-  for (int i = 0; i < NBAD; i++)
-    addrs[na++] = badaddrs[i];
+  for (int i = 0; i < NBAD; i++) addrs[na++] = badaddrs[i];
   addrs[na++] = stack_guard();
   uint64 text = (uint64)test_badptr; // readable, not writable
 
@@ -717,8 +658,7 @@ static void test_badptr(void)
   EXPECT(memcmp(buf, "abcdefgh", 8) == 0, "the pipe's data changed");
   EXPECT_EQ(open("ut_bp_link", O_RDONLY), -1);
   int d = dup(0);
-  EXPECT(d == lowfd, "lowest free fd is %d, was %d: failed calls kept fds", d,
-         lowfd);
+  EXPECT(d == lowfd, "lowest free fd is %d, was %d: failed calls kept fds", d, lowfd);
   close(d);
   uint64 fp1 = freepages();
   EXPECT(fp1 == fp0, "failed calls lost %ld pages", (long)fp0 - (long)fp1);
@@ -733,8 +673,7 @@ static void test_badptr(void)
 
   // Strings with no NUL before the end of memory.
   char *s = end - 8;
-  for (int i = 0; i < 8; i++)
-    s[i] = 'a';
+  for (int i = 0; i < 8; i++) s[i] = 'a';
   bad_addr = (uint64)s;
   EXPECT_BAD(open(s, O_RDONLY));
   EXPECT_BAD(open(s, O_CREATE | O_RDWR));
@@ -787,17 +726,15 @@ static void test_badptr(void)
 // reasons; stat(), built on open, inherits the reason.)
 
 #define EXPECT_ERRNO(call, err) expect_errno((long)(call), err, __LINE__, #call)
-static NOINLINE void expect_errno(long r, int err, int line, const char *expr)
-{
+static NOINLINE void expect_errno(long r, int err, int line, const char *expr) {
   int got = errno;
   if (r != -1 || got != err)
-    fail("line %d: %s gave %ld (errno %d: %s), expected -1 with %s", line,
-         expr, r, got, strerror(got), strerror(err));
+    fail("line %d: %s gave %ld (errno %d: %s), expected -1 with %s", line, expr, r, got, strerror(got),
+         strerror(err));
   errno = 0;
 }
 
-static void errno_files(void)
-{
+static void errno_files(void) {
   struct stat st;
   EXPECT_ERRNO(open("ut_en_none", O_RDONLY), ENOENT);
   EXPECT_ERRNO(stat("ut_en_none", &st), ENOENT);
@@ -823,8 +760,7 @@ static void errno_files(void)
   EXPECT_EQ(st.nlink, 1); // the failed links left the count alone
 }
 
-static void errno_descriptors(void)
-{
+static void errno_descriptors(void) {
   char c;
   EXPECT_ERRNO(read(-1, &c, 1), EBADF);
   EXPECT_ERRNO(read(NOFILE, &c, 1), EBADF);
@@ -845,22 +781,19 @@ static void errno_descriptors(void)
   EXPECT_ERRNO(fstat(p[0], &st), EINVAL); // a pipe has no inode
   // Fill the descriptor table: then open, dup and pipe say EMFILE.
   int fds[NOFILE], n = 0;
-  while (n < NOFILE && (fds[n] = dup(0)) >= 0)
-    n++;
+  while (n < NOFILE && (fds[n] = dup(0)) >= 0) n++;
   EXPECT(n < NOFILE && errno == EMFILE, "dup into a full table: errno %d", errno);
   EXPECT_ERRNO(open("ut_en_f", O_RDONLY), EMFILE);
   EXPECT_ERRNO(dup(0), EMFILE);
   close(fds[--n]); // one free slot: a pipe needs two
   int p2[2];
   EXPECT_ERRNO(pipe(p2), EMFILE);
-  for (int i = 0; i < n; i++)
-    close(fds[i]);
+  for (int i = 0; i < n; i++) close(fds[i]);
   close(p[0]);
   close(p[1]);
 }
 
-static void errno_processes(void)
-{
+static void errno_processes(void) {
   EXPECT_ERRNO(kill(999999), ESRCH);
   EXPECT_ERRNO(wait(0), ECHILD);
   EXPECT(sbrk(0x7fffffff) == (char *)-1, "sbrk past the end of user memory succeeded");
@@ -869,14 +802,12 @@ static void errno_processes(void)
   EXPECT_ERRNO(exec("ut_en_none", av), ENOENT);
   EXPECT_ERRNO(exec("ut_en_f", av), ENOEXEC); // a text file
   EXPECT_ERRNO(exec("ut_en_d", av), ENOEXEC);
-  for (int i = 0; i < MAXARG + 1; i++)
-    av[i] = "x";
+  for (int i = 0; i < MAXARG + 1; i++) av[i] = "x";
   av[MAXARG + 1] = 0;
   EXPECT_ERRNO(exec("/echo", av), E2BIG);
 }
 
-static void test_errno(void)
-{
+static void test_errno(void) {
   unlink("ut_en_d/g");
   unlink("ut_en_d");
   unlink("ut_en_f");
@@ -898,8 +829,7 @@ static void test_errno(void)
   // ever (an extra end would panic).
   fd = xopen("ut_en_l", O_CREATE | O_RDWR);
   memset(buf, 'e', sizeof buf);
-  for (int i = 0; i < 8; i++)
-    xwrite(fd, buf, 8192);
+  for (int i = 0; i < 8; i++) xwrite(fd, buf, 8192);
   close(fd);
   EXPECT_EQ(unlink("ut_en_l"), 0);
   EXPECT_EQ(unlink("ut_en_d/g"), 0);
@@ -911,24 +841,20 @@ static void test_errno(void)
 // fs: files, directories, links.
 
 // The whole content of path must be want.
-static NOINLINE void expect_content(const char *path, const char *want)
-{
+static NOINLINE void expect_content(const char *path, const char *want) {
   int fd = xopen(path, O_RDONLY);
   int n = readn(fd, buf2, sizeof buf2 - 1);
   close(fd);
   buf2[n] = '\0';
-  EXPECT(n == strlen(want) && memcmp(buf2, want, n) == 0,
-         "%s holds \"%s\", expected \"%s\"", path, buf2, want);
+  EXPECT(n == strlen(want) && memcmp(buf2, want, n) == 0, "%s holds \"%s\", expected \"%s\"", path, buf2,
+         want);
 }
 
-static NOINLINE void xstat(const char *path, struct stat *st)
-{
-  if (stat(path, st) < 0)
-    fail("stat %s failed", path);
+static NOINLINE void xstat(const char *path, struct stat *st) {
+  if (stat(path, st) < 0) fail("stat %s failed", path);
 }
 
-static void test_fs(void)
-{
+static void test_fs(void) {
   struct stat st, st2, home, dst;
 
   unlink("ut_fs_d/sub");
@@ -982,8 +908,8 @@ static void test_fs(void)
   xstat(".", &home);
   EXPECT_EQ(mkdir("ut_fs_d"), 0);
   EXPECT_EQ(mkdir("ut_fs_d"), -1);
-  EXPECT_EQ(mkdir("ut_fs_a"), -1);                         // a file's name
-  EXPECT_EQ(open("ut_fs_a/x", O_CREATE | O_RDWR), -1);      // not a directory
+  EXPECT_EQ(mkdir("ut_fs_a"), -1);                     // a file's name
+  EXPECT_EQ(open("ut_fs_a/x", O_CREATE | O_RDWR), -1); // not a directory
   EXPECT_EQ(chdir("ut_fs_a"), -1);
   EXPECT_EQ(open("ut_fs_d", O_WRONLY), -1);
   EXPECT_EQ(open("ut_fs_d", O_RDWR), -1);
@@ -1025,8 +951,7 @@ static void test_fs(void)
   struct dirent de;
   int found = 0, used = 0;
   for (int i = 0; i < 64 && read(fd, &de, sizeof de) == sizeof de; i++) {
-    if (de.inum == 0)
-      continue;
+    if (de.inum == 0) continue;
     used++;
     if (dirent_is(&de, ".") && de.inum == dst.ino)
       found |= 1;
@@ -1038,8 +963,7 @@ static void test_fs(void)
       found |= 8;
   }
   close(fd);
-  EXPECT(found == 15 && used == 4,
-         "ut_fs_d has %d entries, found mask %d (want . .. f1 sub)", used, found);
+  EXPECT(found == 15 && used == 4, "ut_fs_d has %d entries, found mask %d (want . .. f1 sub)", used, found);
 
   // Removing.
   EXPECT_EQ(unlink("ut_fs_d"), -1); // not empty
@@ -1100,24 +1024,19 @@ static void test_fs(void)
 // ---------------------------------------------------------------------------
 // bigfile: a file that needs the indirect block, up to the largest size.
 
-static uchar bigpat(uint32 off)
-{
+static uchar bigpat(uint32 off) {
   uint32 x = off * 2654435761u;
   return (uchar)((x >> 24) ^ (off >> 10));
 }
 
-static NOINLINE void fill_big(char *b, uint32 off, int n)
-{
-  for (int i = 0; i < n; i++)
-    b[i] = bigpat(off + i);
+static NOINLINE void fill_big(char *b, uint32 off, int n) {
+  for (int i = 0; i < n; i++) b[i] = bigpat(off + i);
 }
 
-static NOINLINE void check_big(const char *b, uint32 off, int n)
-{
+static NOINLINE void check_big(const char *b, uint32 off, int n) {
   for (int i = 0; i < n; i++)
     if ((uchar)b[i] != bigpat(off + i))
-      fail("byte %d of the big file is %d, expected %d", off + i, (uchar)b[i],
-           bigpat(off + i));
+      fail("byte %d of the big file is %d, expected %d", off + i, (uchar)b[i], bigpat(off + i));
 }
 
 // Odd sizes, to cross block boundaries every which way.
@@ -1126,23 +1045,19 @@ enum { NCH = sizeof chunks / sizeof chunks[0] };
 
 // Write the pattern from off up to end, in the sizes of chunks[] from
 // index first on. Returns the offset reached: end.
-static uint32 write_big(int fd, uint32 off, uint32 end, int first)
-{
+static uint32 write_big(int fd, uint32 off, uint32 end, int first) {
   for (int i = 0; off < end && i < 10000; i++) {
     int n = chunks[(i + first) % NCH];
-    if (n > end - off)
-      n = end - off;
+    if (n > end - off) n = end - off;
     fill_big(buf, off, n);
     int r = write(fd, buf, n);
-    if (r != n)
-      fail("write of %d bytes at offset %d returned %d", n, off, r);
+    if (r != n) fail("write of %d bytes at offset %d returned %d", n, off, r);
     off += n;
   }
   return off;
 }
 
-static void test_bigfile(void)
-{
+static void test_bigfile(void) {
   enum { SIZE = 200 * 1024 + 777, MAXBYTES = MAXFILE * BSIZE };
   struct stat st;
 
@@ -1162,9 +1077,7 @@ static void test_bigfile(void)
     int n = chunks[(NCH - 1 - i % NCH + 3) % NCH];
     int want = n < SIZE - off ? n : SIZE - off;
     int r = read(fd, buf, n);
-    if (r != want)
-      fail("read of %d bytes at offset %d returned %d, expected %d", n, off, r,
-           want);
+    if (r != want) fail("read of %d bytes at offset %d returned %d, expected %d", n, off, r, want);
     check_big(buf, off, r);
     off += r;
   }
@@ -1182,8 +1095,7 @@ static void test_bigfile(void)
   off = 0;
   for (int i = 0; off < MAXBYTES && i < 10000; i++) {
     int r = read(fd, buf, 8192);
-    if (r <= 0)
-      fail("read at offset %d returned %d", off, r);
+    if (r <= 0) fail("read at offset %d returned %d", off, r);
     check_big(buf, off, r);
     off += r;
   }
@@ -1197,14 +1109,12 @@ static void test_bigfile(void)
 // ---------------------------------------------------------------------------
 // pipebulk: megabytes through a pipe, in chunks of varying size.
 
-static uchar bulkpat(uint32 i)
-{
+static uchar bulkpat(uint32 i) {
   uint32 x = i * 2246822519u;
   return (uchar)((x >> 24) ^ (i >> 12));
 }
 
-static void test_pipebulk(void)
-{
+static void test_pipebulk(void) {
   enum { TOTAL = 6 << 20 };
   int p[2];
   xpipe(p);
@@ -1215,13 +1125,10 @@ static void test_pipebulk(void)
     uint32 pos = 0;
     while (pos < TOTAL) {
       int n = 1 + rnd(&s) % 8192;
-      if (n > TOTAL - pos)
-        n = TOTAL - pos;
-      for (int i = 0; i < n; i++)
-        buf[i] = bulkpat(pos + i);
+      if (n > TOTAL - pos) n = TOTAL - pos;
+      for (int i = 0; i < n; i++) buf[i] = bulkpat(pos + i);
       int r = write(p[1], buf, n);
-      if (r != n)
-        fail("writer: write of %d bytes at %d returned %d", n, pos, r);
+      if (r != n) fail("writer: write of %d bytes at %d returned %d", n, pos, r);
       pos += n;
     }
     close(p[1]);
@@ -1233,18 +1140,13 @@ static void test_pipebulk(void)
   for (int iter = 0; iter <= TOTAL; iter++) {
     int n = 1 + rnd(&s) % 8192;
     int r = read(p[0], buf2, n);
-    if (r < 0)
-      fail("read failed after %d bytes", got);
-    if (r == 0)
-      break;
-    if (r > n)
-      fail("read of %d bytes returned %d", n, r);
-    if (got + r > TOTAL)
-      fail("read %d bytes, more than the %d written", got + r, TOTAL);
+    if (r < 0) fail("read failed after %d bytes", got);
+    if (r == 0) break;
+    if (r > n) fail("read of %d bytes returned %d", n, r);
+    if (got + r > TOTAL) fail("read %d bytes, more than the %d written", got + r, TOTAL);
     for (int i = 0; i < r; i++)
       if ((uchar)buf2[i] != bulkpat(got + i))
-        fail("byte %d is %d, expected %d", got + i, (uchar)buf2[i],
-             bulkpat(got + i));
+        fail("byte %d is %d, expected %d", got + i, (uchar)buf2[i], bulkpat(got + i));
     got += r;
   }
   EXPECT(got == TOTAL, "end of file after %d bytes, expected %d", got, TOTAL);
@@ -1273,22 +1175,19 @@ struct report {
   uint64 sumsq[PM_W];
 };
 
-static uint32 rec_sum(uint32 wid, uint32 seq, uint32 salt)
-{
+static uint32 rec_sum(uint32 wid, uint32 seq, uint32 salt) {
   uint32 x = (wid * 0x9e3779b1u) ^ (seq * 0x85ebca6bu) ^ (salt * 0xc2b2ae35u);
   x ^= x >> 15;
   return x ^ 0x5bd1e995u;
 }
 
-static void pm_writer(int w, int fd)
-{
+static void pm_writer(int w, int fd) {
   uint32 s = 0x1234567u + w * 7919u;
   struct rec *r = (struct rec *)buf;
   uint32 seq = 0;
   while (seq < PM_REC) {
     uint32 k = 1 + rnd(&s) % (PIPE_BUF / sizeof(struct rec));
-    if (k > PM_REC - seq)
-      k = PM_REC - seq;
+    if (k > PM_REC - seq) k = PM_REC - seq;
     for (uint32 i = 0; i < k; i++) {
       r[i].wid = w;
       r[i].seq = seq + i;
@@ -1297,47 +1196,38 @@ static void pm_writer(int w, int fd)
     }
     int n = k * sizeof(struct rec);
     int got = write(fd, buf, n);
-    if (got != n)
-      fail("writer %d: write of %d bytes returned %d", w, n, got);
+    if (got != n) fail("writer %d: write of %d bytes returned %d", w, n, got);
     seq += k;
   }
   exit(0);
 }
 
-static void pm_reader(int id, int fd, int repfd)
-{
+static void pm_reader(int id, int fd, int repfd) {
   static struct report rep;
   static int last[PM_W];
   uint32 s = 0xabcdef1u + id * 104729u;
   int have = 0; // bytes of an incomplete record at the start of buf
   memset(&rep, 0, sizeof rep);
   rep.rid = id;
-  for (int i = 0; i < PM_W; i++)
-    last[i] = -1;
+  for (int i = 0; i < PM_W; i++) last[i] = -1;
   for (int iter = 0;; iter++) {
-    if (iter > 200000)
-      fail("reader %d: no end of file after %d reads", id, iter);
+    if (iter > 200000) fail("reader %d: no end of file after %d reads", id, iter);
     int want = sizeof(struct rec) * (1 + rnd(&s) % (PIPE_BUF / sizeof(struct rec)));
     int n = read(fd, buf + have, want);
-    if (n < 0)
-      fail("reader %d: read failed", id);
+    if (n < 0) fail("reader %d: read failed", id);
     if (n == 0) {
-      if (have != 0)
-        fail("reader %d: %d bytes of a record at end of file", id, have);
+      if (have != 0) fail("reader %d: %d bytes of a record at end of file", id, have);
       break;
     }
-    if (n % sizeof(struct rec) != 0)
-      rep.odd++;
+    if (n % sizeof(struct rec) != 0) rep.odd++;
     have += n;
     int whole = have - have % sizeof(struct rec);
     for (int off = 0; off < whole; off += sizeof(struct rec)) {
       struct rec *r = (struct rec *)(buf + off);
       if (r->wid >= PM_W || r->sum != rec_sum(r->wid, r->seq, r->salt))
-        fail("reader %d: bad record (writer %u, seq %u, sum %x)", id, r->wid,
-             r->seq, r->sum);
+        fail("reader %d: bad record (writer %u, seq %u, sum %x)", id, r->wid, r->seq, r->sum);
       if ((int)r->seq <= last[r->wid])
-        fail("reader %d: writer %u's record %u came after %d", id, r->wid,
-             r->seq, last[r->wid]);
+        fail("reader %d: writer %u's record %u came after %d", id, r->wid, r->seq, last[r->wid]);
       last[r->wid] = r->seq;
       rep.count[r->wid]++;
       rep.sum[r->wid] += r->seq;
@@ -1350,8 +1240,7 @@ static void pm_reader(int id, int fd, int repfd)
   exit(0);
 }
 
-static void test_pipemany(void)
-{
+static void test_pipemany(void) {
   int d[2], r[2];
   xpipe(d);
   xpipe(r);
@@ -1381,14 +1270,14 @@ static void test_pipemany(void)
   int n = readn(r[0], reps, sizeof reps);
   close(r[0]);
   reap_all(pids, PM_R + PM_W, 0, 0, "readers and writers");
-  EXPECT(n == PM_R * sizeof(struct report), "got %d bytes of reports, expected %d",
-         n, (int)(PM_R * sizeof(struct report)));
+  EXPECT(n == PM_R * sizeof(struct report), "got %d bytes of reports, expected %d", n,
+         (int)(PM_R * sizeof(struct report)));
 
   uint64 count[PM_W] = {0}, sum[PM_W] = {0}, sumsq[PM_W] = {0};
   int seen = 0;
   for (int i = 0; i < PM_R; i++) {
-    EXPECT(reps[i].rid < PM_R && !(seen & (1 << reps[i].rid)),
-           "bad or repeated report from reader %u", reps[i].rid);
+    EXPECT(reps[i].rid < PM_R && !(seen & (1 << reps[i].rid)), "bad or repeated report from reader %u",
+           reps[i].rid);
     seen |= 1 << reps[i].rid;
     for (int w = 0; w < PM_W; w++) {
       count[w] += reps[i].count[w];
@@ -1398,20 +1287,17 @@ static void test_pipemany(void)
   }
   const uint64 n0 = PM_REC;
   for (int w = 0; w < PM_W; w++) {
-    EXPECT(count[w] == n0, "writer %d: %lu records arrived, expected %lu", w,
-           count[w], n0);
-    EXPECT(sum[w] == n0 * (n0 - 1) / 2, "writer %d: sequence numbers sum to %lu",
-           w, sum[w]);
-    EXPECT(sumsq[w] == (n0 - 1) * n0 * (2 * n0 - 1) / 6,
-           "writer %d: squares of sequence numbers sum to %lu", w, sumsq[w]);
+    EXPECT(count[w] == n0, "writer %d: %lu records arrived, expected %lu", w, count[w], n0);
+    EXPECT(sum[w] == n0 * (n0 - 1) / 2, "writer %d: sequence numbers sum to %lu", w, sum[w]);
+    EXPECT(sumsq[w] == (n0 - 1) * n0 * (2 * n0 - 1) / 6, "writer %d: squares of sequence numbers sum to %lu",
+           w, sumsq[w]);
   }
 }
 
 // ---------------------------------------------------------------------------
 // pipeeof: end of file, and writing with no reader.
 
-static void test_pipeeof(void)
-{
+static void test_pipeeof(void) {
   int p[2];
 
   // Data, then end of file, and end of file again.
@@ -1481,12 +1367,10 @@ static void test_pipeeof(void)
     close(n[0]);
     memset(buf, 'f', PIPE_BUF);
     for (int i = 0; i < PIPESIZE / PIPE_BUF; i++)
-      if (write(p[1], buf, PIPE_BUF) != PIPE_BUF)
-        fail("filling the pipe: write %d failed", i);
+      if (write(p[1], buf, PIPE_BUF) != PIPE_BUF) fail("filling the pipe: write %d failed", i);
     xwrite(n[1], "F", 1);
     for (int i = 0; i < 20; i++)
-      if (write(p[1], buf, PIPE_BUF) == -1)
-        exit(0);
+      if (write(p[1], buf, PIPE_BUF) == -1) exit(0);
     exit(2);
   }
   close(p[1]);
@@ -1501,8 +1385,7 @@ static void test_pipeeof(void)
 // ---------------------------------------------------------------------------
 // pipekill: killing processes blocked on pipes.
 
-static void test_pipekill(void)
-{
+static void test_pipekill(void) {
   int a[2], b[2];
   xpipe(a);
   xpipe(b);
@@ -1524,8 +1407,7 @@ static void test_pipekill(void)
     close(b[0]);
     memset(buf, 'w', PIPE_BUF);
     for (int i = 0; i < 64; i++)
-      if (write(b[1], buf, PIPE_BUF) < 0)
-        exit(3);
+      if (write(b[1], buf, PIPE_BUF) < 0) exit(3);
     exit(4);
   }
   // A watchdog holds the other ends. Its exit (after 4 seconds) would
@@ -1554,8 +1436,7 @@ static void test_pipekill(void)
       fail("killed processes blocked on pipes did not die until the "
            "watchdog exited and released their pipes");
     EXPECT(w == ra || w == wb, "wait returned %d, not a killed child", w);
-    EXPECT(st == -1, "killed %s exited with status %d",
-           w == ra ? "reader" : "writer", st);
+    EXPECT(st == -1, "killed %s exited with status %d", w == ra ? "reader" : "writer", st);
     left--;
   }
   EXPECT(left == 0, "not all killed children reaped");
@@ -1569,10 +1450,8 @@ static void test_pipekill(void)
 // ---------------------------------------------------------------------------
 // pipebadptr: bad buffers on pipes lose no data.
 
-static void test_pipebadptr(void)
-{
-  uint64 bad[] = {0x7ffff000ul, 0x80000000ul, 0xfffffffffffffffful,
-                  stack_guard(), (uint64)test_pipebadptr};
+static void test_pipebadptr(void) {
+  uint64 bad[] = {0x7ffff000ul, 0x80000000ul, 0xfffffffffffffffful, stack_guard(), (uint64)test_pipebadptr};
   enum { NB = sizeof bad / sizeof bad[0] };
   char *end = heap_end_page();
   int p[2];
@@ -1603,15 +1482,13 @@ static void test_pipebadptr(void)
   }
   memcpy(end - 4, "wxyz", 4);
   r = write(p[1], end - 4, 10);
-  EXPECT(r == -1 || r == 4, "write from a buffer running off memory returned %d",
-         r);
+  EXPECT(r == -1 || r == 4, "write from a buffer running off memory returned %d", r);
   xwrite(p[1], "tail", 4);
   close(p[1]);
   int n = readn(p[0], buf, 100);
   buf[n] = '\0';
   const char *want = r == 4 ? "wxyztail" : "tail";
-  EXPECT(strcmp(buf, want) == 0, "the pipe held \"%s\", expected \"%s\"", buf,
-         want);
+  EXPECT(strcmp(buf, want) == 0, "the pipe held \"%s\", expected \"%s\"", buf, want);
   close(p[0]);
 
   // A reader that waits on an empty pipe with a bad buffer: when data comes
@@ -1623,8 +1500,7 @@ static void test_pipebadptr(void)
     bad_addr = 0x80000000ul;
     EXPECT_BAD(read(p[0], (void *)0x80000000ul, 10));
     int k = read(p[0], buf, 100);
-    if (k != 5 || memcmp(buf, "hello", 5) != 0)
-      fail("after a failed read the child read %d bytes", k);
+    if (k != 5 || memcmp(buf, "hello", 5) != 0) fail("after a failed read the child read %d bytes", k);
     exit(0);
   }
   close(p[0]);
@@ -1643,13 +1519,9 @@ static void test_pipebadptr(void)
 
 enum { PS_WRITES = 1500, PS_LEN = 4000 }; // 4000: most writes cross a page of the ring
 
-static void ps_handler(int sig)
-{
-  (void)sig;
-}
+static void ps_handler(int sig) { (void)sig; }
 
-static void test_pipesignal(void)
-{
+static void test_pipesignal(void) {
   int p[2];
   xpipe(p);
   struct sigaction sa = {ps_handler, 0, 0, 0}; // no SA_RESTART: EINTR
@@ -1661,8 +1533,7 @@ static void test_pipesignal(void)
     for (int i = 0; i < PS_WRITES; i++) {
       int r = -1;
       for (int tries = 0; tries < 100000; tries++)
-        if ((r = write(p[1], buf, PS_LEN)) >= 0 || errno != EINTR)
-          break;
+        if ((r = write(p[1], buf, PS_LEN)) >= 0 || errno != EINTR) break;
       if (r != PS_LEN) {
         sigset_t usr1 = 1ul << (SIGUSR1 - 1);
         sigprocmask(SIG_BLOCK, &usr1, 0); // or the report could be interrupted too
@@ -1682,8 +1553,7 @@ static void test_pipesignal(void)
   }
   close(p[1]);
   int n = readn(p[0], buf2, sizeof buf2), total = n;
-  while (n > 0)
-    total += (n = readn(p[0], buf2, sizeof buf2));
+  while (n > 0) total += (n = readn(p[0], buf2, sizeof buf2));
   close(p[0]);
   int pids[] = {writer, sender};
   reap_all(pids, 2, 0, 0, "writer and signal sender");
@@ -1693,8 +1563,7 @@ static void test_pipesignal(void)
 // ---------------------------------------------------------------------------
 // sleep and uptime.
 
-static void test_sleep(void)
-{
+static void test_sleep(void) {
   int t0 = uptime();
   EXPECT_EQ(sleep(10), 0);
   int dt = uptime() - t0;
@@ -1707,8 +1576,7 @@ static void test_sleep(void)
   EXPECT(dt <= 2, "sleep(0) took %d ticks", dt);
 
   t0 = uptime();
-  for (int i = 0; i < 20; i++)
-    sleep(1);
+  for (int i = 0; i < 20; i++) sleep(1);
   dt = uptime() - t0;
   EXPECT(dt >= 20, "twenty sleep(1) took %d ticks", dt);
 
@@ -1717,8 +1585,7 @@ static void test_sleep(void)
   int u0 = uptime();
   xsysinfo(&si);
   int u1 = uptime();
-  EXPECT(si.ticks >= u0 && si.ticks <= u1, "sysinfo ticks %lu, uptime %d..%d",
-         si.ticks, u0, u1);
+  EXPECT(si.ticks >= u0 && si.ticks <= u1, "sysinfo ticks %lu, uptime %d..%d", si.ticks, u0, u1);
   EXPECT(si.ncpu >= 1 && si.ncpu <= NCPU, "sysinfo ncpu %lu", si.ncpu);
 
   // Several sleepers at once all wake in time.
@@ -1726,8 +1593,7 @@ static void test_sleep(void)
   t0 = uptime();
   for (int i = 0; i < 4; i++) {
     pids[i] = xfork();
-    if (pids[i] == 0)
-      exit(sleep(20 + i) == 0 ? 0 : 1);
+    if (pids[i] == 0) exit(sleep(20 + i) == 0 ? 0 : 1);
   }
   reap_all(pids, 4, 0, 0, "sleepers");
   dt = uptime() - t0;
@@ -1737,8 +1603,7 @@ static void test_sleep(void)
 // ---------------------------------------------------------------------------
 // manyfiles: the per-process descriptor table.
 
-static void test_manyfiles(void)
-{
+static void test_manyfiles(void) {
   struct stat st;
   unlink("ut_many");
   int fd0 = xopen("ut_many", O_CREATE | O_RDWR);
@@ -1758,16 +1623,13 @@ static void test_manyfiles(void)
   int n = 0;
   for (int i = 0; i < NOFILE + 2; i++) {
     int fd = open("ut_many", O_RDONLY);
-    if (fd < 0)
-      break;
+    if (fd < 0) break;
     EXPECT(fd >= 0 && fd < NOFILE, "open returned fd %d", fd);
     EXPECT(n < NOFILE, "more than NOFILE descriptors open");
-    for (int j = 0; j < n; j++)
-      EXPECT(fds[j] != fd, "open returned fd %d twice", fd);
+    for (int j = 0; j < n; j++) EXPECT(fds[j] != fd, "open returned fd %d twice", fd);
     fds[n++] = fd;
   }
-  EXPECT(n + already == NOFILE, "%d files opened with %d already open; NOFILE is %d",
-         n, already, NOFILE);
+  EXPECT(n + already == NOFILE, "%d files opened with %d already open; NOFILE is %d", n, already, NOFILE);
   EXPECT_EQ(open("ut_many", O_RDONLY), -1);
   EXPECT_EQ(dup(0), -1);
   uint64 fp = freepages();
@@ -1790,8 +1652,7 @@ static void test_manyfiles(void)
   EXPECT_EQ(read(fds[0], buf, 2), 2);
   EXPECT(memcmp(buf, "gh", 2) == 0, "dup does not share the offset");
 
-  for (int i = 0; i < n; i++)
-    EXPECT_EQ(close(fds[i]), 0);
+  for (int i = 0; i < n; i++) EXPECT_EQ(close(fds[i]), 0);
 
   // Descriptors that are not open, or out of range.
   EXPECT_EQ(close(fds[0]), -1);
@@ -1820,71 +1681,52 @@ static void test_manyfiles(void)
 
 enum { CF_KIDS = 4, CF_ROUNDS = 12 };
 
-static NOINLINE void cf_name(char *out, int kid, int k)
-{
-  snprintf(out, 32, "ut_cfs/c%d_%d", kid, k);
-}
+static NOINLINE void cf_name(char *out, int kid, int k) { snprintf(out, 32, "ut_cfs/c%d_%d", kid, k); }
 
-static int cf_len(int kid, int k)
-{
-  return 300 + (kid * 761 + k * 1319) % 2600;
-}
+static int cf_len(int kid, int k) { return 300 + (kid * 761 + k * 1319) % 2600; }
 
-static uchar cf_byte(int kid, int k, int i)
-{
-  return (uchar)(kid * 31 + k * 17 + i * 7 + (i >> 8));
-}
+static uchar cf_byte(int kid, int k, int i) { return (uchar)(kid * 31 + k * 17 + i * 7 + (i >> 8)); }
 
-static NOINLINE void cf_check(const char *name, int kid, int k)
-{
+static NOINLINE void cf_check(const char *name, int kid, int k) {
   int fd = open(name, O_RDONLY);
-  if (fd < 0)
-    fail("cannot open %s", name);
+  if (fd < 0) fail("cannot open %s", name);
   int len = cf_len(kid, k);
   int n = readn(fd, buf2, len + 1);
   close(fd);
-  if (n != len)
-    fail("%s has %d bytes, expected %d", name, n, len);
+  if (n != len) fail("%s has %d bytes, expected %d", name, n, len);
   for (int i = 0; i < len; i++)
     if ((uchar)buf2[i] != cf_byte(kid, k, i))
-      fail("%s: byte %d is %d, expected %d", name, i, (uchar)buf2[i],
-           cf_byte(kid, k, i));
+      fail("%s: byte %d is %d, expected %d", name, i, (uchar)buf2[i], cf_byte(kid, k, i));
 }
 
-static void cf_child(int kid)
-{
+static void cf_child(int kid) {
   char name[32], old[32];
   int won = mkdir("ut_cfs/race") == 0;
   for (int k = 0; k < CF_ROUNDS; k++) {
     cf_name(name, kid, k);
     int fd = open(name, O_CREATE | O_RDWR);
-    if (fd < 0)
-      fail("cannot create %s", name);
+    if (fd < 0) fail("cannot create %s", name);
     int len = cf_len(kid, k);
-    for (int i = 0; i < len; i++)
-      buf[i] = cf_byte(kid, k, i);
+    for (int i = 0; i < len; i++) buf[i] = cf_byte(kid, k, i);
     xwrite(fd, buf, len / 3);
     xwrite(fd, buf + len / 3, len - len / 3);
     close(fd);
     cf_check(name, kid, k);
     if (k >= 2 && (k - 2) % 3 != 0) {
       cf_name(old, kid, k - 2);
-      if (unlink(old) != 0)
-        fail("unlink %s failed", old);
+      if (unlink(old) != 0) fail("unlink %s failed", old);
     }
   }
   for (int k = CF_ROUNDS - 2; k < CF_ROUNDS; k++) {
     if (k % 3 != 0) {
       cf_name(name, kid, k);
-      if (unlink(name) != 0)
-        fail("unlink %s failed", name);
+      if (unlink(name) != 0) fail("unlink %s failed", name);
     }
   }
   exit(won ? 100 : 0);
 }
 
-static void test_concurrentfs(void)
-{
+static void test_concurrentfs(void) {
   char name[32];
   for (int kid = 0; kid < CF_KIDS; kid++)
     for (int k = 0; k < CF_ROUNDS; k++) {
@@ -1898,8 +1740,7 @@ static void test_concurrentfs(void)
   int pids[CF_KIDS];
   for (int i = 0; i < CF_KIDS; i++) {
     pids[i] = xfork();
-    if (pids[i] == 0)
-      cf_child(i);
+    if (pids[i] == 0) cf_child(i);
   }
   int winners = 0;
   for (int i = 0; i < CF_KIDS; i++) {
@@ -1921,20 +1762,17 @@ static void test_concurrentfs(void)
   struct dirent de;
   int used = 0;
   for (int i = 0; i < 1000 && read(fd, &de, sizeof de) == sizeof de; i++) {
-    if (de.inum == 0)
-      continue;
+    if (de.inum == 0) continue;
     used++;
     char nm[DIRSIZ + 1];
     memmove(nm, de.name, DIRSIZ);
     nm[DIRSIZ] = '\0';
-    if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0 || strcmp(nm, "race") == 0)
-      continue;
+    if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0 || strcmp(nm, "race") == 0) continue;
     int ok = 0;
     for (int kid = 0; kid < CF_KIDS && !ok; kid++)
       for (int k = 0; k < CF_ROUNDS; k += 3) {
         cf_name(name, kid, k);
-        if (strcmp(name + 7, nm) == 0)
-          ok = 1;
+        if (strcmp(name + 7, nm) == 0) ok = 1;
       }
     if (!ok) {
       close(fd);
@@ -1961,8 +1799,7 @@ static void test_concurrentfs(void)
 // directory went, and its inode and blocks would never be freed. (Found
 // while fuzzing: one process removes a directory another is in.)
 
-static void test_deaddir(void)
-{
+static void test_deaddir(void) {
   struct stat st;
   unlink("ut_dd/sub");
   unlink("ut_dd/f");
@@ -2014,7 +1851,4 @@ static const struct test tests[] = {
 };
 enum { NTESTS = sizeof tests / sizeof tests[0] };
 
-int main(int argc, char *argv[])
-{
-  exit(test_main("usertests", tests, NTESTS, argc, argv));
-}
+int main(int argc, char *argv[]) { exit(test_main("usertests", tests, NTESTS, argc, argv)); }

@@ -15,17 +15,12 @@ enum {
   RACE_ROUNDS = 5000,
 };
 
-static long stat_of(int q, int what)
-{
-  return wqctl(what, q, 0);
-}
+static long stat_of(int q, int what) { return wqctl(what, q, 0); }
 
 // Sleep a tick at a time until queue q has exactly n entries (at most 2 s).
-static void await_waiters(int q, int n)
-{
+static void await_waiters(int q, int n) {
   for (int i = 0; i < 200; i++) {
-    if (stat_of(q, WQ_STAT_WAITERS) == n)
-      return;
+    if (stat_of(q, WQ_STAT_WAITERS) == n) return;
     sleep(1);
   }
   fail("queue %d: %ld waiters, expected %d", q, stat_of(q, WQ_STAT_WAITERS), n);
@@ -33,19 +28,16 @@ static void await_waiters(int q, int n)
 
 // Children that each wait exclusively on queue q and exit 0 once woken
 // (or 2 if not woken within the test device's 5 seconds).
-static void start_exclusive_waiters(int q, int *pids, int n)
-{
+static void start_exclusive_waiters(int q, int *pids, int n) {
   for (int i = 0; i < n; i++) {
     pids[i] = xfork();
-    if (pids[i] == 0)
-      exit(wqctl(WQ_WAIT_EXCLUSIVE, q, 0) == 0 ? 0 : 2);
+    if (pids[i] == 0) exit(wqctl(WQ_WAIT_EXCLUSIVE, q, 0) == 0 ? 0 : 2);
   }
   await_waiters(q, n);
 }
 
 // N exclusive waiters: one wake_up() wakes exactly one of them.
-static void test_exclusive(void)
-{
+static void test_exclusive(void) {
   int pids[NWAITERS];
   EXPECT_EQ(wqctl(WQ_RESET, 0, 0), 0);
   start_exclusive_waiters(0, pids, NWAITERS);
@@ -62,8 +54,7 @@ static void test_exclusive(void)
 }
 
 // wake_up_all() wakes every waiter, exclusive or not.
-static void test_wakeall(void)
-{
+static void test_wakeall(void) {
   int pids[NWAITERS];
   EXPECT_EQ(wqctl(WQ_RESET, 1, 0), 0);
   start_exclusive_waiters(1, pids, NWAITERS);
@@ -76,35 +67,30 @@ static void test_wakeall(void)
 // Two processes on different harts pass a counter back and forth through
 // two queues, thousands of times. Each wakeup races the other side's
 // prepare_to_wait(); a lost one shows up as a 2-second time-out.
-static void test_race(void)
-{
+static void test_race(void) {
   EXPECT_EQ(wqctl(WQ_RESET, 2, 0), 0);
   EXPECT_EQ(wqctl(WQ_RESET, 3, 0), 0);
   int pid = xfork();
   if (pid == 0) {
     for (int i = 1; i <= RACE_ROUNDS; i++) {
-      if (wqctl(WQ_WAIT_SEQ, 2, i) < 0)
-        fail("round %d: lost wakeup? (%s)", i, strerror(errno));
+      if (wqctl(WQ_WAIT_SEQ, 2, i) < 0) fail("round %d: lost wakeup? (%s)", i, strerror(errno));
       wqctl(WQ_POST_SEQ, 3, i);
     }
     exit(0);
   }
   for (int i = 1; i <= RACE_ROUNDS; i++) {
     wqctl(WQ_POST_SEQ, 2, i);
-    if (wqctl(WQ_WAIT_SEQ, 3, i) < 0)
-      fail("round %d: lost wakeup? (%s)", i, strerror(errno));
+    if (wqctl(WQ_WAIT_SEQ, 3, i) < 0) fail("round %d: lost wakeup? (%s)", i, strerror(errno));
   }
   expect_child(pid, 0, "the other side of the race");
 }
 
 // A waiter whose callback filters by poll key ignores other events, and
 // such a wakeup does not count.
-static void test_keyfilter(void)
-{
+static void test_keyfilter(void) {
   EXPECT_EQ(wqctl(WQ_RESET, 0, 0), 0);
   int pid = xfork();
-  if (pid == 0)
-    exit(wqctl(WQ_WAIT_KEY, 0, POLLIN) == POLLIN ? 0 : 3);
+  if (pid == 0) exit(wqctl(WQ_WAIT_KEY, 0, POLLIN) == POLLIN ? 0 : 3);
   await_waiters(0, 1);
   EXPECT_EQ(wqctl(WQ_WAKE_KEY, 0, POLLOUT), 0);
   sleep(3);
@@ -116,8 +102,7 @@ static void test_keyfilter(void)
 }
 
 // wait_event_interruptible_timeout() with nobody to wake it: about 2 s.
-static void test_timeout(void)
-{
+static void test_timeout(void) {
   EXPECT_EQ(wqctl(WQ_RESET, 1, 0), 0);
   unsigned long t0 = time_ns();
   EXPECT_EQ(wqctl(WQ_WAIT_SEQ, 1, 1), -1);
@@ -128,12 +113,10 @@ static void test_timeout(void)
 }
 
 // A killed waiter leaves the queue: its entry must not outlive it.
-static void test_killwaiter(void)
-{
+static void test_killwaiter(void) {
   EXPECT_EQ(wqctl(WQ_RESET, 2, 0), 0);
   int pid = xfork();
-  if (pid == 0)
-    exit(wqctl(WQ_WAIT_EXCLUSIVE, 2, 0) == 0 ? 4 : 5);
+  if (pid == 0) exit(wqctl(WQ_WAIT_EXCLUSIVE, 2, 0) == 0 ? 4 : 5);
   await_waiters(2, 1);
   EXPECT_EQ(kill(pid), 0);
   expect_child(pid, -1, "the killed waiter");
@@ -141,8 +124,7 @@ static void test_killwaiter(void)
 }
 
 // CLOCK_MONOTONIC: never goes back, fine-grained, and errors are errno's.
-static void test_clock(void)
-{
+static void test_clock(void) {
   struct timespec a, b;
   EXPECT_EQ(clock_gettime(CLOCK_MONOTONIC, &a), 0);
   for (int i = 0; i < 1000; i++) {
@@ -161,8 +143,7 @@ static void test_clock(void)
   EXPECT_EQ(errno, EFAULT);
 }
 
-static void test_nanosleep(void)
-{
+static void test_nanosleep(void) {
   struct timespec req = {0, 30 * 1000 * 1000}; // 30 ms
   unsigned long t0 = time_ns();
   EXPECT_EQ(nanosleep(&req, 0), 0);
@@ -185,8 +166,7 @@ static void test_nanosleep(void)
 
 // A process sleeping in nanosleep (an interruptible timed wait) is killed
 // at once, not when its 10 seconds are up.
-static void test_sleepkill(void)
-{
+static void test_sleepkill(void) {
   int pid = xfork();
   if (pid == 0) {
     struct timespec req = {10, 0};
@@ -201,8 +181,7 @@ static void test_sleepkill(void)
   EXPECT(ms < 1000, "the killed sleeper took %lu ms to die", ms);
 }
 
-static void test_badargs(void)
-{
+static void test_badargs(void) {
   EXPECT_EQ(wqctl(WQ_STAT_WAKEUPS, WQ_NQUEUES, 0), -1);
   EXPECT_EQ(errno, EINVAL);
   EXPECT_EQ(wqctl(WQ_STAT_WAKEUPS, -1, 0), -1);
@@ -225,8 +204,7 @@ static void test_badargs(void)
 }
 
 // poll() with nothing to read times out after about the time asked for.
-static void test_polltimeout(void)
-{
+static void test_polltimeout(void) {
   int p[2];
   xpipe(p);
   struct pollfd pfd = {p[0], POLLIN, 0};
@@ -241,8 +219,7 @@ static void test_polltimeout(void)
 }
 
 // poll() sleeps until another process writes, and wakes then.
-static void test_pollwake(void)
-{
+static void test_pollwake(void) {
   int p[2];
   xpipe(p);
   int pid = xfork();
@@ -270,8 +247,7 @@ static void test_pollwake(void)
 }
 
 // Write ends, errors and descriptors that are not open.
-static void test_pollevents(void)
-{
+static void test_pollevents(void) {
   int p[2];
   xpipe(p);
   struct pollfd pfds[3] = {{p[1], POLLOUT, 0}, {p[0], POLLIN | POLLOUT, 0}, {15, POLLIN, 0}};
@@ -282,8 +258,7 @@ static void test_pollevents(void)
   EXPECT_EQ(pfds[2].revents, POLLNVAL);
   // Fill the pipe: the write end is not writable any more.
   static char chunk[4096];
-  for (int i = 0; i < 4; i++)
-    xwrite(p[1], chunk, sizeof chunk);
+  for (int i = 0; i < 4; i++) xwrite(p[1], chunk, sizeof chunk);
   EXPECT_EQ(poll(pfds, 1, 0), 0);
   // No reader left: POLLERR on the write end, even though not asked for.
   signal(SIGPIPE, SIG_IGN);
@@ -293,14 +268,10 @@ static void test_pollevents(void)
   close(p[1]);
 }
 
-static void noop_handler(int sig)
-{
-  (void)sig;
-}
+static void noop_handler(int sig) { (void)sig; }
 
 // A signal ends a poll with nothing ready: -1, EINTR.
-static void test_pollsignal(void)
-{
+static void test_pollsignal(void) {
   int p[2];
   xpipe(p);
   struct sigaction act = {noop_handler, 0, 0, 0};
@@ -319,8 +290,7 @@ static void test_pollsignal(void)
   close(p[1]);
 }
 
-static void test_pollbad(void)
-{
+static void test_pollbad(void) {
   struct pollfd pfd = {0, POLLIN, 0};
   EXPECT_EQ(poll((struct pollfd *)0x7ffff000, 1, 0), -1);
   EXPECT_EQ(errno, EFAULT);
@@ -334,15 +304,16 @@ static void test_pollbad(void)
 }
 
 static const struct test tests[] = {
-    {"polltimeout", test_polltimeout}, {"pollwake", test_pollwake}, {"pollevents", test_pollevents},
-    {"pollsignal", test_pollsignal},   {"pollbad", test_pollbad},
-    {"exclusive", test_exclusive}, {"wakeall", test_wakeall},       {"race", test_race},
-    {"keyfilter", test_keyfilter}, {"timeout", test_timeout},       {"killwaiter", test_killwaiter},
-    {"clock", test_clock},         {"nanosleep", test_nanosleep},   {"sleepkill", test_sleepkill},
+    {"polltimeout", test_polltimeout}, {"pollwake", test_pollwake},
+    {"pollevents", test_pollevents},   {"pollsignal", test_pollsignal},
+    {"pollbad", test_pollbad},         {"exclusive", test_exclusive},
+    {"wakeall", test_wakeall},         {"race", test_race},
+    {"keyfilter", test_keyfilter},     {"timeout", test_timeout},
+    {"killwaiter", test_killwaiter},   {"clock", test_clock},
+    {"nanosleep", test_nanosleep},     {"sleepkill", test_sleepkill},
     {"badargs", test_badargs},
 };
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   exit(test_main("waittests", tests, sizeof tests / sizeof tests[0], argc, argv));
 }

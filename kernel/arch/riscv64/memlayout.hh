@@ -15,14 +15,14 @@
 
 namespace kernel {
 
-constexpr uint64_t KERNBASE = 0x80000000;         // kernel loaded here by QEMU
+constexpr uint64_t KERNBASE = 0x80000000; // kernel loaded here by QEMU
 constexpr uint64_t PHYSTOP = KERNBASE + 128 * 1024 * 1024;
-constexpr uint64_t USERTOP = KERNBASE;            // user addresses are below
-constexpr uint64_t DEVBASE = 0xC0000000;          // virtual base of device space
+constexpr uint64_t USERTOP = KERNBASE;   // user addresses are below
+constexpr uint64_t DEVBASE = 0xC0000000; // virtual base of device space
 
 // Physical addresses of devices (QEMU hw/riscv/virt.c).
-constexpr uint64_t TEST_PA = 0x00100000;   // sifive_test: power off / exit code
-constexpr uint64_t SSWI_PA = 0x02F00000;   // ACLINT supervisor software interrupts
+constexpr uint64_t TEST_PA = 0x00100000; // sifive_test: power off / exit code
+constexpr uint64_t SSWI_PA = 0x02F00000; // ACLINT supervisor software interrupts
 constexpr uint64_t PLIC_PA = 0x0C000000;
 constexpr uint64_t UART0_PA = 0x10000000;
 constexpr uint64_t VIRTIO0_PA = 0x10001000;

@@ -3,7 +3,7 @@
 
 namespace kernel {
 
-[[nodiscard]] int plic_claim();   // the pending device interrupt, or 0
-void plic_complete(int irq);      // done with irq: it may interrupt again
+[[nodiscard]] int plic_claim(); // the pending device interrupt, or 0
+void plic_complete(int irq);    // done with irq: it may interrupt again
 
 } // namespace kernel

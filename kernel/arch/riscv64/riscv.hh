@@ -6,11 +6,11 @@
 
 namespace kernel::riscv {
 
-#define CSR_READ(name)                                  \
-  ({                                                    \
-    uint64_t v_;                                        \
-    asm volatile("csrr %0, " #name : "=r"(v_));         \
-    v_;                                                 \
+#define CSR_READ(name)                                                                                       \
+  ({                                                                                                         \
+    uint64_t v_;                                                                                             \
+    asm volatile("csrr %0, " #name : "=r"(v_));                                                              \
+    v_;                                                                                                      \
   })
 #define CSR_WRITE(name, v) asm volatile("csrw " #name ", %0" : : "r"((uint64_t)(v)))
 #define CSR_SET(name, v) asm volatile("csrs " #name ", %0" : : "r"((uint64_t)(v)))

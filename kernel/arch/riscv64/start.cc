@@ -21,8 +21,8 @@ alignas(16) char boot_stacks[BOOT_STACK_SIZE * NCPU];
 
 namespace {
 
-constexpr uint64_t MENVCFG_STCE = 1ull << 63;    // enable stimecmp (Sstc)
-constexpr uint64_t COUNTEREN_CY_TM_IR = 0x7;     // cycle, time, instret readable below M
+constexpr uint64_t MENVCFG_STCE = 1ull << 63; // enable stimecmp (Sstc)
+constexpr uint64_t COUNTEREN_CY_TM_IR = 0x7;  // cycle, time, instret readable below M
 
 } // namespace
 

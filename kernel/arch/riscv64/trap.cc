@@ -57,10 +57,12 @@ const char *cause_name(uint64_t scause) {
 // The signal a user-mode fault ends the process with, as Linux reports it.
 int fault_signal(uint64_t scause) {
   switch (scause) {
-  case 2: return SIGILL;                  // illegal instruction
-  case 3: return SIGTRAP;                 // breakpoint
-  case 0: case 4: case 6: return SIGBUS;  // misaligned
-  default: return SIGSEGV;                // page and access faults
+  case 2: return SIGILL;  // illegal instruction
+  case 3: return SIGTRAP; // breakpoint
+  case 0:
+  case 4:
+  case 6: return SIGBUS;   // misaligned
+  default: return SIGSEGV; // page and access faults
   }
 }
 
@@ -89,8 +91,7 @@ irq devintr(uint64_t scause) {
     CSR_CLEAR(sip, SIE_SSIE);
     do_softirq();
     return irq::other;
-  default:
-    return irq::none;
+  default: return irq::none;
   }
 }
 
@@ -139,9 +140,8 @@ extern "C" void usertrap() {
     syscall();
   } else if ((kind = devintr(scause)) == irq::none) {
     const int sig = fault_signal(scause);
-    printf("pid %d (%s): %s at pc %p, address %p: killed by signal %d\n", p->pid, p->name,
-           cause_name(scause), reinterpret_cast<void *>(CSR_READ(sepc)),
-           reinterpret_cast<void *>(CSR_READ(stval)), sig);
+    printf("pid %d (%s): %s at pc %p, address %p: killed by signal %d\n", p->pid, p->name, cause_name(scause),
+           reinterpret_cast<void *>(CSR_READ(sepc)), reinterpret_cast<void *>(CSR_READ(stval)), sig);
     do_exit(-1, sig);
   }
   if (killed(p)) do_exit(-1, SIGKILL);
@@ -166,7 +166,8 @@ extern "C" void kerneltrap() {
     printf("kernel trap: %s at pc %p, address %p, process %d (%s)\n", cause_name(scause),
            reinterpret_cast<void *>(sepc), reinterpret_cast<void *>(stval), p ? p->pid : 0,
            p ? p->name : "none");
-    if (p && stval >= reinterpret_cast<uint64_t>(p->kstack) - 4096 && stval < reinterpret_cast<uint64_t>(p->kstack))
+    if (p && stval >= reinterpret_cast<uint64_t>(p->kstack) - 4096 &&
+        stval < reinterpret_cast<uint64_t>(p->kstack))
       panic("kernel stack overflow (the address is in the stack's guard page)");
     panic("kerneltrap: unexpected exception in the kernel");
   }

@@ -115,8 +115,8 @@ pte_t *user_pte(pagetable_t pt, uint64_t va) {
 void kvminit() {
   kernel_pagetable = alloc_table();
   const auto text_end = reinterpret_cast<uint64_t>(etext);
-  if (!kernel_pagetable || mappages(kernel_pagetable, KERNBASE, text_end - KERNBASE, KERNBASE,
-                                    PTE_R | PTE_X | KERNEL_BITS) < 0 ||
+  if (!kernel_pagetable ||
+      mappages(kernel_pagetable, KERNBASE, text_end - KERNBASE, KERNBASE, PTE_R | PTE_X | KERNEL_BITS) < 0 ||
       mappages(kernel_pagetable, text_end, PHYSTOP - text_end, text_end, PTE_R | PTE_W | KERNEL_BITS) < 0)
     panic("kvminit: out of memory");
   // All devices through one gigapage: physical [0, 1 GiB) at DEVBASE.

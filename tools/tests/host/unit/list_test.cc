@@ -26,12 +26,12 @@ struct item {
 };
 
 static int failures = 0;
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-      failures++;                                                    \
-    }                                                                \
+#define CHECK(cond)                                                                                          \
+  do {                                                                                                       \
+    if (!(cond)) {                                                                                           \
+      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                            \
+      failures++;                                                                                            \
+    }                                                                                                        \
   } while (0)
 
 template <typename List> static int sum(List &l) {
@@ -123,7 +123,7 @@ static void test_double_link_and_unlink_panic() {
   CHECK(panics([&] { l.push_back(a); })); // already linked
   l.push_back(b);
   a.link.unlink();
-  CHECK(panics([&] { a.link.unlink(); })); // unlinked twice
+  CHECK(panics([&] { a.link.unlink(); }));  // unlinked twice
   CHECK(l.front() == &b && l.back() == &b); // and the list is untouched
   b.link.unlink();
   CHECK(l.empty());

@@ -1,0 +1,27 @@
+"""Every C and C++ file of the tree is formatted by the project's own
+.clang-format (clang-format 14, Debian's clang-format package, which
+tools/ensure-toolchain installs). To fix a failure, run:
+
+    git ls-files '*.c' '*.cc' '*.h' '*.hh' | xargs clang-format -i
+"""
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def clang_format():
+    for name in ("clang-format-14", "clang-format"):
+        if shutil.which(name):
+            return name
+    raise AssertionError("clang-format is not installed (make test installs it: tools/ensure-toolchain)")
+
+
+def test_every_file_is_formatted():
+    files = subprocess.run(["git", "ls-files", "*.c", "*.cc", "*.h", "*.hh"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert files, "git ls-files found no C or C++ files"
+    out = subprocess.run([clang_format(), "--dry-run", "-Werror", *files], cwd=ROOT, capture_output=True, text=True)
+    unformatted = sorted({line.split(":")[0] for line in out.stderr.splitlines() if ": error:" in line})
+    assert out.returncode == 0, f"{len(unformatted)} files not formatted by .clang-format: {', '.join(unformatted[:8])}"
