@@ -25,7 +25,6 @@ constexpr int NSYSCALL = [] {
 #define SYSCALL(name, number) highest = number > highest ? number : highest;
 #include "uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
   return highest + 1;
 }();
 
@@ -34,7 +33,6 @@ constexpr std::array<handler, NSYSCALL> syscalls = [] {
 #define SYSCALL(name, number) table[number] = sys_##name;
 #include "uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
   return table;
 }();
 
@@ -43,7 +41,6 @@ constexpr std::array<const char *, NSYSCALL> names = [] {
 #define SYSCALL(name, number) table[number] = #name;
 #include "uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
   return table;
 }();
 

@@ -30,6 +30,5 @@ template <class T> [[nodiscard]] user_ptr<T> argaddr(int n) { return user_ptr<T>
 #define SYSCALL(name, number) int64_t sys_##name();
 #include "uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
 
 } // namespace kernel

@@ -2,7 +2,6 @@
 // exec("/init", {"/init", 0}). If that fails, exit and let the kernel
 // panic ("init exiting"): without init nothing else can run.
 #define SYSCALL(name, number) .equ SYS_##name, number
-#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 
         .globl start

@@ -5,5 +5,4 @@ enum {
 #define SYSCALL(name, number) SYS_##name = number,
 #include "syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
 };

@@ -4,14 +4,11 @@
 // in __syscall_ret (errno.c), which turns that into -1 and errno.
 #define SYSCALL(name, number) \
   .global name ; name: li a7, number ; ecall ; tail __syscall_ret
-#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
 
 // The numbers as assembler symbols, SYS_name, for the code below.
 #define SYSCALL(name, number) .equ SYS_##name, number
-#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 
 // Where a signal handler returns (sigaction() in signal.c makes it the

@@ -114,10 +114,8 @@ struct call {
 
 static const char *const names[] = {
 #define SYSCALL(name, number) [number] = #name,
-#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
 };
 enum { NNAMES = sizeof names / sizeof names[0] };
 
@@ -697,10 +695,8 @@ static int total_weight;
 static int highest_syscall(void) {
   int m = 0;
 #define SYSCALL(name, number) m = number > m ? number : m;
-#define SYSCALL_ERRNO SYSCALL
 #include "kernel/uapi/syscalls.def"
 #undef SYSCALL
-#undef SYSCALL_ERRNO
   return m;
 }
 
