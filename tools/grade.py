@@ -43,7 +43,7 @@ def short(reason):
     for pattern in (r"\blab [\w-]+: \w+\(\) is not written yet", r"^panic on hart", ""):
         for line in lines:
             if re.search(pattern, line):
-                return line[:200]
+                return line.split("; whole console in")[0][:200]  # the log's path is in build/test-logs/
     return ""
 
 
