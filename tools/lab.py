@@ -15,7 +15,8 @@ outright: a helper only the solution uses.
 The student tree is a copy of the files git tracks, in which the lab's regions
 become a TODO stub that builds and fails clearly when it runs: in the kernel a
 panic naming the lab and the function, in a user program a message and exit(1).
-Every other lab's marker lines are dropped (their code stays). The lab page is
+Every other lab's marker lines are dropped (their code stays), and so are
+the tests of the markers themselves (TEACHER_ONLY). The lab page is
 put on top of the README (its links made relative to the top), and
 `.lab` names the lab for `make grade`.
 
@@ -35,6 +36,9 @@ from labs import LABS  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^(\s*)// LAB ([\w-]+): (begin|end)\b ?(.*?)\s*$")
 STUBBED = (".c", ".cc", ".hh", ".h")
+# The tests of the reference's lab markers: a student tree has none, so
+# they would only fail there.
+TEACHER_ONLY = {"tools/tests/host/test_labs.py"}
 
 
 class LabError(Exception):
@@ -167,7 +171,7 @@ def make_tree(lab, out, root=ROOT):
         raise LabError(f"lab {lab} has no marked regions in the code")
     for rel in tracked_files(root):
         src, dst = root / rel, out / rel
-        if not src.is_file():
+        if not src.is_file() or rel in TEACHER_ONLY:
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         if rel in marked:
