@@ -81,25 +81,18 @@ uint64_t min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 // The poll queue is empty unless someone polls: skip its lock then (the
 // check is racy only against a poller that is still registering, which
 // looks at the pipe afterwards).
-void wake_readers(pipe *pi, uint32_t events) {
+void wake_side(pipe *pi, void *chan, int &sleepers, uint32_t events) {
   KASSERT(holding(&pi->lock));
-  if (pi->sleeping_readers > 0) {
-    pi->sleeping_readers = 0;
-    wakeup(&pi->nread);
+  if (sleepers > 0) {
+    sleepers = 0;
+    wakeup(chan);
   }
   __sync_synchronize();
   if (waitqueue_active(&pi->poll_wq)) wake_up_interruptible_poll(&pi->poll_wq, events);
 }
 
-void wake_writers(pipe *pi, uint32_t events) {
-  KASSERT(holding(&pi->lock));
-  if (pi->sleeping_writers > 0) {
-    pi->sleeping_writers = 0;
-    wakeup(&pi->nwrite);
-  }
-  __sync_synchronize();
-  if (waitqueue_active(&pi->poll_wq)) wake_up_interruptible_poll(&pi->poll_wq, events);
-}
+void wake_readers(pipe *pi, uint32_t events) { wake_side(pi, &pi->nread, pi->sleeping_readers, events); }
+void wake_writers(pipe *pi, uint32_t events) { wake_side(pi, &pi->nwrite, pi->sleeping_writers, events); }
 
 void free_pipe(pipe *pi) {
   for (char *page : pi->pages)
