@@ -120,7 +120,8 @@ void consoleintr(int c) {
   {
     lock_guard g(cons.lock);
     if (c == ctrl('P')) {
-      dump = true; // after releasing the lock: procdump takes ptable.lock
+      dump = true; // after releasing the lock: procdump prints the whole table, and printf's lock need not
+                   // nest in ours
     } else if (c == ctrl('U')) {
       while (cons.e != cons.w && cons.buf[(cons.e - 1) % INPUT_SIZE] != '\n') erase_last();
     } else if (c == ctrl('H') || c == DEL) {

@@ -11,7 +11,7 @@
 // error stops the run before the rename, so a failed mkfs never leaves a
 // half-built image behind, and never damages an OUTPUT that already existed.
 //
-// The on-disk format is described in kernel/fs.h.
+// The on-disk format is described in kernel/uapi/fs.h.
 
 #include "kernel/uapi/fs.h"
 #include "kernel/uapi/param.h"

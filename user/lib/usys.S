@@ -1,4 +1,4 @@
-// System-call stubs: one per line of kernel/syscalls.def. The kernel's ABI is
+// System-call stubs: one per line of kernel/uapi/syscalls.def. The kernel's ABI is
 // xv6-riscv's: number in a7, arguments in a0..a5, result in a0, which is
 // -errno on failure (Linux's convention) for every call. Each stub finishes
 // in __syscall_ret (errno.c), which turns that into -1 and errno.

@@ -6,7 +6,8 @@
 // While a process runs in user mode, stvec = uservec and sscratch holds the
 // top of its kernel stack. While the kernel runs, stvec = kernelvec.
 
-// struct trapframe (proc.hh): x1..x31 at (n-1)*8, then epc, kernel_hartid.
+// struct trapframe (proc.hh): x1..x31 at (n-1)*8, then epc, kernel_hartid,
+// and orig_a0 (which syscall() fills in, not this code).
 #define TF_EPC    248
 #define TF_HARTID 256
 #define TF_SPACE  272 /* TRAPFRAME_SPACE in proc.hh: 34 registers' worth */

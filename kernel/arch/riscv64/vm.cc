@@ -4,9 +4,10 @@
 // Three levels of 512 entries; a virtual address is [ VPN2 | VPN1 | VPN0 |
 // offset ], 9+9+9+12 bits. The kernel's table maps RAM virtual == physical
 // and the devices through one 1 GiB page at DEVBASE (memlayout.hh). A user
-// table is a fresh root whose two kernel entries point at the kernel's own
-// second-level tables, so every process sees the same kernel and creating
-// one costs a single page.
+// table is a fresh root whose entries from USER_ROOT_ENTRIES on are copies
+// of the kernel's (pointers to its second-level tables, and the device
+// leaf), so every process sees the same kernel and creating one costs a
+// single page.
 #include "vm.hh"
 #include "arch.hh"
 #include "kalloc.hh"

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 MKFS = ROOT / os.environ.get("KITE_BUILD", "build") / "mkfs" / "mkfs"
 
-# The format, from kernel/uapi/fs.h, kernel/uapi/param.h and kernel/stat.h.
+# The format, from kernel/uapi/fs.h, kernel/uapi/param.h and kernel/uapi/stat.h.
 BSIZE = 1024
 FSMAGIC = 0x10203040
 ROOTINO = 1
