@@ -45,6 +45,8 @@ namespace {
 
 constexpr uint32_t SLAB_ALIGN = 16;
 constexpr uint32_t SLAB_HEADER = (sizeof(slab) + SLAB_ALIGN - 1) / SLAB_ALIGN * SLAB_ALIGN;
+static_assert(slab_objects_per_page(PGSIZE, SLAB_HEADER, KMALLOC_MAX) >= 2,
+              "the largest class fits twice a page");
 constexpr int POISON_FREE = 0x6b; // Linux's byte for freed objects
 
 // The kmalloc-N caches, by class.
@@ -94,6 +96,17 @@ void check_free(kmem_cache *c, slab *s, void *obj) {
   }
 }
 
+// The checked build's look at an object being handed out: the poison its
+// free left must be intact, or somebody wrote to it after freeing it.
+void check_poison(kmem_cache *c, void *obj) {
+  const auto *p = static_cast<const uint8_t *>(obj);
+  for (uint32_t i = sizeof(free_object); i < c->size; i++) {
+    if (p[i] == POISON_FREE) continue;
+    printf("kmem_cache_alloc: %p in cache %s written after it was freed (byte %u)\n", obj, c->name, i);
+    panic("slab: use after free");
+  }
+}
+
 } // namespace
 
 kmem_cache *kmem_cache_create(const char *name, uint32_t size) {
@@ -125,6 +138,7 @@ void *kmem_cache_alloc(kmem_cache *c) {
   s->freelist = o->next;
   if (++s->inuse == c->per_page) s->link.unlink(); // full: off the partial list
   c->objects_in_use++;
+  if constexpr (SLAB_DEBUG) check_poison(c, o);
   return o;
 }
 
