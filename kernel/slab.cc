@@ -180,6 +180,8 @@ uint64_t ksize(const void *obj) {
 
 void slab_free(void *obj) {
   slab *s = slab_of(obj);
+  if (s->cache < kmem_caches || s->cache >= kmem_caches + nkmem_caches)
+    panic("kfree: neither a page nor an object of a slab page");
   kmem_cache_free(s->cache, obj);
 }
 
