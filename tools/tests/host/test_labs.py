@@ -100,8 +100,8 @@ def test_student_trees_compile():
             files = [f for f, (_, regions) in marked.items() if any(r.lab == name for r in regions)]
             objects = [f"build/{Path(f).with_suffix('.o')}" for f in files]
             # A plain build: under `make test UBSAN=1` the outer make's MAKEFLAGS
-            # would make it a checked build in build-ubsan/, where objects are not.
-            env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+            # and UBSAN would make it a checked build in build-ubsan/, where objects are not.
+            env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "UBSAN")}
             r = subprocess.run(["make", "-s", *objects], cwd=tree, capture_output=True, text=True, env=env)
             assert r.returncode == 0, f"lab {name}: {' '.join(files)} do not compile:\n{(r.stdout + r.stderr)[-1500:]}"
             assert "warning" not in r.stdout + r.stderr, f"lab {name}: warnings:\n{(r.stdout + r.stderr)[-1500:]}"
