@@ -6,6 +6,7 @@
 #include "arch.hh"
 #include "debug/debug.hh"
 #include "printf.hh"
+#include "slab.hh"
 #include "spinlock.hh"
 #include "lib/string.hh"
 #include "vm.hh"
@@ -43,8 +44,11 @@ void kinit() {
     kfree(reinterpret_cast<void *>(pa));
 }
 
+// Takes back a page from kalloc() or anything from kmalloc(): a slab
+// object never starts a page (slab.cc), so an address inside a page is one.
 void kfree(void *pa) {
   const uint64_t a = reinterpret_cast<uint64_t>(pa);
+  if (a % PGSIZE != 0 && a >= reinterpret_cast<uint64_t>(end) && a < PHYSTOP) return slab_free(pa);
   if (a % PGSIZE != 0 || a < reinterpret_cast<uint64_t>(end) || a >= PHYSTOP)
     panic("kfree: not a page from the allocator");
   if constexpr (JUNK_PAGES) memset(pa, JUNK_FREED, PGSIZE);

@@ -12,6 +12,7 @@
 #include "net/ip.hh"
 #include "printf.hh"
 #include "proc.hh"
+#include "slab.hh"
 #include "vm.hh"
 
 namespace kernel {
@@ -30,6 +31,7 @@ using namespace kernel;
 extern "C" void main() {
   if (cpuid() == 0) {
     kinit();       // physical page allocator
+    slab_init();   // the kmalloc caches
     kvminit();     // the kernel's page table
     procinit();    // process table, kernel stacks and their guard pages
     kvminithart(); // paging on: devices are reachable from here

@@ -7,6 +7,7 @@
 #include "proc.hh"
 #include "sched.hh"
 #include "syscall.hh"
+#include "slab.hh"
 #include "uapi/sysinfo.h"
 #include "vm.hh"
 
@@ -62,6 +63,7 @@ int64_t sys_sysinfo() {
     info.chan_wakeups = ptable.chan_wakeups;
   }
   info.ncpu = started_harts();
+  slab_sysinfo(&info);
   {
     lock_guard g(tickslock);
     info.ticks = ticks;

@@ -189,6 +189,14 @@ class Guest:
             raise GuestError(f"freemem printed {out!r}")
         return int(m.group(1))
 
+    def slab_objects(self):
+        """Objects in use per kmem_cache, as `freemem` reports them: {name: count}."""
+        out = self.run("freemem", 30)
+        caches = dict(re.findall(r"^slab (\S+): \d+ bytes, (\d+) objects in use", out, re.M))
+        if not caches:
+            raise GuestError(f"freemem printed no slab lines: {out!r}")
+        return {name: int(n) for name, n in caches.items()}
+
     def close(self):
         if self.proc.poll() is None:
             try:

@@ -23,4 +23,9 @@ constexpr bool UBSAN = false;
 // memset per kalloc() and kfree(), so the normal build skips it.
 constexpr bool JUNK_PAGES = LOCKDEP || UBSAN;
 
+// Poison freed slab objects and look for each freed object on its page's
+// free list, so a double free panics naming the cache (slab.cc). The walk
+// costs up to a page's worth of objects per free.
+constexpr bool SLAB_DEBUG = LOCKDEP || UBSAN;
+
 } // namespace kernel

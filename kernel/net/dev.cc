@@ -65,6 +65,9 @@ int netif_rx(sk_buff *skb) {
 // The NET_RX softirq: in interrupt context on the hart that queued.
 void net_rx_action() { process_backlog(&softnet[arch::hartid()]); }
 
-void net_init() { open_softirq(NET_RX_SOFTIRQ, net_rx_action); }
+void net_init() {
+  skb_init();
+  open_softirq(NET_RX_SOFTIRQ, net_rx_action);
+}
 
 } // namespace kernel

@@ -5,21 +5,36 @@
 #include "kalloc.hh"
 #include "net/sock.hh"
 #include "printf.hh"
+#include "slab.hh"
 #include "vm.hh"
 
 namespace kernel {
 
+// The head of every sk_buff (Linux's skbuff_head_cache); the packet bytes
+// are a separate kmalloc() buffer sized to the packet.
+kmem_cache *skbuff_head_cache;
+
+void skb_init() { skbuff_head_cache = kmem_cache_create("skbuff_head_cache", sizeof(sk_buff)); }
+
+// As when an sk_buff was one page: a datagram a little under 4 KiB, its data
+// buffer then being a whole page from kmalloc().
 uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE - sizeof(sk_buff)); }
 
+// Linux's __alloc_skb, without the shared info at the buffer's end.
 sk_buff *alloc_skb(uint32_t size) {
-  if (size > skb_max_size()) panic("alloc_skb: packet larger than a page");
-  void *page = kalloc();
-  if (!page) return nullptr;
-  auto *skb = new (page) sk_buff;
-  skb->head = reinterpret_cast<uint8_t *>(skb + 1);
-  skb->data = skb->tail = skb->head;
-  skb->end = reinterpret_cast<uint8_t *>(page) + PGSIZE;
-  skb->truesize = PGSIZE;
+  if (size > skb_max_size()) panic("alloc_skb: packet larger than skb_max_size()");
+  void *obj = kmem_cache_alloc(skbuff_head_cache);
+  if (!obj) return nullptr;
+  auto *data = static_cast<uint8_t *>(kmalloc(size));
+  if (!data) {
+    kmem_cache_free(skbuff_head_cache, obj);
+    return nullptr;
+  }
+  auto *skb = new (obj) sk_buff;
+  const uint64_t room = ksize(data); // the size class, all of it usable
+  skb->head = skb->data = skb->tail = data;
+  skb->end = data + room;
+  skb->truesize = static_cast<uint32_t>(skbuff_head_cache->size + room);
   return skb;
 }
 
@@ -30,8 +45,9 @@ void kfree_skb(sk_buff *skb) {
   if (__atomic_sub_fetch(&skb->users, 1, __ATOMIC_ACQ_REL) != 0) return;
   if (skb->list.linked()) panic("kfree_skb: packet still queued");
   if (skb->sk) sock_rfree(skb); // give the receive memory back to its socket
+  kfree(skb->head);
   skb->~sk_buff();
-  kfree(skb);
+  kmem_cache_free(skbuff_head_cache, skb);
 }
 
 uint8_t *skb_put(sk_buff *skb, uint32_t n) {

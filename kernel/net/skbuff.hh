@@ -1,7 +1,8 @@
 // sk_buff: one network packet and its headers (Linux's struct sk_buff,
-// much reduced). Each lives in one page from kalloc(): the struct at the
-// start, the packet bytes after it, with head room in front so each layer
-// on the way down can prepend its header (skb_push) without copying.
+// much reduced). The struct comes from the skbuff_head_cache, the packet
+// bytes from kmalloc() sized to the packet (slab.hh), with head room in
+// front so each layer on the way down can prepend its header (skb_push)
+// without copying.
 //
 //   head        data              tail        end
 //    | headroom  | headers+payload |  tailroom  |
@@ -23,13 +24,14 @@ struct sk_buff {
   uint8_t *tail = nullptr;
   uint8_t *end = nullptr;
   uint32_t len = 0;                    // tail - data
-  uint32_t truesize = 0;               // memory it really uses: a page
+  uint32_t truesize = 0;               // memory it really uses: head + data buffer
   uint8_t *network_header = nullptr;   // the IPv4 header
   uint8_t *transport_header = nullptr; // the UDP (or ICMP) header
 };
 
 constexpr uint32_t SKB_MAX_HEADER = 64; // head room for all headers
 
+void skb_init();                                 // the skbuff_head_cache; after slab_init()
 [[nodiscard]] sk_buff *alloc_skb(uint32_t size); // null if out of memory
 [[nodiscard]] uint32_t skb_max_size();
 void kfree_skb(sk_buff *skb); // drop a reference; the last frees and uncharges

@@ -13,7 +13,7 @@ namespace kernel {
 
 net_counters net_stats = {};
 
-constexpr uint32_t SK_RCVBUF_DEFAULT = 128 * 1024;
+constexpr uint32_t SK_RCVBUF_DEFAULT = 212992; // Linux's net.core.rmem_default
 
 void sock_init_data(socket *sock, struct sock *sk) {
   sk->sk_socket = sock;

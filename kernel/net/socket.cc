@@ -27,7 +27,10 @@ struct socket_page {
 };
 static_assert(sizeof(socket_page) <= 4096);
 
-constexpr uint32_t SOCK_MIN_RCVBUF = 2 * 4096; // two packets
+// Room for two full-sized small packets at least (Linux's SOCK_MIN_RCVBUF is
+// one: 2048 + sizeof(struct sk_buff), after rounding). The maximum is that of
+// a Linux whose net.core.rmem_max was raised to 2 MiB (doubled: 4 MiB).
+constexpr uint32_t SOCK_MIN_RCVBUF = 2 * (2048 + sizeof(sk_buff));
 constexpr uint32_t SOCK_MAX_RCVBUF = 4 * 1024 * 1024;
 
 // Every socket call's first step: the socket behind file-descriptor

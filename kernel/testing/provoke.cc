@@ -6,6 +6,8 @@
 #include "printf.hh"
 #include "uapi/provoke.h"
 #include "fs/sleeplock.hh"
+#include "kalloc.hh"
+#include "slab.hh"
 #include "spinlock.hh"
 #include "syscall.hh"
 
@@ -43,6 +45,19 @@ void unlock_twice() {
   a.unlock(); // the guard knows it let go: it panics here
 }
 
+// Frees an object twice. The object must share its page with another live
+// one, or the first free would give the page back and the second would
+// read a page that is no longer the slab's: of three objects in a row, two
+// share a page (a 64-byte class holds dozens per page).
+void double_free() {
+  void *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(64);
+  if (!a || !b || !c) panic("provoke: no memory for the double free");
+  kfree(b);
+  kfree(b); // the checked build finds b on the free list: it panics here
+  kfree(a);
+  kfree(c);
+}
+
 } // namespace
 
 int64_t sys_provoke() {
@@ -60,6 +75,10 @@ int64_t sys_provoke() {
     sleep_with_spinlock();
     return 0;
   case PROVOKE_UNLOCK_TWICE: unlock_twice(); return 0;
+  case PROVOKE_DOUBLE_FREE:
+    if constexpr (!SLAB_DEBUG) return -ENOSYS;
+    double_free();
+    return 0;
   }
   return -EINVAL;
 }

@@ -10,4 +10,5 @@ enum {
       3, // take two spinlocks in one order, then the other (lock-checked builds; else -ENOSYS)
   PROVOKE_SLEEP_LOCKED = 4, // acquiresleep() with a spinlock held (lock-checked builds; else -ENOSYS)
   PROVOKE_UNLOCK_TWICE = 5, // a lock_guard's unlock() called twice
+  PROVOKE_DOUBLE_FREE = 6,  // kfree() of a kmalloc() object twice (checked builds; else -ENOSYS)
 };

@@ -68,6 +68,7 @@ class KitePrefix(gdb.Command):
   kite-sleepers EXPR   the processes sleeping on channel EXPR
   kite-wq EXPR         the entries of a wait queue
   kite-sockets         bound UDP sockets, their queues, counters and waiters
+  kite-slabs           the small-object caches: size, objects in use, pages
   kite-dmesg           the kernel log since boot
   kite-ubreak PROG FN  a breakpoint in user program PROG only
   kite-skb EXPR        an sk_buff's IP and UDP headers, decoded"""
@@ -355,6 +356,26 @@ class KiteSockets(gdb.Command):
             print("(no bound sockets)")
 
 
+class KiteSlabs(gdb.Command):
+    """kite-slabs: every kmem_cache (kernel/slab.hh) -- object size, objects
+per slab page, objects in use, slab pages held and pages on the partial list
+(Linux's /proc/slabinfo, much reduced)."""
+
+    def __init__(self):
+        super().__init__("kite-slabs", gdb.COMMAND_USER)
+
+    @reads_kernel
+    def invoke(self, arg, from_tty):
+        caches = gdb.parse_and_eval("kernel::kmem_caches")
+        n = int(gdb.parse_and_eval("kernel::nkmem_caches"))
+        print(f"{'NAME':20} {'SIZE':>5} {'PER PAGE':>8} {'IN USE':>7} {'PAGES':>6} {'PARTIAL':>7}")
+        for i in range(n):
+            c = caches[i]
+            partial = sum(1 for _ in list_items(c["partial"], "kernel::slab", "link"))
+            print(f"{c['name'].string():20} {int(c['size']):>5} {int(c['per_page']):>8} "
+                  f"{int(c['objects_in_use']):>7} {int(c['pages']):>6} {partial:>7}")
+
+
 class KiteWq(gdb.Command):
     """kite-wq EXPR: the entries of a wait queue (a wait_queue_head or a
 pointer to one): the task, exclusive or not, and the callback by name."""
@@ -373,6 +394,7 @@ KiteHarts()
 KiteLocks()
 KiteWq()
 KiteSockets()
+KiteSlabs()
 
 
 class KiteSleepers(gdb.Command):

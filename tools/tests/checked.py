@@ -26,6 +26,9 @@ CHECKER_CASES = [
     ("checked/unlock-twice", False, "unlock-twice",
      [r"lock 'provoke A'",
       r"panic on hart \d+: lock_guard::unlock: the guard has already let go of its lock\n  at kernel/testing/provoke\.cc:\d+"]),
+    ("checked/slab-double-free", True, "double-free",
+     [r"kmem_cache_free: double free of 0x[0-9a-f]+ in cache kmalloc-64",
+      r"panic on hart \d+: slab: double free"]),
 ]
 
 

@@ -13,7 +13,7 @@ from tests.harness import GuestSession, guest_test
 # The sleeping side of a UDP receive, innermost first, as kite-bt shows it.
 RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_datagram",
               "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
-KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
+KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets", "kite-slabs"]
 # The pretty-printers (kite.py): a spinlock, a process, an intrusive list.
 PRINTER_CHECKS = ["p kernel::ptable.lock", "p kernel::ptable.proc[0]", "p kernel::udp_table.bound"]
 PRINTER_EXPECT = [r'^\$\d+ = spinlock "ptable": (free|held by hart \d+)', r"^\$\d+ = proc 1 \(init\) SLEEPING",
@@ -32,6 +32,7 @@ TABLES = {
     "p kernel::disk": [LOCK.format("virtio_disk"), r"desc = \{\{", r"capacity = [1-9]\d*"],
     "p kernel::udp_table": [LOCK.format("udp_table"), r"bound = intrusive_list of kernel::sock"],
     "p kernel::softnet": [r'^\$\d+ = \{\{input_pkt_queue = \{lock = spinlock "backlog"'],
+    "p kernel::kmem_caches": [r'name = 0x[0-9a-f]+ "kmalloc-32", size = 32', r"objects_in_use = \d+, pages = \d+"],
     "p bcache": [LOCK.format("bcache"), r"bufs = \{\{"],  # unqualified, from a frame in kernel::
 }
 
@@ -77,6 +78,8 @@ def run_gdb_tests(results, args, selected):
             return False, f"a kite command failed:\n{out[-2000:]}"
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", out):
             return False, f"kite-sockets does not show the reader's exclusive entry:\n{out[-1500:]}"
+        if not re.search(r"^skbuff_head_cache +\d+ +\d+ +\d+ +\d+ +\d+$", out, re.M):
+            return False, f"kite-slabs does not show the skbuff_head_cache:\n{out[-1500:]}"
         wq = re.search(r"wait queue (0x[0-9a-f]+):", out)
         wq_out = gdb_batch(port, [f"kite-wq (kernel::wait_queue_head *){wq.group(1)}"]) if wq else ""
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", wq_out):

@@ -1,6 +1,6 @@
 """The in-guest suites: each test of the user/tests programs as its own
 command, the benchmarks' quick run, the short stress runs, and a check that
-no page leaked over the whole run (all in one guest, so pages compare)."""
+no page or slab object leaked over the whole run (all in one guest, so pages compare)."""
 import re
 
 from bench import quick_check as bench_quick_check
@@ -52,8 +52,9 @@ def run_guest_tests(results, args, selected):
             return
         try:
             baseline = session.get().free_pages()
+            baseline_slab = session.get().slab_objects()
         except GuestError as e:
-            baseline = None
+            baseline = baseline_slab = None
             results.record("guest/freemem", False, 0, str(e))
         baseline_boot = session.boots
 
@@ -79,7 +80,14 @@ def run_guest_tests(results, args, selected):
             if session.boots != baseline_boot:
                 return False, "the guest was rebooted after a failure, so pages cannot be compared"
             after = guest.free_pages()
-            return after == baseline, f"{baseline} pages free before the tests, {after} after"
+            if after != baseline:
+                return False, f"{baseline} pages free before the tests, {after} after"
+            slab = guest.slab_objects()
+            leaked = [f"{name} {baseline_slab.get(name, 0)} -> {n}" for name, n in slab.items()
+                      if n != baseline_slab.get(name, 0)]
+            if leaked:
+                return False, "objects in use before and after the tests: " + ", ".join(leaked)
+            return True, f"{after} pages free, as before; every cache's objects in use as before"
 
         if selected("guest/no-leaked-pages"):
             guest_test(results, session, "guest/no-leaked-pages", leak_check)

@@ -2,6 +2,8 @@
 // exist, as sysinfo() reports them. The test harness compares the page count
 // before and after a test run to find leaks, so the format is fixed:
 //   freemem: N pages free, P procs
+// and then a line per kmem_cache (the harness compares these too):
+//   slab NAME: SIZE bytes, OBJECTS objects in use, PAGES pages
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/user.h"
@@ -14,5 +16,9 @@ int main(void) {
     return 1;
   }
   printf("freemem: %lu pages free, %lu procs\n", si.freepages, si.nproc);
+  for (uint64 i = 0; i < si.ncaches; i++) {
+    struct sysinfo_cache *c = &si.caches[i];
+    printf("slab %s: %lu bytes, %lu objects in use, %lu pages\n", c->name, c->size, c->objects, c->pages);
+  }
   return 0;
 }

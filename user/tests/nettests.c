@@ -45,6 +45,8 @@ enum {
   PORT_RC = 7261,   // the reconnecting receiver
   PORT_RC_A = 7262, // its senders A, B, C: 127.0.0.2, .3, .4 on 7262, 7263, 7264
   PORT_WSPACE = 7271,
+  PORT_SMALL = 7281,
+  PORT_RCVBUF = 7291,
 };
 
 static char buf[UDP_MAX_PAYLOAD + 64];  // receive buffer (the stack is one page)
@@ -1609,6 +1611,122 @@ static void test_malformed(void) {
   close(fd);
 }
 
+// ---- receive memory (sk_rcvbuf, truesize)
+
+enum {
+  SMALL_COUNT = 200,       // 4-byte datagrams sent before the reader reads
+  RCVBUF_DEFAULT = 212992, // Linux's net.core.rmem_default
+  FILL_SIZE = 1000,        // bytes in each datagram that fills the buffer
+  FILL_COUNT = 80,         // more than RCVBUF_DEFAULT holds of them
+};
+
+// Receives up to max datagrams without waiting; each must be n bytes and
+// carry its sequence number in its first byte(s). Returns how many came.
+static int drain_seq(int r, int n, int max) {
+  int got = 0;
+  for (;;) {
+    long m = recvfrom(r, buf, sizeof buf, MSG_DONTWAIT, 0, 0);
+    if (m < 0) {
+      EXPECT(errno == EAGAIN, "draining recvfrom failed: %s", strerror(errno));
+      return got;
+    }
+    EXPECT(got < max, "more than the %d datagrams sent arrived", max);
+    int seq;
+    memcpy(&seq, buf, sizeof seq);
+    EXPECT(m == n && seq == got, "datagram %d: %ld bytes with sequence number %d", got, m, seq);
+    got++;
+  }
+}
+
+// A socket is charged what a datagram really uses, not a page: 200 small
+// datagrams queued before anybody reads all arrive, as on Linux.
+static void test_smallbufs(void) {
+  int r = bound_socket(PORT_SMALL);
+  int c = udp_socket();
+  struct net_counters rc;
+  for (int i = 0; i < SMALL_COUNT; i++) send_to(c, &i, sizeof i, PORT_SMALL);
+  sleep(1);
+  EXPECT_EQ(netstat(r, &rc), 0);
+  EXPECT(rc.datagrams_in == SMALL_COUNT && rc.drops_rcvbuf == 0,
+         "%d small datagrams queued: the socket counts datagrams_in %ld, drops_rcvbuf %ld", SMALL_COUNT,
+         (long)rc.datagrams_in, (long)rc.drops_rcvbuf);
+  int got = drain_seq(r, sizeof(int), SMALL_COUNT);
+  EXPECT(got == SMALL_COUNT, "%d of %d small datagrams arrived", got, SMALL_COUNT);
+  close(c);
+  close(r);
+}
+
+// Past the default buffer, datagrams are dropped and counted: the first
+// ones fit (no more payload than the buffer, and no less than a
+// page-and-a-bit of memory each allows), the rest are drops_rcvbuf.
+static void test_rcvbuf_full(void) {
+  int r = bound_socket(PORT_SMALL + 1);
+  int c = udp_socket();
+  struct net_counters c0, c1, rc;
+  counters(&c0);
+  memset(sbuf, 0, FILL_SIZE);
+  for (int i = 0; i < FILL_COUNT; i++) {
+    memcpy(sbuf, &i, sizeof i);
+    send_to(c, sbuf, FILL_SIZE, PORT_SMALL + 1);
+  }
+  sleep(1);
+  int got = drain_seq(r, FILL_SIZE, FILL_COUNT);
+  counters(&c1);
+  EXPECT_EQ(netstat(r, &rc), 0);
+  EXPECT(got * FILL_SIZE <= RCVBUF_DEFAULT && got >= RCVBUF_DEFAULT / (4096 + 512),
+         "%d of %d %d-byte datagrams fit in a %d-byte receive buffer", got, FILL_COUNT, FILL_SIZE,
+         RCVBUF_DEFAULT);
+  EXPECT(rc.datagrams_in == (uint64)got && rc.drops_rcvbuf == (uint64)(FILL_COUNT - got),
+         "%d sent, %d received: the socket counts datagrams_in %ld, drops_rcvbuf %ld", FILL_COUNT, got,
+         (long)rc.datagrams_in, (long)rc.drops_rcvbuf);
+  EXPECT(c1.drops_rcvbuf - c0.drops_rcvbuf == (uint64)(FILL_COUNT - got),
+         "the system-wide drops_rcvbuf rose by %ld, %d were dropped",
+         (long)(c1.drops_rcvbuf - c0.drops_rcvbuf), FILL_COUNT - got);
+  close(c);
+  close(r);
+}
+
+static int get_rcvbuf(int s) {
+  int v = -1;
+  unsigned int vl = sizeof v;
+  EXPECT_EQ(getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+  EXPECT_EQ(vl, sizeof v);
+  return v;
+}
+
+// SO_RCVBUF as Linux: the default is rmem_default, a value set is doubled
+// (room for the kernel's bookkeeping) and clamped, and getsockopt returns
+// the doubled value.
+static void test_rcvbuf(void) {
+  int s = bound_socket(PORT_RCVBUF);
+  EXPECT_EQ(get_rcvbuf(s), RCVBUF_DEFAULT);
+  set_rcvbuf(s, 10000);
+  EXPECT_EQ(get_rcvbuf(s), 20000);
+  set_rcvbuf(s, 65536);
+  EXPECT_EQ(get_rcvbuf(s), 131072);
+  set_rcvbuf(s, 1);
+  int min = get_rcvbuf(s);
+  EXPECT(min > 2 * 2048 && min < 8192, "SO_RCVBUF 1 gave %d: not clamped to the minimum", min);
+  set_rcvbuf(s, -5);
+  EXPECT_EQ(get_rcvbuf(s), min);
+  set_rcvbuf(s, min / 2 + 10);
+  EXPECT_EQ(get_rcvbuf(s), 2 * (min / 2 + 10));
+  set_rcvbuf(s, 100 * 1024 * 1024);
+  int max = get_rcvbuf(s);
+  EXPECT(max >= RCVBUF_DEFAULT && max < 200 * 1024 * 1024, "SO_RCVBUF 100 MiB gave %d: not clamped", max);
+  set_rcvbuf(s, 0x7fffffff);
+  EXPECT_EQ(get_rcvbuf(s), max);
+  // The minimum still holds a datagram of the largest small class.
+  set_rcvbuf(s, 1);
+  int c = udp_socket();
+  memset(sbuf, 7, FILL_SIZE);
+  send_to(c, sbuf, FILL_SIZE, PORT_RCVBUF);
+  set_timeout(s, 2, 0);
+  EXPECT_EQ(recv(s, buf, sizeof buf, 0), FILL_SIZE);
+  close(c);
+  close(s);
+}
+
 static const struct test tests[] = {
     {"echo", test_echo},
     {"pingpong", test_pingpong},
@@ -1629,6 +1747,9 @@ static const struct test tests[] = {
     {"malformed", test_malformed},
     {"reconnect", test_reconnect},
     {"writespace", test_writespace},
+    {"smallbufs", test_smallbufs},
+    {"rcvbuf_full", test_rcvbuf_full},
+    {"rcvbuf", test_rcvbuf},
 };
 
 int main(int argc, char *argv[]) {

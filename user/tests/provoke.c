@@ -15,6 +15,7 @@ static const struct {
     {"lock-order", PROVOKE_LOCK_ORDER},
     {"sleep-locked", PROVOKE_SLEEP_LOCKED},
     {"unlock-twice", PROVOKE_UNLOCK_TWICE},
+    {"double-free", PROVOKE_DOUBLE_FREE},
 };
 
 int main(int argc, char *argv[]) {
@@ -28,6 +29,6 @@ int main(int argc, char *argv[]) {
       exit(1);
     }
   }
-  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice\n");
+  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free\n");
   exit(2);
 }

@@ -27,6 +27,11 @@ def test_intrusive_list():
     build_and_run(UNIT / "list_test.cc")
 
 
+def test_kmalloc_size_classes():
+    build_and_run(UNIT / "kmalloc_size_test.cc")
+
+
 if __name__ == "__main__":
     test_intrusive_list()
-    print("1 passed, 0 failed")
+    test_kmalloc_size_classes()
+    print("2 passed, 0 failed")
