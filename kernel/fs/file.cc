@@ -128,10 +128,9 @@ int filestat(file *f, user_ptr<struct stat> ust) {
   return copyout(myproc()->pagetable, ust, &st);
 }
 
-// Read up to n bytes into the user's buf.
+// Read up to n bytes into the user's buf (n >= 0: sys_read checks it).
 int fileread(file *f, user_ptr<char> buf, int n) {
   if (!f->readable) return -EBADF;
-  if (n < 0) return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE: return piperead(f->pipe, buf, n);
   case file::kind::SOCKET: return sock_read(f, buf, n);
@@ -153,10 +152,9 @@ int fileread(file *f, user_ptr<char> buf, int n) {
   panic("fileread: file of no kind");
 }
 
-// Write n bytes from the user's buf.
+// Write n bytes from the user's buf (n >= 0: sys_write checks it).
 int filewrite(file *f, user_ptr<char> buf, int n) {
   if (!f->writable) return -EBADF;
-  if (n < 0) return -EINVAL;
   switch (f->type) {
   case file::kind::PIPE: return pipewrite(f->pipe, buf, n);
   case file::kind::SOCKET: return sock_write(f, buf, n);
