@@ -30,7 +30,9 @@ void note_released(cpu *c, spinlock *lk) {
 
 } // namespace
 
-void acquire(spinlock *lk, source_location where) {
+void acquire(spinlock *lk, source_location where) { acquire_nested(lk, 0, where); }
+
+void acquire_nested(spinlock *lk, uint32_t subclass, source_location where) {
   push_off(); // before testing holding(): an interrupt here could take lk
   if (holding(lk)) {
     printf("lock '%s' first taken at ", lk->name);
@@ -40,13 +42,14 @@ void acquire(spinlock *lk, source_location where) {
     printf("\n");
     panic("acquire: this hart already holds the lock");
   }
-  if constexpr (LOCKDEP) lockdep::check_acquire(lk, where);
+  if constexpr (LOCKDEP) lockdep::check_acquire(lk, subclass, where);
 
   // Acquire ordering: nothing in the critical section moves above this.
   while (__atomic_exchange_n(&lk->locked, 1u, __ATOMIC_ACQUIRE) != 0) {
   }
   lk->holder = mycpu();
   lk->acquired_at = where;
+  lk->subclass = subclass;
   note_held(lk->holder, lk);
 }
 
@@ -80,7 +83,7 @@ void lock_guard::relock(source_location where) {
     printf("\n");
     panic("lock_guard::relock: the guard already holds its lock", where);
   }
-  acquire(&lk_, where);
+  acquire_nested(&lk_, subclass_, where);
   held_ = true;
 }
 

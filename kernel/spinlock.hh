@@ -24,11 +24,18 @@ struct spinlock {
   const char *name;                 // for panics, GDB and the lock checker
   cpu *holder = nullptr;            // the hart holding it
   std::source_location acquired_at; // the holder's acquire() call
+  uint32_t subclass = 0;            // the holder's acquire_nested() subclass, for the lock checker
 };
 
 using std::source_location;
 
 void acquire(spinlock *lk, source_location where = source_location::current());
+// Linux's spin_lock_nested: take lk while holding another lock of its class
+// (name), which the lock checker otherwise forbids. The subclass says which
+// is taken first: a sock's lock taken by the receive path is subclass
+// SINGLE_DEPTH_NESTING, and a new connection's, taken under it, subclass 0.
+void acquire_nested(spinlock *lk, uint32_t subclass, source_location where = source_location::current());
+constexpr uint32_t SINGLE_DEPTH_NESTING = 1;
 void release(spinlock *lk);
 [[nodiscard]] bool holding(spinlock *lk);
 
@@ -47,6 +54,11 @@ public:
       : lk_(lk) {
     acquire(&lk_, where);
   }
+  [[nodiscard]] lock_guard(spinlock &lk, uint32_t subclass,
+                           source_location where = source_location::current())
+      : lk_(lk), subclass_(subclass) {
+    acquire_nested(&lk_, subclass_, where);
+  }
   ~lock_guard() {
     if (held_) release(&lk_);
   }
@@ -58,6 +70,7 @@ public:
 
 private:
   spinlock &lk_;
+  uint32_t subclass_ = 0;
   bool held_ = true;
 };
 

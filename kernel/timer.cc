@@ -32,6 +32,22 @@ void add_timer(timer_list *t) {
   // LAB timeout: end
 }
 
+int mod_timer(timer_list *t, uint64_t expires) {
+  lock_guard g(timer_lock);
+  const bool was_pending = t->entry.linked();
+  if (was_pending) t->entry.unlink();
+  t->expires = expires;
+  pending.push_back(*t);
+  return was_pending;
+}
+
+int del_timer(timer_list *t) {
+  lock_guard g(timer_lock);
+  if (!t->entry.linked()) return 0;
+  t->entry.unlink();
+  return 1;
+}
+
 int del_timer_sync(timer_list *t) {
   // LAB timeout: begin del_timer_sync(t)
   for (;;) {

@@ -17,6 +17,13 @@ struct timer_list {
 [[nodiscard]] uint64_t jiffies(); // ticks since boot
 
 void add_timer(timer_list *t);
+// Set t to fire at `expires`, pending or not. Returns 1 if it was pending.
+// Unlike del_timer_sync, callable from t's own function (to re-arm it).
+int mod_timer(timer_list *t, uint64_t expires);
+// Cancel t if pending; returns 1 if it was. A run of t's function on hart 0
+// may still be under way: whoever frees t must know it is over (TCP's
+// timers hold a reference to their sock for that).
+int del_timer(timer_list *t);
 // Cancel t, and wait for a run of t's function on another hart to finish,
 // so that t may be freed. Returns 1 if t was pending.
 int del_timer_sync(timer_list *t);

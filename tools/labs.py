@@ -74,4 +74,12 @@ LABS = {
         tests=[("sigtests/handler", 10), ("sigtests/eintr", 10), ("sigtests/restart", 10),
                ("sigtests/pause", 5), ("sigtests/sigreturn", 15), ("nettests/signal", 10)],
     ),
+    "tcp-wait": Lab(
+        page="docs/labs/tcp-wait.md",
+        summary="TCP's sleeps under the socket lock: sk_wait_data (tcp_recvmsg) and inet_csk_wait_for_connect (accept)",
+        needs=["waitqueue", "timeout", "udp-receive"],
+        effort="4 hours",
+        tests=[("tcptests/echo", 5), ("tcptests/bulk", 10), ("tcptests/halfclose", 5), ("tcptests/reset", 5),
+               ("tcptests/recv", 10), ("tcptests/accept", 15), ("tcptests/many", 10)],
+    ),
 }

@@ -24,6 +24,7 @@ struct order {
 
 struct graph {
   const char *names[MAX_CLASSES] = {};
+  uint32_t subclasses[MAX_CLASSES] = {}; // acquire_nested's; 0 for acquire()
   int nclasses = 0;
   order before[MAX_CLASSES][MAX_CLASSES] = {}; // before[a][b]: a held while b taken
 };
@@ -39,17 +40,25 @@ void lock_graph() {
 }
 void unlock_graph() { __atomic_store_n(&graph_busy, 0u, __ATOMIC_RELEASE); }
 
-// The class of a lock: its name, compared as a string (the same name may be
-// two string literals in two files).
-int class_of(const spinlock *lk) {
+// The class of a lock taken as `subclass`: its name, compared as a string
+// (the same name may be two string literals in two files), and the subclass.
+int class_of(const char *name, uint32_t subclass) {
   for (int i = 0; i < g.nclasses; i++)
-    if (g.names[i] == lk->name || strncmp(g.names[i], lk->name, 64) == 0) return i;
+    if ((g.names[i] == name || strncmp(g.names[i], name, 64) == 0) && g.subclasses[i] == subclass) return i;
   if (g.nclasses == MAX_CLASSES) {
     unlock_graph();
     panic("lockdep: more lock classes than MAX_CLASSES");
   }
-  g.names[g.nclasses] = lk->name;
+  g.names[g.nclasses] = name;
+  g.subclasses[g.nclasses] = subclass;
   return g.nclasses++;
+}
+
+// "/1" after a nested class's name in reports, as Linux prints it.
+const char *suffix(int cls) {
+  static const char *const suffixes[] = {"", "/1", "/2", "/3"};
+  const uint32_t s = g.subclasses[cls];
+  return s < 4 ? suffixes[s] : "/?";
 }
 
 // Is there a chain of recorded orders from a to b? Depth-first, with a
@@ -77,31 +86,34 @@ int first_step(int a, int b) {
   const int step = first_step(taking, held);
   const order &o = g.before[taking][step];
   printf("lockdep: lock order inversion on hart %d\n", cpuid());
-  printf("  now:     '%s' taken at ", g.names[taking]);
+  printf("  now:     '%s%s' taken at ", g.names[taking], suffix(taking));
   print_site(where);
-  printf(" while '%s' is held (taken at ", g.names[held]);
+  printf(" while '%s%s' is held (taken at ", g.names[held], suffix(held));
   print_site(h->acquired_at);
-  printf(")\n  earlier: '%s' taken at ", g.names[step]);
+  printf(")\n  earlier: '%s%s' taken at ", g.names[step], suffix(step));
   print_site(o.then);
-  printf(" while '%s' was held (taken at ", g.names[taking]);
+  printf(" while '%s%s' was held (taken at ", g.names[taking], suffix(taking));
   print_site(o.first);
   printf(")\n");
-  if (step != held) printf("  (and '%s' is taken before '%s' elsewhere)\n", g.names[step], g.names[held]);
+  if (step != held)
+    printf("  (and '%s%s' is taken before '%s%s' elsewhere)\n", g.names[step], suffix(step), g.names[held],
+           suffix(held));
   panic("lockdep: two paths take these locks in opposite orders");
 }
 
 } // namespace
 
-void check_acquire(const spinlock *lk, source_location where) {
+void check_acquire(const spinlock *lk, uint32_t subclass, source_location where) {
   cpu *c = mycpu();
   lock_graph();
-  const int taking = class_of(lk);
+  const int taking = class_of(lk->name, subclass);
   for (int i = 0; i < c->nheld; i++) {
     const spinlock *h = c->held[i];
-    const int held = class_of(h);
+    const int held = class_of(h->name, h->subclass);
     if (held == taking) {
       // Two locks of one class at once (two pipes): no order between them
-      // can be checked by class, so the kernel never does it.
+      // can be checked by class, so the kernel never does it (a sock's lock
+      // and a new connection's are two subclasses: acquire_nested).
       unlock_graph();
       printf("lockdep: '%s' taken at ", lk->name);
       print_site(where);

@@ -48,6 +48,12 @@ public:
 
   void push_front(T &x) { insert_after(sentinel(), &(x.*Link)); }
   void push_back(T &x) { insert_after(sentinel()->prev, &(x.*Link)); }
+  void insert_after(T &pos, T &x) { insert_after(&(pos.*Link), &(x.*Link)); } // pos is on this list
+  // The element after x (which is on this list), or null at the end.
+  T *next(T &x) {
+    list_node *n = (x.*Link).next;
+    return n == sentinel() ? nullptr : owner(n);
+  }
 
   T *pop_front() {
     T *x = front();

@@ -30,15 +30,6 @@ int receiver_wake_function(wait_queue_entry *wait, unsigned mode, int sync, void
   // LAB udp-receive: end
 }
 
-// A signal ended the wait: with no receive time-out the call may be
-// restarted (SA_RESTART); with one, it fails with EINTR (Linux's
-// sock_intr_errno).
-int sock_intr_errno(long timeo) { return timeo == MAX_SCHEDULE_TIMEOUT ? -ERESTARTSYS : -EINTR; }
-
-long sock_rcvtimeo(struct sock *sk, bool noblock) {
-  return noblock ? 0 : __atomic_load_n(&sk->sk_rcvtimeo, __ATOMIC_RELAXED);
-}
-
 // Sleep until a datagram, an error, a shutdown, a signal or the time-out.
 // Returns 0 to look at the queue again, or non-zero (with *err set) to stop.
 int wait_for_packet(struct sock *sk, int *err, long *timeo_p) {

@@ -8,6 +8,9 @@
 #include "arch.hh"
 #include "net/ip.hh"
 #include "net/sock.hh"
+#include "net/socket.hh"
+#include "net/tcp.hh"
+#include "net/udp.hh"
 #include "uapi/param.h"
 #include "softirq.hh"
 
@@ -39,7 +42,52 @@ void process_backlog(softnet_data *sd) {
 
 } // namespace
 
-int loopback_xmit(sk_buff *skb) { return netif_rx(skb); }
+namespace {
+
+// netdrop()'s settings (Linux's netem qdisc, reduced to "lose every nth").
+// Always atomic: set by the system call, read by every sender.
+struct netem_t {
+  uint32_t every = 0; // drop every nth TCP segment; 0: none
+  uint32_t left = 0;  // drops still to make
+  uint32_t seen = 0;  // TCP segments sent since it was set
+};
+
+} // namespace
+
+// Outside the anonymous namespace so that GDB can name it (p kernel::netem).
+static constinit netem_t netem;
+
+void netem_set(uint32_t every, uint32_t count) {
+  __atomic_store_n(&netem.seen, 0u, __ATOMIC_RELAXED);
+  __atomic_store_n(&netem.left, count, __ATOMIC_RELAXED);
+  __atomic_store_n(&netem.every, every, __ATOMIC_RELAXED);
+}
+
+namespace {
+
+bool netem_drop(sk_buff *skb) {
+  const uint32_t every = __atomic_load_n(&netem.every, __ATOMIC_RELAXED);
+  if (!every || reinterpret_cast<const iphdr *>(skb->network_header)->protocol != IPPROTO_TCP_NR)
+    return false;
+  if (__atomic_add_fetch(&netem.seen, 1, __ATOMIC_RELAXED) % every != 0) return false;
+  uint32_t left = __atomic_load_n(&netem.left, __ATOMIC_RELAXED);
+  do {
+    if (left == 0) return false;
+  } while (
+      !__atomic_compare_exchange_n(&netem.left, &left, left - 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return true;
+}
+
+} // namespace
+
+int loopback_xmit(sk_buff *skb) {
+  if (netem_drop(skb)) {
+    net_inc_stats(&net_counters::tcp_drops_injected);
+    kfree_skb(skb);
+    return 0;
+  }
+  return netif_rx(skb);
+}
 
 int netif_rx(sk_buff *skb) {
   push_off(); // stay on this hart: the backlog is per hart
@@ -67,6 +115,9 @@ void net_rx_action() { process_backlog(&softnet[arch::hartid()]); }
 
 void net_init() {
   skb_init();
+  socket_init();
+  proto_register(&udp_prot);
+  tcp_init();
   open_softirq(NET_RX_SOFTIRQ, net_rx_action);
 }
 

@@ -4,24 +4,13 @@
 #include "net/ip.hh"
 #include "uapi/errno.h"
 #include "net/sock.hh"
+#include "net/tcp.hh"
 #include "net/udp.hh"
 #include "lib/string.hh"
 
 namespace kernel {
 
 constexpr uint8_t IP_DEFAULT_TTL = 64;
-
-uint32_t csum_partial(const void *data, uint32_t len, uint32_t sum) {
-  const auto *p = static_cast<const uint8_t *>(data);
-  for (; len > 1; len -= 2, p += 2) sum += static_cast<uint32_t>(p[0] << 8 | p[1]);
-  if (len) sum += static_cast<uint32_t>(p[0] << 8);
-  return sum;
-}
-
-uint16_t csum_fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return htons(static_cast<uint16_t>(~sum & 0xffff));
-}
 
 bool ipv4_is_loopback(uint32_t addr_net) { return (ntohl(addr_net) >> 24) == 127; }
 
@@ -62,6 +51,7 @@ int ip_rcv(sk_buff *skb) {
     skb->tail = skb->data + tot;
     skb_pull(skb, hlen);
     skb->transport_header = skb->data;
+    if (iph->protocol == IPPROTO_TCP_NR) return tcp_v4_rcv(skb);
     if (iph->protocol == IPPROTO_UDP_NR) return udp_rcv(skb);
     if (iph->protocol == IPPROTO_ICMP_NR) {
       icmp_rcv(skb);

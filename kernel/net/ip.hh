@@ -2,6 +2,7 @@
 // Headers are in network byte order, as on the wire.
 #pragma once
 #include <cstdint>
+#include "lib/checksum.hh"
 #include "net/skbuff.hh"
 
 namespace kernel {
@@ -48,17 +49,14 @@ constexpr uint16_t ntohs(uint16_t x) { return bswap16(x); }
 constexpr uint32_t htonl(uint32_t x) { return bswap32(x); }
 constexpr uint32_t ntohl(uint32_t x) { return bswap32(x); }
 
-// The Internet checksum (RFC 1071): the one's complement of the one's
-// complement sum of 16-bit words. Start from `sum` to chain pieces.
-[[nodiscard]] uint32_t csum_partial(const void *data, uint32_t len, uint32_t sum);
-[[nodiscard]] uint16_t csum_fold(uint32_t sum);
-
 [[nodiscard]] bool ipv4_is_loopback(uint32_t addr_net);
 
 // Down: add the IP header and hand the packet to the loopback device.
 [[nodiscard]] int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol);
 int ip_output(sk_buff *skb);
 int loopback_xmit(sk_buff *skb);
+// netdrop(): drop every `every`th TCP segment at loopback_xmit, `count` times.
+void netem_set(uint32_t every, uint32_t count);
 int netif_rx(sk_buff *skb);
 // Up, in the software interrupt.
 void net_rx_action();

@@ -16,9 +16,9 @@ kmem_cache *skbuff_head_cache;
 
 void skb_init() { skbuff_head_cache = kmem_cache_create("skbuff_head_cache", sizeof(sk_buff)); }
 
-// As when an sk_buff was one page: a datagram a little under 4 KiB, its data
-// buffer then being a whole page from kmalloc().
-uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE - sizeof(sk_buff)); }
+// The largest data buffer kmalloc() hands out: a page. It is the loopback
+// device's largest packet, head room included (TCP's segments are that big).
+uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE); }
 
 // Linux's __alloc_skb, without the shared info at the buffer's end.
 sk_buff *alloc_skb(uint32_t size) {
@@ -89,6 +89,22 @@ void __skb_unlink(sk_buff *skb, sk_buff_head *q) {
   if (!holding(&q->lock)) panic("__skb_unlink: queue lock not held");
   skb->list.unlink();
   q->qlen--;
+}
+
+void __skb_queue_after(sk_buff_head *q, sk_buff *prev, sk_buff *skb) {
+  if (!holding(&q->lock)) panic("__skb_queue_after: queue lock not held");
+  q->list.insert_after(*prev, *skb);
+  q->qlen++;
+}
+
+sk_buff *skb_peek_tail(sk_buff_head *q) {
+  if (!holding(&q->lock)) panic("skb_peek_tail: queue lock not held");
+  return q->list.back();
+}
+
+sk_buff *skb_queue_next(sk_buff_head *q, sk_buff *skb) {
+  if (!holding(&q->lock)) panic("skb_queue_next: queue lock not held");
+  return q->list.next(*skb);
 }
 
 sk_buff *skb_peek(sk_buff_head *q) {

@@ -26,7 +26,8 @@ struct sk_buff {
   uint32_t len = 0;                    // tail - data
   uint32_t truesize = 0;               // memory it really uses: head + data buffer
   uint8_t *network_header = nullptr;   // the IPv4 header
-  uint8_t *transport_header = nullptr; // the UDP (or ICMP) header
+  uint8_t *transport_header = nullptr; // the TCP, UDP or ICMP header
+  alignas(8) uint8_t cb[16] = {};      // the protocol's own notes (TCP_SKB_CB)
 };
 
 constexpr uint32_t SKB_MAX_HEADER = 64; // head room for all headers
@@ -44,10 +45,12 @@ inline void skb_reserve(sk_buff *skb, uint32_t n) {
 uint8_t *skb_put(sk_buff *skb, uint32_t n);  // grow at the tail; returns the new bytes
 uint8_t *skb_push(sk_buff *skb, uint32_t n); // grow at the front (a header)
 uint8_t *skb_pull(sk_buff *skb, uint32_t n); // drop n bytes at the front; returns new data
+inline uint32_t skb_tailroom(const sk_buff *skb) { return static_cast<uint32_t>(skb->end - skb->tail); }
 
-// A queue of packets with its own lock: socket receive queues, backlogs.
-// Interrupt context (the receive path) takes the lock too. Only the queue
-// functions below touch list and qlen, so the two always agree.
+// A queue of packets with its own lock: socket receive and write queues,
+// the device's backlog. Interrupt context (the receive path) takes the lock
+// too. Only the queue functions below change list and qlen, so the two
+// always agree; a walk over the list holds the lock.
 struct sk_buff_head {
   constexpr explicit sk_buff_head(const char *name) : lock(name) {}
   spinlock lock;
@@ -60,8 +63,12 @@ struct sk_buff_head {
 // change it in one step, like __skb_recv_datagram, holds the lock across
 // both. The others take the lock themselves.
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
-[[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
-void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
+[[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q);                // null if empty
+void __skb_unlink(sk_buff *skb, sk_buff_head *q);                     // skb must be on q
+void __skb_queue_after(sk_buff_head *q, sk_buff *prev, sk_buff *skb); // skb right behind prev
+[[nodiscard]] sk_buff *skb_peek_tail(sk_buff_head *q);                // the last; q->lock held
+[[nodiscard]] sk_buff *skb_queue_next(sk_buff_head *q,
+                                      sk_buff *skb);   // the one after skb, or null; q->lock held
 [[nodiscard]] sk_buff *skb_peek(sk_buff_head *q);      // the first, left queued; q->lock held
 [[nodiscard]] uint32_t skb_queue_len(sk_buff_head *q); // q->lock held
 

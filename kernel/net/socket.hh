@@ -9,6 +9,7 @@ struct file;
 struct socket;
 struct poll_table;
 
+void socket_init();              // the socket cache; at boot
 void sock_release(socket *sock); // the last close of the file
 [[nodiscard]] int sock_read(file *f, user_ptr<char> buf, int n);
 [[nodiscard]] int sock_write(file *f, user_ptr<char> buf, int n);

@@ -1,12 +1,15 @@
 // UDP over IPv4 loopback (Linux's net/ipv4/udp.c, reduced): the port
 // table, sending, and the receive path from ip_rcv to the socket's queue.
 #include "net/udp.hh"
+#include <new>
 #include "uapi/errno.h"
 #include "net/ip.hh"
 #include "net/sock.hh"
 #include "printf.hh"
 #include "proc.hh"
 #include "lib/string.hh"
+#include "kalloc.hh"
+#include "slab.hh"
 #include "vm.hh"
 
 namespace kernel {
@@ -84,19 +87,10 @@ int udp_bind_locked(struct sock *sk, uint32_t addr, uint16_t port) {
 // Bind to an ephemeral port unless bound already.
 int udp_autobind_locked(struct sock *sk) { return sk->sport ? 0 : udp_bind_locked(sk, 0, 0); }
 
-struct pseudo_header {
-  uint32_t saddr;
-  uint32_t daddr;
-  uint8_t zero;
-  uint8_t protocol;
-  uint16_t len;
-};
-
 // The UDP checksum: over a pseudo-header of the IP addresses, then the
 // UDP header and payload.
 uint32_t udp_csum_start(uint32_t saddr, uint32_t daddr, uint16_t ulen) {
-  const pseudo_header ph = {saddr, daddr, 0, IPPROTO_UDP_NR, htons(ulen)};
-  return csum_partial(&ph, sizeof ph, 0);
+  return csum_tcpudp_nofold(saddr, daddr, ulen, IPPROTO_UDP_NR, 0);
 }
 
 int __udp_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
@@ -204,6 +198,7 @@ void udp_unhash(struct sock *sk) {
 }
 
 int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
+  if (__atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED) & SEND_SHUTDOWN) return -EPIPE;
   if (len > UDP_MAX_PAYLOAD) return -EMSGSIZE;
   inet_addrs addrs = udp_addrs(sk); // the peer, as a connect() may be changing it
   uint32_t daddr;
@@ -266,6 +261,7 @@ int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int fla
   err = copyout(myproc()->pagetable, msg->buf, skb->data + sizeof(udphdr), copied) < 0 ? -EFAULT : 0;
   if (err == 0) {
     if (msg->has_name) {
+      msg->namelen = sizeof msg->name;
       msg->name = {};
       msg->name.sin_family = AF_INET;
       msg->name.sin_port = uh->source;
@@ -276,5 +272,66 @@ int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int fla
   kfree_skb(skb); // Linux's skb_free_datagram
   return err;
 }
+
+int udp_netconns(user_ptr<sock_info> buf, int max, int *count) {
+  // Copied out under no lock: collect a page's worth first.
+  auto *infos = static_cast<sock_info *>(kmalloc(PGSIZE));
+  if (!infos) return -ENOMEM;
+  const int room = static_cast<int>(PGSIZE / sizeof(sock_info)) < max - *count
+                       ? static_cast<int>(PGSIZE / sizeof(sock_info))
+                       : max - *count;
+  int n = 0;
+  {
+    lock_guard g(udp_table.lock);
+    for (sock &sk : udp_table.bound) {
+      if (n >= room) break;
+      sock_info &info = infos[n++];
+      info = {};
+      info.type = SOCK_DGRAM;
+      info.state = TCP_CLOSE;
+      info.local.sin_family = info.peer.sin_family = AF_INET;
+      info.local.sin_addr.s_addr = sk.rcv_saddr;
+      info.local.sin_port = sk.sport;
+      if (sk.connected) {
+        info.peer.sin_addr.s_addr = sk.daddr;
+        info.peer.sin_port = sk.dport;
+      }
+      info.rx_queue = __atomic_load_n(&sk.sk_rmem_alloc, __ATOMIC_RELAXED);
+    }
+  }
+  int err = 0;
+  if (n > 0 && copyout(myproc()->pagetable, (buf + *count).bytes(), infos, n * sizeof(sock_info)) < 0)
+    err = -EFAULT;
+  kfree(infos);
+  *count += n;
+  return err;
+}
+
+// ---- The protocol
+
+namespace {
+
+sock *udp_construct(void *mem) { return new (mem) sock; }
+
+// close(): no datagram can find the sock any more; those queued hold no
+// reference, and go with it (sock_put).
+void udp_lib_close(struct sock *sk) {
+  udp_unhash(sk);
+  sock_put(sk);
+}
+
+} // namespace
+
+proto udp_prot = {
+    .name = "UDP",
+    .obj_size = sizeof(sock),
+    .construct = udp_construct,
+    .init = nullptr,
+    .close = udp_lib_close,
+    .get_port = udp_bind,
+    .sendmsg = udp_sendmsg,
+    .recvmsg = udp_recvmsg,
+    .backlog_rcv = nullptr,
+};
 
 } // namespace kernel

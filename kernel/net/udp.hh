@@ -11,14 +11,10 @@ namespace kernel {
 struct sock;
 struct inet_addrs;
 struct poll_table;
+struct msghdr;
+struct proto;
 
-// One send or receive, as the socket layer hands it down.
-struct msghdr {
-  user_ptr<char> buf;    // the data, in user memory
-  sockaddr_in name = {}; // sendto's destination / recvfrom's source
-  bool has_name = false; // a destination was given / a source is wanted
-  int flags = 0;         // out: MSG_TRUNC when a datagram was cut short
-};
+extern proto udp_prot;
 
 [[nodiscard]] int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len);
 [[nodiscard]] int udp_recvmsg(struct sock *sk, msghdr *msg, uint64_t len, int noblock, int flags);
@@ -29,6 +25,8 @@ struct msghdr {
 // A copy of sk's address fields, all taken at one moment (udp_table.lock).
 [[nodiscard]] inet_addrs udp_addrs(struct sock *sk);
 void udp_unhash(struct sock *sk);
+// netconns(): each bound UDP socket as a sock_info, from buf[*count] on; *count grows.
+[[nodiscard]] int udp_netconns(user_ptr<sock_info> buf, int max, int *count);
 
 int udp_rcv(sk_buff *skb); // from ip_rcv, in the software interrupt
 // An ICMP error about a datagram we sent from saddr:sport to daddr:dport.

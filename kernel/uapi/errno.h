@@ -41,15 +41,20 @@ enum {
   EPROTOTYPE = 91,   // protocol wrong type for socket
   ENOPROTOOPT = 92,  // protocol not available
   EPROTONOSUPPORT = 93,
-  EOPNOTSUPP = 95,   // operation not supported
-  EAFNOSUPPORT = 97, // address family not supported
-  EADDRINUSE = 98,   // address already in use
+  ESOCKTNOSUPPORT = 94, // socket type not supported
+  EOPNOTSUPP = 95,      // operation not supported
+  EAFNOSUPPORT = 97,    // address family not supported
+  EADDRINUSE = 98,      // address already in use
   EADDRNOTAVAIL = 99,
-  ENETUNREACH = 101, // network is unreachable
-  ENOBUFS = 105,     // no buffer space available
+  ENETUNREACH = 101,  // network is unreachable
+  ECONNABORTED = 103, // software caused connection abort
+  ECONNRESET = 104,   // connection reset by peer
+  ENOBUFS = 105,      // no buffer space available
   EISCONN = 106,
   ENOTCONN = 107,     // not connected
   ETIMEDOUT = 110,    // timed out
   ECONNREFUSED = 111, // connection refused
+  EALREADY = 114,     // a connect is already under way
+  EINPROGRESS = 115,  // a non-blocking connect has started
   EWOULDBLOCK = EAGAIN,
 };

@@ -17,5 +17,7 @@ enum {
   POLLRDNORM = 0x040,
   POLLRDBAND = 0x080,
   POLLWRNORM = 0x100,
-  POLL_MAX_FDS = 64, // more than this many entries: EINVAL
+  POLLWRBAND = 0x200,
+  POLLRDHUP = 0x2000, // the peer shut its sending side (TCP: its FIN arrived)
+  POLL_MAX_FDS = 64,  // more than this many entries: EINVAL
 };

@@ -11,10 +11,10 @@ from tests.shell import SHELL_CASES, check_boot, other_hart_counts, shell_case
 
 
 # The in-guest test programs (user/lib/testlib.h gives their protocol).
-TEST_PROGRAMS = ("usertests", "waittests", "sigtests", "nettests")
+TEST_PROGRAMS = ("usertests", "waittests", "sigtests", "nettests", "tcptests")
 # Programs that also run on a one-hart guest (when --cpus is not 1): the
 # wakeup paths differ when waker and sleeper share the only hart.
-ONE_HART_PROGRAMS = ("nettests", "sigtests")
+ONE_HART_PROGRAMS = ("nettests", "tcptests", "sigtests")
 
 
 def run_test_program(results, session, program, args, selected, label=None):

@@ -54,16 +54,21 @@ static const char *const messages[] = {
     [EPROTOTYPE] = "protocol wrong type for socket",
     [ENOPROTOOPT] = "protocol not available",
     [EPROTONOSUPPORT] = "protocol not supported",
+    [ESOCKTNOSUPPORT] = "socket type not supported",
     [EOPNOTSUPP] = "operation not supported",
     [EAFNOSUPPORT] = "address family not supported by protocol",
     [EADDRINUSE] = "address already in use",
     [EADDRNOTAVAIL] = "cannot assign requested address",
     [ENETUNREACH] = "network is unreachable",
+    [ECONNABORTED] = "software caused connection abort",
+    [ECONNRESET] = "connection reset by peer",
     [ENOBUFS] = "no buffer space available",
     [EISCONN] = "transport endpoint is already connected",
     [ENOTCONN] = "transport endpoint is not connected",
     [ETIMEDOUT] = "connection timed out",
     [ECONNREFUSED] = "connection refused",
+    [EALREADY] = "operation already in progress",
+    [EINPROGRESS] = "operation now in progress",
 };
 
 const char *strerror(int err) {

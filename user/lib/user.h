@@ -48,7 +48,7 @@ int waitpid(int pid, int *status, int options);
 struct pollfd;
 int poll(struct pollfd *fds, int nfds, int timeout_ms); // kernel/uapi/poll.h
 
-// sockets (kernel/uapi/socket.h): UDP over loopback
+// sockets (kernel/uapi/socket.h): TCP and UDP over loopback
 struct sockaddr;
 struct net_counters;
 int socket(int domain, int type, int protocol);
@@ -65,6 +65,12 @@ int shutdown(int fd, int how);
 int fcntl(int fd, int cmd, long arg);
 int netstat(int fd, struct net_counters *c);
 int netinject(const void *packet, int len); // an IPv4 packet into the loopback device (tests)
+int listen(int fd, int backlog);
+int accept(int fd, struct sockaddr *addr, unsigned int *addrlen);
+int accept4(int fd, struct sockaddr *addr, unsigned int *addrlen, int flags);
+struct sock_info;
+int netconns(struct sock_info *buf, int max); // every socket and its state (the netstat tool)
+int netdrop(int every, int count);            // drop every `every`th TCP segment, count times (tests)
 int provoke(int what); // a deliberate kernel error for a checker to catch (kernel/uapi/provoke.h; tests)
 // net.c
 long send(int fd, const void *buf, unsigned long len, int flags);

@@ -31,7 +31,12 @@ def test_kmalloc_size_classes():
     build_and_run(UNIT / "kmalloc_size_test.cc")
 
 
+def test_internet_checksum():
+    build_and_run(UNIT / "csum_test.cc")
+
+
 if __name__ == "__main__":
     test_intrusive_list()
     test_kmalloc_size_classes()
-    print("2 passed, 0 failed")
+    test_internet_checksum()
+    print("3 passed, 0 failed")
