@@ -193,7 +193,7 @@ namespace {
 // descriptor first (so a process out of descriptors fails at once), then
 // the wait for a connection -- blocking unless the listening file is
 // O_NONBLOCK; flags' SOCK_NONBLOCK is for the new file.
-int64_t do_accept(int flags) {
+int64_t __sys_accept4(int flags) {
   socket *sock;
   file *f;
   if (const int err = sockfd_lookup(0, &sock, &f); err < 0) return err;
@@ -224,8 +224,8 @@ int64_t do_accept(int flags) {
 
 } // namespace
 
-int64_t sys_accept4() { return do_accept(argint(3)); }
-int64_t sys_accept() { return do_accept(0); } // accept(fd, addr, addrlen): accept4 with no flags
+int64_t sys_accept4() { return __sys_accept4(argint(3)); }
+int64_t sys_accept() { return __sys_accept4(0); } // accept(fd, addr, addrlen): accept4 with no flags
 
 int64_t sys_sendto() {
   socket *sock;

@@ -67,11 +67,11 @@ class KitePrefix(gdb.Command):
   kite-locks           well-known spinlocks and their holders
   kite-sleepers EXPR   the processes sleeping on channel EXPR
   kite-wq EXPR         the entries of a wait queue
-  kite-sockets         bound UDP sockets, their queues, counters and waiters
+  kite-sockets         TCP and UDP sockets: states, sequence numbers, queues, waiters
   kite-slabs           the small-object caches: size, objects in use, pages
   kite-dmesg           the kernel log since boot
   kite-ubreak PROG FN  a breakpoint in user program PROG only
-  kite-skb EXPR        an sk_buff's IP and UDP headers, decoded"""
+  kite-skb EXPR        an sk_buff's IP and TCP or UDP headers, decoded"""
 
     def __init__(self):
         super().__init__("kite", gdb.COMMAND_USER, prefix=True)
@@ -132,13 +132,30 @@ def pipe_channel(addr):
     return None
 
 
+def udp_socks():
+    return list_items(gdb.parse_and_eval("kernel::udp_table")["bound"], "kernel::sock", "hash")
+
+
+def tcp_socks():
+    """Every TCP sock holding a port (tcp_hashinfo.bound): listeners,
+    connections, bound ones, those in TIME_WAIT."""
+    return list_items(gdb.parse_and_eval("kernel::tcp_hashinfo")["bound"], "kernel::sock", "bind_node")
+
+
+def tcp_state(sk):
+    return str(sk["sk_state"]).replace("kernel::", "")
+
+
 def socket_waited_on(p):
-    """'socket 127.0.0.1:7 wait queue' if process p has an entry there."""
-    table = gdb.parse_and_eval("kernel::udp_table")
-    for sk in list_items(table["bound"], "kernel::sock", "hash"):
-        for e in list_items(sk["sk_wq"]["head"], "kernel::wait_queue_entry", "entry"):
-            if int(e["private_"]) == int(p.address):
-                return f"socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])} wait queue"
+    """'socket 127.0.0.1:7 wait queue' (or 'TCP socket ...') if process p
+    has an entry on a socket's wait queue or socket lock."""
+    for proto, socks in (("", udp_socks()), ("TCP ", tcp_socks())):
+        for sk in socks:
+            name = f"{proto}socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])}"
+            for queue, what in ((sk["sk_wq"], "wait queue"), (sk["sk_lock"]["wq"], "socket lock")):
+                for e in list_items(queue["head"], "kernel::wait_queue_entry", "entry"):
+                    if int(e["private_"]) == int(p.address):
+                        return f"{name} {what}"
     return None
 
 
@@ -331,17 +348,46 @@ def print_waiters(wq, indent=""):
 
 
 class KiteSockets(gdb.Command):
-    """kite-sockets: every bound UDP socket -- address, peer, receive queue
-(datagrams and bytes charged), counters, and who waits on its queue."""
+    """kite-sockets: every TCP socket holding a port and every bound UDP
+socket. TCP: state, addresses, the sequence numbers (snd_una, snd_nxt,
+rcv_nxt) and windows, the receive, write and backlog queues, whether a
+process owns the socket lock, a listener's SYN and accept queues. UDP:
+address, peer, receive queue and counters. Both: who waits on the
+socket's queue, with the callback of each entry."""
 
     def __init__(self):
         super().__init__("kite-sockets", gdb.COMMAND_USER)
 
     @reads_kernel
     def invoke(self, arg, from_tty):
-        table = gdb.parse_and_eval("kernel::udp_table")
         any_found = False
-        for sk in list_items(table["bound"], "kernel::sock", "hash"):
+        tcp_type = gdb.lookup_type("kernel::tcp_sock").pointer()
+        for sk in tcp_socks():
+            any_found = True
+            tp = sk.address.cast(tcp_type).dereference()
+            state = tcp_state(sk)
+            peer = f" -> {ip_str(sk['daddr'])}:{port_num(sk['dport'])}" if int(sk["dport"]) else ""
+            dead = " (closed: orphan)" if int(sk["sk_flags"]) & 1 else ""
+            print(f"TCP socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])}{peer}  {state}{dead}  "
+                  f"(struct tcp_sock at {sk.address})")
+            owned = "owned by a process" if int(sk["sk_lock"]["owned"]) else "not owned"
+            if state == "TCP_LISTEN":
+                q = tp["icsk_accept_queue"]
+                print(f"  SYN queue: {int(q['syn_qlen'])}, accept queue: {int(q['accept_qlen'])} "
+                      f"(backlog {int(sk['sk_max_ack_backlog'])}); socket lock {owned}")
+            else:
+                print(f"  snd_una {int(tp['snd_una'])} snd_nxt {int(tp['snd_nxt'])} snd_wnd {int(tp['snd_wnd'])}  "
+                      f"rcv_nxt {int(tp['rcv_nxt'])} rcv_wnd {int(tp['rcv_wnd'])} copied_seq {int(tp['copied_seq'])}")
+                print(f"  receive queue: {int(sk['sk_receive_queue']['qlen'])} segments, {int(sk['sk_rmem_alloc'])} of "
+                      f"{int(sk['sk_rcvbuf'])} bytes; write queue: {int(sk['sk_write_queue']['qlen'])} segments, "
+                      f"{int(sk['sk_wmem_queued'])} of {int(sk['sk_sndbuf'])} bytes; backlog {int(sk['sk_backlog']['len'])} "
+                      f"bytes; socket lock {owned}")
+            st = sk["stats"]
+            print(f"  segments in {int(st['tcp_segs_in'])} out {int(st['tcp_segs_out'])} "
+                  f"sent again {int(st['tcp_retrans'])}")
+            print(f"  wait queue {sk['sk_wq'].address}:")
+            print_waiters(sk["sk_wq"], "    ")
+        for sk in udp_socks():
             any_found = True
             peer = f" connected to {ip_str(sk['daddr'])}:{port_num(sk['dport'])}" if sk["connected"] else ""
             print(f"socket {ip_str(sk['rcv_saddr'])}:{port_num(sk['sport'])}{peer}  (struct sock at {sk.address})")
@@ -353,7 +399,7 @@ class KiteSockets(gdb.Command):
             print(f"  wait queue {sk['sk_wq'].address}:")
             print_waiters(sk["sk_wq"], "    ")
         if not any_found:
-            print("(no bound sockets)")
+            print("(no sockets)")
 
 
 class KiteSlabs(gdb.Command):
@@ -463,10 +509,14 @@ KiteSleepers()
 KiteUbreak()
 
 
+TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG"]
+
+
 class KiteSkb(gdb.Command):
     """kite-skb EXPR: an sk_buff decoded -- the IPv4 header (addresses, TTL,
-protocol, length), the UDP header (ports, length, checksum) and the first
-bytes of the payload."""
+protocol, length), the TCP header (ports, sequence and acknowledgement
+numbers, flags, window, checksum) or the UDP header (ports, length,
+checksum), and the first bytes of the payload."""
 
     def __init__(self):
         super().__init__("kite-skb", gdb.COMMAND_USER)
@@ -482,10 +532,22 @@ bytes of the payload."""
             return
         ip = inf.read_memory(nh, 20).tobytes()
         ihl = (ip[0] & 0xf) * 4
+        total = ip[2] << 8 | ip[3]
         src = ".".join(str(b) for b in ip[12:16])
         dst = ".".join(str(b) for b in ip[16:20])
         print(f"  IPv{ip[0] >> 4} {src} -> {dst}  ttl {ip[8]}  protocol {ip[9]}  "
-              f"total length {ip[2] << 8 | ip[3]}  id {ip[4] << 8 | ip[5]}")
+              f"total length {total}  id {ip[4] << 8 | ip[5]}")
+        if ip[9] == 6:
+            th = inf.read_memory(nh + ihl, 20).tobytes()
+            doff = (th[12] >> 4) * 4
+            flags = " ".join(f for i, f in enumerate(TCP_FLAGS) if th[13] & (1 << i)) or "none"
+            seq = int.from_bytes(th[4:8], "big")
+            ack = int.from_bytes(th[8:12], "big")
+            print(f"  TCP {th[0] << 8 | th[1]} -> {th[2] << 8 | th[3]}  seq {seq}  ack {ack}  flags {flags}  "
+                  f"window {th[14] << 8 | th[15]}  header {doff}  checksum {th[16] << 8 | th[17]:#06x}")
+            payload = inf.read_memory(nh + ihl + doff, min(max(total - ihl - doff, 0), 32)).tobytes()
+            print(f"  payload {payload!r} ({max(total - ihl - doff, 0)} bytes)")
+            return
         if ip[9] != 17:
             return
         udp = inf.read_memory(nh + ihl, 8).tobytes()

@@ -106,3 +106,46 @@ def user_mode_stop():
         gdb.execute(command)
     gdb.execute("delete")
     marker("DONE")
+
+
+def tcp_accept_recv_and_wakeups():
+    """A TCP listener (`tcp listen -c 9`) and a client (`tcp connect 9`):
+    stop where the listener sleeps in accept (inet_csk_wait_for_connect) and
+    where the handshake's last ACK wakes it (the listener's sk_data_ready,
+    from tcp_child_process in the software interrupt); then where it sleeps
+    in recv (sk_wait_data), where the client's line arrives (kite-skb), and
+    where that line wakes it (sock_def_readable, from tcp_rcv_established)."""
+    gdb.execute('break kernel::schedule if $_any_caller_matches(".*inet_csk_wait_for_connect", 3)')
+    marker("ARMED_LISTEN")  # the driver types: tcp listen -c 9 &
+    bounded_continue(30)
+    listener = int(gdb.parse_and_eval(f"kernel::cpus[{gdb.selected_thread().num - 1}].proc->pid"))
+    marker("ACCEPT_SLEEP")
+    gdb.execute("bt")
+    gdb.execute("kite-sockets")
+    gdb.execute("delete")
+    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_child_process", 8)')
+    marker("ARMED_CONNECT")  # the driver types: tcp connect 9
+    bounded_continue(30)
+    marker("ACCEPT_WAKE")
+    gdb.execute("bt")
+    gdb.execute("delete")
+    gdb.execute("break kernel::schedule if kernel::cpus[$_thread - 1].proc->pid == "
+                f'{listener} && $_any_caller_matches(".*sk_wait_data", 4)')
+    bounded_continue(30)
+    marker("RECV_SLEEP")
+    gdb.execute("bt")
+    gdb.execute("kite-sockets")
+    gdb.execute("delete")
+    gdb.execute("break kernel::tcp_v4_rcv if skb->len > 20")
+    marker("ARMED_DATA")  # the driver types a line for the client to send
+    bounded_continue(30)
+    marker("SEGMENT")
+    gdb.execute("kite-skb skb")
+    gdb.execute("delete")
+    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_rcv_established", 10)')
+    bounded_continue(30)
+    marker("DATA_WAKE")
+    gdb.execute("bt")
+    gdb.execute("kite-sockets")
+    gdb.execute("delete")
+    marker("DONE")

@@ -31,6 +31,8 @@ TABLES = {
     "p kernel::kmem": [LOCK.format("kmem"), r"free = 0x[0-9a-f]+", r"nfree = [1-9]\d*"],
     "p kernel::disk": [LOCK.format("virtio_disk"), r"desc = \{\{", r"capacity = [1-9]\d*"],
     "p kernel::udp_table": [LOCK.format("udp_table"), r"bound = intrusive_list of kernel::sock"],
+    "p kernel::tcp_hashinfo": [LOCK.format("tcp_hashinfo"), r"ehash = intrusive_list of kernel::sock",
+                               r"listening = intrusive_list of kernel::sock"],
     "p kernel::softnet": [r'^\$\d+ = \{\{input_pkt_queue = \{lock = spinlock "backlog"'],
     "p kernel::kmem_caches": [r'name = 0x[0-9a-f]+ "kmalloc-32", size = 32', r"objects_in_use = \d+, pages = \d+"],
     "p bcache": [LOCK.format("bcache"), r"bufs = \{\{"],  # unqualified, from a frame in kernel::
@@ -97,6 +99,7 @@ def run_gdb_tests(results, args, selected):
 
     for name, scenario in (("gdb/commands-and-recv-backtrace", lambda g, port: commands(g)),
                            ("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-sleep-and-wake-chains", udp_scenario),
+                           ("gdb/tcp-accept-recv-and-wakeups", tcp_scenario),
                            ("gdb/user-mode-stop", user_stop_scenario), ("gdb/print-kernel-tables", tables_scenario)):
         if not selected(name):
             continue
@@ -144,11 +147,12 @@ def run_scenario(guest, port, function, inputs):
 
 def frame_names(text):
     """The function of each backtrace frame, a repeat (GCC's partial-inlining
-    clones show a function twice) counted once."""
+    clones show a function twice) counted once; a template's arguments
+    dropped (sk_wait_event<...> is sk_wait_event)."""
     names = [f.group(1) for f in re.finditer(
-        r"^#\d+\s+(?:0x[0-9a-f]+ in )?(?:kernel::)?(?:\(anonymous namespace\)::)?([\w_]+ \(|<signal handler called>)",
+        r"^#\d+\s+(?:0x[0-9a-f]+ in )?(?:kernel::)?(?:\(anonymous namespace\)::)?([\w_]+(?:<.*?>)? \(|<signal handler called>)",
         text, re.M)]
-    names = [n[:-2] if n.endswith(" (") else n for n in names]
+    names = [re.sub(r"<.*>", "", n[:-2]) if n.endswith(" (") else n for n in names]
     return [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
 
 
@@ -183,6 +187,66 @@ def udp_scenario(guest, port):
     if frames[:len(RECV_CHAIN) - 1] != RECV_CHAIN[1:]:
         return False, f"the reader's return from schedule(): backtrace {frames}, expected {RECV_CHAIN[1:]}"
     guest.expect(r"udp: 2 bytes from port \d+: hi", 20)  # and the reader got it
+    return True, ""
+
+
+# TCP's chains, innermost first (docs/tcp.md). An acceptor asleep, and the
+# handshake's end waking it from the software interrupt that the client's
+# ACK raised (in the client's connect, as release_sock ran its backlog).
+ACCEPT_CHAIN = ["schedule", "schedule_timeout", "inet_csk_wait_for_connect", "inet_csk_accept", "inet_accept",
+                "__sys_accept4", "sys_accept", "syscall", "usertrap"]
+WAKE_HEAD = ["try_to_wake_up", "default_wake_function", "autoremove_wake_function", "__wake_up_common",
+             "__wake_up_sync_key", "wake_up_interruptible_sync_poll", "sock_def_readable"]
+SOFTIRQ_TAIL = ["ip_rcv", "process_backlog", "net_rx_action", "do_softirq", "devintr", "kerneltrap",
+                "<signal handler called>"]
+ACCEPT_WAKE_CHAIN = WAKE_HEAD + ["tcp_child_process", "tcp_v4_do_rcv", "tcp_v4_rcv"] + SOFTIRQ_TAIL
+# A reader asleep in sk_wait_data, and the data waking it.
+TCP_RECV_CHAIN = ["schedule", "schedule_timeout", "sk_wait_event", "sk_wait_data", "tcp_recvmsg", "inet_recvmsg",
+                  "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
+TCP_DATA_WAKE_CHAIN = WAKE_HEAD + ["tcp_data_queue", "tcp_rcv_established", "tcp_v4_do_rcv", "tcp_v4_rcv"] + SOFTIRQ_TAIL
+
+
+def section(text, start, end):
+    m = re.search(rf"@@{start}@@(.*?)@@{end}@@", text, re.S)
+    return m.group(1) if m else None
+
+
+def tcp_scenario(guest, port):
+    """A listener asleep in accept and then in recv, and the segments that
+    wake it: each chain at its stop, kite-sockets and kite-skb on the way."""
+    guest.boot()
+    text = run_scenario(guest, port, "tcp_accept_recv_and_wakeups",
+                        {"ARMED_LISTEN": "tcp listen -c 9 &", "ARMED_CONNECT": "tcp connect 9",
+                         "ARMED_DATA": "hello tcp"})
+    checks = [("ACCEPT_SLEEP", "ARMED_CONNECT", ACCEPT_CHAIN, None), ("ACCEPT_WAKE", "RECV_SLEEP", ACCEPT_WAKE_CHAIN,
+                                                                       "sys_connect"),
+              ("RECV_SLEEP", "ARMED_DATA", TCP_RECV_CHAIN, None), ("DATA_WAKE", "DONE", TCP_DATA_WAKE_CHAIN, "sys_sendto")]
+    for start, end, chain, below in checks:
+        body = section(text, start, end)
+        if body is None:
+            return False, f"GDB did not get to {start}:\n{text[-2500:]}"
+        frames = frame_names(body)
+        if frames[:len(chain)] != chain or (below and below not in frames[len(chain):]):
+            return False, f"{start}: backtrace {frames}, expected {chain}" + (f" and then {below}" if below else "")
+    sleep = section(text, "ACCEPT_SLEEP", "ARMED_CONNECT")
+    if not re.search(r"TCP socket 127\.0\.0\.1:9\s+TCP_LISTEN", sleep) or \
+            not re.search(r"pid \d+ \(tcp\)\s+exclusive\s+kernel::autoremove_wake_function", sleep):
+        return False, f"kite-sockets does not show the listener and the acceptor's exclusive entry:\n{sleep[-1500:]}"
+    recv = section(text, "RECV_SLEEP", "ARMED_DATA")
+    if not re.search(r"TCP socket 127\.0\.0\.1:9 -> 127\.0\.0\.1:\d+\s+TCP_ESTABLISHED", recv) or \
+            not re.search(r"pid \d+ \(tcp\)\s+non-exclusive\s+kernel::autoremove_wake_function", recv):
+        return False, f"kite-sockets does not show the connection and the reader's entry:\n{recv[-1500:]}"
+    seg = section(text, "SEGMENT", "DATA_WAKE")
+    if not re.search(r"127\.0\.0\.1 -> 127\.0\.0\.1\s+ttl 64\s+protocol 6", seg) or \
+            not re.search(r"TCP \d+ -> 9\s+seq \d+\s+ack \d+\s+flags (PSH )?ACK", seg) or "payload b'hello tcp\\n'" not in seg:
+        return False, f"kite-skb at tcp_v4_rcv did not decode the segment:\n{seg[-1500:]}"
+    woken = section(text, "DATA_WAKE", "DONE")
+    if not re.search(r"receive queue: 1 segments, \d+ of \d+ bytes", woken):
+        return False, f"kite-sockets does not show the queued segment:\n{woken[-1500:]}"
+    guest.expect(r"hello tcp", 20)  # GDB detached: the listener prints the line
+    guest.proc.stdin.write(b"\x04")  # and the client's end of input closes both
+    guest.proc.stdin.flush()
+    guest.expect(r"\$ $", 20)
     return True, ""
 
 

@@ -301,6 +301,13 @@ static void test_bulk(void) {
 
 // ---- duplex: 8 MiB each way at once on one connection
 
+// Child pid (one of several) must exit with status 0.
+static void expect_exit0(int pid, const char *what) {
+  int st = 0;
+  EXPECT(waitpid(pid, &st, 0) == pid, "%s: waitpid(%d) failed: %s", what, pid, strerror(errno));
+  EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status 0x%x", what, st);
+}
+
 static void duplex_end(int s, uint32 out_seed, uint32 in_seed) {
   int pid = xfork();
   if (pid == 0) {
@@ -309,7 +316,7 @@ static void duplex_end(int s, uint32 out_seed, uint32 in_seed) {
     exit(0);
   }
   recv_stream(s, in_seed, BULK_BYTES);
-  expect_child(pid, 0, "the writer");
+  expect_exit0(pid, "the writer");
 }
 
 static void test_duplex(void) {
@@ -324,7 +331,7 @@ static void test_duplex(void) {
   int s = xaccept(ls);
   close(ls);
   duplex_end(s, 3, 2);
-  expect_child(pid, 0, "the client");
+  expect_exit0(pid, "the client");
   close(s);
 }
 
