@@ -141,8 +141,6 @@ const char *state_name(procstate s) {
 
 // Interrupts must be off: otherwise the process could move to another hart
 // between reading the hart id and using the result.
-cpu *mycpu() { return &cpus[arch::hartid()]; }
-int cpuid() { return arch::hartid(); }
 
 proc *myproc() {
   push_off();

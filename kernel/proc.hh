@@ -10,6 +10,7 @@
 // sleep(), which takes ptable.lock *before* releasing the caller's lock.
 #pragma once
 #include <cstdint>
+#include "arch.hh"
 #include "uapi/param.h"
 #include "uapi/signal.h"
 #include "spinlock.hh"
@@ -125,9 +126,12 @@ extern proc_table ptable;
 extern proc *initproc;
 extern cpu cpus[NCPU]; // indexed by hart number
 
-cpu *mycpu();
+// This hart's struct cpu. Inline: every spinlock operation calls it
+// several times (docs/performance.md). Only meaningful with interrupts off,
+// or the process could move to another hart right after.
+inline cpu *mycpu() { return &cpus[arch::hartid()]; }
+inline int cpuid() { return arch::hartid(); }
 proc *myproc();
-int cpuid();
 
 void procinit();
 void userinit();

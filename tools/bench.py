@@ -35,6 +35,9 @@ FIGURES = [
     ("udp1k_throughput", "MB/s", "up"),
     ("udp1k_drops", "%", None),
     ("udp_rtt", "us", "down"),
+    ("tcp_throughput", "MB/s", "up"),
+    ("tcp_rtt", "us", "down"),
+    ("tcp_connect", "us", "down"),
     ("getpid", "us", "down"),
     ("fork_exit_wait", "us", "down"),
     ("fork_exec_wait", "us", "down"),
@@ -135,6 +138,11 @@ def targets(results, mode):
                                 v["udp1k_throughput"] >= x))
         x = v["pipe_rtt"] * 1.5
         out.append(ratio_target(f"UDP round trip <= 1.5 x pipe's at {at}", v["udp_rtt"], "us", x, v["udp_rtt"] <= x))
+        x = v["pipe_throughput"] / 2
+        out.append(ratio_target(f"TCP throughput >= pipe/2 at {at}", v["tcp_throughput"], "MB/s", x,
+                                v["tcp_throughput"] >= x))
+        x = v["pipe_rtt"] * 2
+        out.append(ratio_target(f"TCP round trip <= 2 x pipe's at {at}", v["tcp_rtt"], "us", x, v["tcp_rtt"] <= x))
         w = v["sock_wakeups_8"]
         out.append((w == 1.0, f"8 exclusive socket readers: 1.0 wakeup per datagram at {at}: {w:g}"))
     if 1 in results and 3 in results:

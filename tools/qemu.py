@@ -181,8 +181,18 @@ class Guest:
         first, _, rest = out.partition("\n")
         return rest if first.strip() == command.strip() else out
 
+    def tcp_settle(self, timeout=10.0):
+        """Wait until no TCP connection is still finishing on its own (in
+        TIME_WAIT for a second after a close, docs/tcp.md): until then the
+        memory it holds makes page and object counts move by themselves."""
+        closing = re.compile(r"^tcp\s+(TIME_WAIT|FIN_WAIT1|FIN_WAIT2|CLOSING|LAST_ACK|CLOSE)\s", re.M)
+        deadline = time.monotonic() + timeout
+        while closing.search(self.run("netstat", 30)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+
     def free_pages(self):
         """Free physical pages, as the guest's `freemem` reports them."""
+        self.tcp_settle()
         out = self.run("freemem", 30)
         m = re.search(r"freemem: (\d+) pages free", out)
         if not m:
@@ -191,6 +201,7 @@ class Guest:
 
     def slab_objects(self):
         """Objects in use per kmem_cache, as `freemem` reports them: {name: count}."""
+        self.tcp_settle()
         out = self.run("freemem", 30)
         caches = dict(re.findall(r"^slab (\S+): \d+ bytes, (\d+) objects in use", out, re.M))
         if not caches:

@@ -53,8 +53,8 @@ int inet_csk_listen_start(sock *sk, int backlog) {
 }
 
 // The listener is closing: every handshake under way is forgotten, and
-// every connection nobody accepted is closed as if its process had closed
-// it (Linux resets them: their data was never read).
+// every connection nobody accepted is reset (tcp_disconnect), as Linux
+// does: nobody will ever read what its peer sent.
 void inet_csk_listen_stop(sock *sk) {
   request_sock_queue &q = inet_csk(sk)->icsk_accept_queue;
   sk_stop_timer(sk, &sk->sk_timer);
@@ -156,14 +156,15 @@ request_sock *inet_csk_search_req(sock *sk, uint16_t rport, uint32_t raddr, uint
   return nullptr;
 }
 
-// A new handshake: onto the SYN queue, with the listener's timer set to
-// send the SYN-ACK again if no ACK comes.
+// A new handshake: onto the SYN queue. The listener's timer sends the
+// SYN-ACK again if no ACK comes: set when the queue stops being empty, it
+// sets itself again while the queue is not (inet_csk_reqsk_queue_prune).
 void inet_csk_reqsk_queue_hash_add(sock *sk, request_sock *req) {
   request_sock_queue &q = inet_csk(sk)->icsk_accept_queue;
   req->expires = jiffies() + TCP_TIMEOUT_INIT;
   q.syn_queue.push_back(*req);
   q.syn_qlen++;
-  if (!sk->sk_timer.entry.linked()) sk_reset_timer(sk, &sk->sk_timer, jiffies() + TCP_RTO_MIN);
+  if (q.syn_qlen == 1) sk_reset_timer(sk, &sk->sk_timer, jiffies() + TCP_RTO_MIN);
 }
 
 bool inet_csk_reqsk_queue_is_full(sock *sk) {

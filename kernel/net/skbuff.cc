@@ -3,6 +3,7 @@
 #include "net/skbuff.hh"
 #include <new>
 #include "kalloc.hh"
+#include "lib/string.hh"
 #include "net/sock.hh"
 #include "printf.hh"
 #include "slab.hh"
@@ -16,26 +17,61 @@ kmem_cache *skbuff_head_cache;
 
 void skb_init() { skbuff_head_cache = kmem_cache_create("skbuff_head_cache", sizeof(sk_buff)); }
 
-// The largest data buffer kmalloc() hands out: a page. It is the loopback
-// device's largest packet, head room included (TCP's segments are that big).
-uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE); }
+// The largest packet, head room included: a page from kmalloc() less the
+// skb_shared_info at its end. It is the loopback device's largest packet
+// (TCP's segments are that big).
+uint32_t skb_max_size() { return static_cast<uint32_t>(PGSIZE - sizeof(skb_shared_info)); }
 
-// Linux's __alloc_skb, without the shared info at the buffer's end.
+// Linux's __alloc_skb.
 sk_buff *alloc_skb(uint32_t size) {
   if (size > skb_max_size()) panic("alloc_skb: packet larger than skb_max_size()");
   void *obj = kmem_cache_alloc(skbuff_head_cache);
   if (!obj) return nullptr;
-  auto *data = static_cast<uint8_t *>(kmalloc(size));
+  auto *data = static_cast<uint8_t *>(kmalloc(size + sizeof(skb_shared_info)));
   if (!data) {
     kmem_cache_free(skbuff_head_cache, obj);
     return nullptr;
   }
   auto *skb = new (obj) sk_buff;
-  const uint64_t room = ksize(data); // the size class, all of it usable
+  const uint64_t size_class = ksize(data); // all of it usable
   skb->head = skb->data = skb->tail = data;
-  skb->end = data + room;
-  skb->truesize = static_cast<uint32_t>(skbuff_head_cache->size + room);
+  skb->end = data + ((size_class - sizeof(skb_shared_info)) & ~uint64_t{7});
+  skb->truesize = static_cast<uint32_t>(skbuff_head_cache->size + size_class);
+  skb_shinfo(skb)->dataref = 1;
   return skb;
+}
+
+bool skb_cloned(const sk_buff *skb) {
+  return __atomic_load_n(&skb_shinfo(skb)->dataref, __ATOMIC_ACQUIRE) > 1;
+}
+
+// Linux's skb_clone: a new head pointing into the same buffer. Nothing is
+// copied; the buffer goes when the last of its sk_buffs does.
+sk_buff *skb_clone(sk_buff *skb) {
+  void *obj = kmem_cache_alloc(skbuff_head_cache);
+  if (!obj) return nullptr;
+  auto *n = new (obj) sk_buff;
+  n->head = skb->head;
+  n->data = skb->data;
+  n->tail = skb->tail;
+  n->end = skb->end;
+  n->len = skb->len;
+  n->truesize = skb->truesize;
+  n->network_header = skb->network_header;
+  n->transport_header = skb->transport_header;
+  memcpy(n->cb, skb->cb, sizeof n->cb);
+  __atomic_add_fetch(&skb_shinfo(skb)->dataref, 1, __ATOMIC_RELAXED);
+  return n;
+}
+
+sk_buff *skb_copy(sk_buff *skb) {
+  const uint32_t headroom = static_cast<uint32_t>(skb->data - skb->head);
+  sk_buff *n = alloc_skb(headroom + skb->len);
+  if (!n) return nullptr;
+  skb_reserve(n, headroom);
+  memcpy(skb_put(n, skb->len), skb->data, skb->len);
+  memcpy(n->cb, skb->cb, sizeof n->cb);
+  return n;
 }
 
 void skb_get(sk_buff *skb) { __atomic_add_fetch(&skb->users, 1, __ATOMIC_RELAXED); }
@@ -45,7 +81,7 @@ void kfree_skb(sk_buff *skb) {
   if (__atomic_sub_fetch(&skb->users, 1, __ATOMIC_ACQ_REL) != 0) return;
   if (skb->list.linked()) panic("kfree_skb: packet still queued");
   if (skb->sk) sock_rfree(skb); // give the receive memory back to its socket
-  kfree(skb->head);
+  if (__atomic_sub_fetch(&skb_shinfo(skb)->dataref, 1, __ATOMIC_ACQ_REL) == 0) kfree(skb->head);
   skb->~sk_buff();
   kmem_cache_free(skbuff_head_cache, skb);
 }
@@ -89,12 +125,6 @@ void __skb_unlink(sk_buff *skb, sk_buff_head *q) {
   if (!holding(&q->lock)) panic("__skb_unlink: queue lock not held");
   skb->list.unlink();
   q->qlen--;
-}
-
-void __skb_queue_after(sk_buff_head *q, sk_buff *prev, sk_buff *skb) {
-  if (!holding(&q->lock)) panic("__skb_queue_after: queue lock not held");
-  q->list.insert_after(*prev, *skb);
-  q->qlen++;
 }
 
 sk_buff *skb_peek_tail(sk_buff_head *q) {

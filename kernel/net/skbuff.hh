@@ -5,7 +5,11 @@
 // without copying.
 //
 //   head        data              tail        end
-//    | headroom  | headers+payload |  tailroom  |
+//    | headroom  | headers+payload |  tailroom  | skb_shared_info |
+//
+// Two sk_buffs may share one buffer (skb_clone): TCP keeps a segment on
+// its write queue and sends a clone. The buffer's skb_shared_info counts
+// its sk_buffs; the last kfree_skb frees it.
 #pragma once
 #include <cstdint>
 #include "lib/list.hh"
@@ -15,6 +19,18 @@ namespace kernel {
 
 struct sock;
 
+// After the data, in the same kmalloc() buffer (Linux's skb_shared_info).
+struct skb_shared_info {
+  uint32_t dataref; // sk_buffs using the buffer (atomic)
+  uint32_t pad;
+};
+
+// How far the packet's checksum can be trusted (Linux's ip_summed values).
+enum class checksum : uint8_t {
+  NONE,        // not checked yet: the receiver verifies it
+  UNNECESSARY, // it never left this machine (loopback_xmit): no need
+};
+
 struct sk_buff {
   list_node list;            // on one sk_buff_head at a time
   uint32_t users = 1;        // references (atomic); MSG_PEEK takes one more
@@ -23,8 +39,9 @@ struct sk_buff {
   uint8_t *data = nullptr;
   uint8_t *tail = nullptr;
   uint8_t *end = nullptr;
-  uint32_t len = 0;                    // tail - data
-  uint32_t truesize = 0;               // memory it really uses: head + data buffer
+  uint32_t len = 0;      // tail - data
+  uint32_t truesize = 0; // memory it really uses: head + data buffer
+  checksum ip_summed = checksum::NONE;
   uint8_t *network_header = nullptr;   // the IPv4 header
   uint8_t *transport_header = nullptr; // the TCP, UDP or ICMP header
   alignas(8) uint8_t cb[16] = {};      // the protocol's own notes (TCP_SKB_CB)
@@ -37,6 +54,16 @@ void skb_init();                                 // the skbuff_head_cache; after
 [[nodiscard]] uint32_t skb_max_size();
 void kfree_skb(sk_buff *skb); // drop a reference; the last frees and uncharges
 void skb_get(sk_buff *skb);
+// A second sk_buff for skb's packet, sharing its buffer: its own data, len
+// and headers from then on. Null if out of memory.
+[[nodiscard]] sk_buff *skb_clone(sk_buff *skb);
+// A copy with a buffer of its own (head room as skb's): for a packet whose
+// buffer is shared, before writing its head room. Null if out of memory.
+[[nodiscard]] sk_buff *skb_copy(sk_buff *skb);
+[[nodiscard]] bool skb_cloned(const sk_buff *skb); // its buffer is shared now
+inline skb_shared_info *skb_shinfo(const sk_buff *skb) {
+  return reinterpret_cast<skb_shared_info *>(skb->end);
+}
 
 inline void skb_reserve(sk_buff *skb, uint32_t n) {
   skb->data += n;
@@ -63,10 +90,9 @@ struct sk_buff_head {
 // change it in one step, like __skb_recv_datagram, holds the lock across
 // both. The others take the lock themselves.
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
-[[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q);                // null if empty
-void __skb_unlink(sk_buff *skb, sk_buff_head *q);                     // skb must be on q
-void __skb_queue_after(sk_buff_head *q, sk_buff *prev, sk_buff *skb); // skb right behind prev
-[[nodiscard]] sk_buff *skb_peek_tail(sk_buff_head *q);                // the last; q->lock held
+[[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
+void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
+[[nodiscard]] sk_buff *skb_peek_tail(sk_buff_head *q); // the last; q->lock held
 [[nodiscard]] sk_buff *skb_queue_next(sk_buff_head *q,
                                       sk_buff *skb);   // the one after skb, or null; q->lock held
 [[nodiscard]] sk_buff *skb_peek(sk_buff_head *q);      // the first, left queued; q->lock held

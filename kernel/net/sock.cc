@@ -84,7 +84,7 @@ namespace {
 void sk_free(struct sock *sk) {
   if (!sk->sk_backlog.list.empty()) panic("sk_free: backlog not empty");
   skb_queue_purge(&sk->sk_receive_queue); // closing frees what nobody read
-  skb_queue_purge(&sk->sk_write_queue);
+  if (!sk->sk_write_queue.list.empty()) panic("sk_free: write queue not empty");
   kmem_cache_free(sk->sk_prot->slab, sk);
 }
 
@@ -332,7 +332,9 @@ int sock_setsockopt(socket *sock, int name, user_ptr<char> val, uint32_t len) {
     return 0;
   case SO_SNDBUF:
     __atomic_store_n(&sk->sk_sndbuf, doubled_buf(v, SOCK_MIN_SNDBUF), __ATOMIC_RELAXED);
+    lock_sock(sk);          // TCP's sk_stream_write_space changes sk_flags: the socket lock's
     sk->sk_write_space(sk); // a writer may fit now
+    release_sock(sk);
     return 0;
   case SO_REUSEADDR: __atomic_store_n(&sk->sk_reuse, v != 0, __ATOMIC_RELAXED); return 0;
   }

@@ -87,6 +87,15 @@ struct sk_backlog_t {
   uint32_t len = 0; // bytes (truesize) queued, against sk_add_backlog's limit
 };
 
+// TCP's write queue. Only the socket lock's holder touches it -- a process
+// owning the socket, or the receive path or a timer with sk_lock.slock --
+// so it needs no lock of its own (Linux uses the unlocked __skb_ helpers
+// on it for the same reason). tcp.hh has the helpers.
+struct sk_write_queue_t {
+  intrusive_list<sk_buff, &sk_buff::list> list;
+  uint32_t qlen = 0;
+};
+
 // What a protocol does with a sock (Linux's struct proto): sk->sk_prot.
 struct proto {
   const char *name; // "TCP", "UDP": also its sock cache's name
@@ -129,12 +138,12 @@ struct sock {
   socket_lock_t sk_lock;
   sk_backlog_t sk_backlog; // guarded by sk_lock.slock
   tcp_state sk_state = TCP_CLOSE;
-  uint32_t sk_flags = 0;                         // sock_flags bits
-  socket *sk_socket = nullptr;                   // the file side; null once orphaned (SOCK_DEAD)
-  sk_buff_head sk_write_queue{"sk_write_queue"}; // sent but unacknowledged, then unsent
-  uint32_t sk_ack_backlog = 0;                   // a listener's accept queue length ...
-  uint32_t sk_max_ack_backlog = 0;               // ... and its limit, from listen()
-  timer_list sk_timer;                           // a listener's SYN-ACK timer; TIME_WAIT's end
+  uint32_t sk_flags = 0;           // sock_flags bits
+  socket *sk_socket = nullptr;     // the file side; null once orphaned (SOCK_DEAD)
+  sk_write_queue_t sk_write_queue; // sent but unacknowledged, then unsent (tcp.hh)
+  uint32_t sk_ack_backlog = 0;     // a listener's accept queue length ...
+  uint32_t sk_max_ack_backlog = 0; // ... and its limit, from listen()
+  timer_list sk_timer;             // a listener's SYN-ACK timer; TIME_WAIT's end
 
   // ---- Receiving. The queue and sk_wq have their own locks. The fields
   // between them are always atomic: read by the receive path, poll and

@@ -1,6 +1,8 @@
 // What stream sockets share: waiting for a connection to finish and for
 // send-buffer space, and waking writers (Linux's net/core/stream.c).
 #include "net/stream.hh"
+#include "clock.hh"
+#include "timer.hh"
 #include "net/sock.hh"
 #include "proc.hh"
 #include "signal.hh"
@@ -63,10 +65,15 @@ int sk_stream_wait_connect(struct sock *sk, long *timeo_p) {
 // Linux's sk_stream_wait_memory: tcp_sendmsg's wait for send-buffer space.
 // The caller owns the socket; sk_wait_event lets go of it while asleep, and
 // its release_sock() runs the backlog first -- often the very ACKs that
-// free the space, so the writer does not sleep at all.
+// free the space, so the writer does not sleep at all. Called while the
+// buffer has room, it means the kernel was out of memory for a segment:
+// then wait a short while (vm_wait, 20 to 200 ms) before trying again.
 int sk_stream_wait_memory(struct sock *sk, long *timeo_p) {
   DEFINE_WAIT(wait);
   int err = 0;
+  long vm_wait = 0;
+  long current_timeo = *timeo_p;
+  if (sk_stream_memory_free(sk)) current_timeo = vm_wait = static_cast<long>(jiffies() % (HZ / 5)) + 2;
   for (;;) {
     prepare_to_wait(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
     if (__atomic_load_n(&sk->sk_err, __ATOMIC_RELAXED) ||
@@ -82,13 +89,20 @@ int sk_stream_wait_memory(struct sock *sk, long *timeo_p) {
       err = sock_intr_errno(*timeo_p);
       break;
     }
-    if (sk_stream_memory_free(sk)) break;
+    if (sk_stream_memory_free(sk) && !vm_wait) break;
     sock_set_flag(sk, SOCK_NOSPACE);
-    sk_wait_event(sk, timeo_p, [sk] {
+    sk_wait_event(sk, &current_timeo, [sk, &vm_wait] {
       return __atomic_load_n(&sk->sk_err, __ATOMIC_RELAXED) ||
              (__atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED) & SEND_SHUTDOWN) ||
-             sk_stream_memory_free(sk);
+             (sk_stream_memory_free(sk) && !vm_wait);
     });
+    if (vm_wait) { // the short wait is over: the caller's time-out goes on
+      vm_wait -= current_timeo;
+      current_timeo = *timeo_p;
+      if (current_timeo != MAX_SCHEDULE_TIMEOUT && (current_timeo -= vm_wait) < 0) current_timeo = 0;
+      vm_wait = 0;
+    }
+    *timeo_p = current_timeo;
   }
   finish_wait(sk_sleep(sk), &wait);
   return err;

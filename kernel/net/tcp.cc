@@ -65,21 +65,23 @@ uint32_t tcp_inq(sock *sk) {
 
 namespace {
 
-// The write queue's last segment, if it was not sent yet and has room: a
-// small write joins it instead of taking a segment of its own.
+// The write queue's last segment, if it was never sent and has room: a
+// small write joins it instead of taking a segment of its own (Nagle's rule
+// holds such a segment back while data is in flight, so it can fill up).
 sk_buff *tcp_tail_with_room(sock *sk, uint32_t mss) {
   tcp_sock *tp = tcp_sk(sk);
   if (!tp->send_head) return nullptr;
-  lock_guard g(sk->sk_write_queue.lock);
-  sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+  sk_buff *skb = tcp_write_queue_tail(sk);
   if (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) return nullptr;
+  if (before(TCP_SKB_CB(skb)->seq, tp->snd_nxt)) return nullptr; // sent before: a clone may share its buffer
   if (skb->len >= mss || skb_tailroom(skb) == 0) return nullptr;
   return skb;
 }
 
 // A new segment at the write queue's tail, with room for size bytes
-// (Linux's sk_stream_alloc_skb + skb_entail). Sized to the write, not the
-// MSS: a small write then costs a small buffer.
+// (Linux's sk_stream_alloc_skb + skb_entail). tcp_sendmsg always asks for
+// a full segment's room: while Nagle's rule holds a small segment back,
+// later writes fill it.
 sk_buff *tcp_new_segment(sock *sk, uint32_t size) {
   sk_buff *skb = alloc_skb(SKB_MAX_HEADER + size);
   if (!skb) return nullptr;
@@ -114,9 +116,7 @@ int tcp_sendmsg(sock *sk, msghdr *msg, uint64_t size) {
     const uint32_t mss = tp->mss_cache;
     sk_buff *skb = tcp_tail_with_room(sk, mss);
     if (!skb) {
-      const uint64_t left = size - copied;
-      if (!sk_stream_memory_free(sk) ||
-          !(skb = tcp_new_segment(sk, left < mss ? static_cast<uint32_t>(left) : mss))) {
+      if (!sk_stream_memory_free(sk) || !(skb = tcp_new_segment(sk, mss))) {
         // Send what is queued, then wait for ACKs to free the buffer.
         if (copied) tcp_push(sk);
         if ((err = sk_stream_wait_memory(sk, &timeo)) != 0) goto do_error;
@@ -188,7 +188,7 @@ void sk_eat_skb(sock *sk, sk_buff *skb) {
 // stopped by a full window learns at once that it may go on.
 void tcp_cleanup_rbuf(sock *sk, int copied) {
   tcp_sock *tp = tcp_sk(sk);
-  bool time_to_ack = inet_csk(sk)->icsk_ack_pending && tp->rcv_nxt - tp->rcv_wup > tp->mss_cache;
+  bool time_to_ack = inet_csk(sk)->icsk_ack_sched && tp->rcv_nxt - tp->rcv_wup > tp->mss_cache;
   if (copied > 0 && !time_to_ack && !(__atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED) & RCV_SHUTDOWN)) {
     const uint32_t rcv_window_now = tcp_receive_window(tp);
     const uint32_t new_window = __tcp_select_window(sk);
@@ -357,13 +357,8 @@ void tcp_disconnect(sock *sk) {
   tcp_clear_xmit_timers(sk);
   skb_queue_purge(&sk->sk_receive_queue);
   tcp_write_queue_purge(sk);
-  inet_unhash(sk); // a sock that connected is in no table now; addresses can change
-  {
-    // The peer is forgotten (under the table's lock too: sock.hh).
-    inet_put_port(sk);
-    sk->dport = 0;
-    sk->daddr = 0;
-  }
+  // tcp_set_state took it out of the tables, and gave back a port that
+  // connect() picked; one bind() chose stays for the next connect().
   __atomic_store_n(&sk->sk_shutdown, 0u, __ATOMIC_RELAXED);
   sock_reset_flag(sk, SOCK_DONE);
   tp->snd_una = tp->snd_nxt = tp->write_seq = tp->rcv_nxt = tp->copied_seq = 0;
@@ -386,7 +381,7 @@ uint32_t tcp_poll_mask(sock *sk) {
   const uint32_t shut = __atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED);
   if (shut == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE) mask |= POLLHUP;
   if (shut & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-  if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_CLOSE) {
+  if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV) {
     if (tcp_inq(sk)) mask |= POLLIN | POLLRDNORM;
     if (shut & SEND_SHUTDOWN) {
       mask |= POLLOUT | POLLWRNORM;

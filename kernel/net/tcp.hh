@@ -115,7 +115,8 @@ struct inet_connection_sock : sock {
   icsk_timer icsk_pending = icsk_timer::NONE;
   uint32_t icsk_rto = TCP_TIMEOUT_INIT; // ticks until the next retransmission
   uint32_t icsk_retransmits = 0;        // of the same data, without an ACK in between
-  bool icsk_ack_pending = false;        // an ACK is owed (and its timer set)
+  bool icsk_ack_sched = false;          // an ACK is owed (Linux's ICSK_ACK_SCHED)
+  bool icsk_ack_timer = false;          // the delayed-ACK timer is set (ICSK_ACK_TIMER)
 };
 
 // Linux's tcp_sock: the sequence spaces of RFC 793. Guarded by the socket
@@ -139,6 +140,19 @@ struct tcp_sock : inet_connection_sock {
 
 inline inet_connection_sock *inet_csk(sock *sk) { return static_cast<inet_connection_sock *>(sk); }
 inline tcp_sock *tcp_sk(sock *sk) { return static_cast<tcp_sock *>(sk); }
+
+// The write queue (sock.hh): Linux's helpers, with the socket lock held.
+inline sk_buff *tcp_write_queue_head(sock *sk) { return sk->sk_write_queue.list.front(); }
+inline sk_buff *tcp_write_queue_tail(sock *sk) { return sk->sk_write_queue.list.back(); }
+inline sk_buff *tcp_write_queue_next(sock *sk, sk_buff *skb) { return sk->sk_write_queue.list.next(*skb); }
+inline void tcp_unlink_write_queue(sk_buff *skb, sock *sk) {
+  skb->list.unlink();
+  sk->sk_write_queue.qlen--;
+}
+inline void tcp_insert_write_queue_after(sk_buff *skb, sk_buff *buff, sock *sk) {
+  sk->sk_write_queue.list.insert_after(*skb, *buff);
+  sk->sk_write_queue.qlen++;
+}
 
 extern proto tcp_prot;
 

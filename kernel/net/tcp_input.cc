@@ -87,6 +87,7 @@ void tcp_fin(sock *sk) {
 bool tcp_try_coalesce(sk_buff *tail, sk_buff *skb) {
   if (!tail || TCP_SKB_CB(tail)->end_seq != TCP_SKB_CB(skb)->seq || skb->len > skb_tailroom(tail))
     return false;
+  if (skb_cloned(tail)) return false; // its buffer is the sender's too
   memcpy(skb_put(tail, skb->len), skb->data, skb->len);
   TCP_SKB_CB(tail)->end_seq = TCP_SKB_CB(skb)->end_seq;
   return true;
@@ -139,7 +140,7 @@ void tcp_data_queue(sock *sk, sk_buff *skb) {
   const bool fin = cb->tcp_flags & TCPHDR_FIN;
   const bool keep = skb->len && !tcp_queue_rcv(sk, skb);
   tp->rcv_nxt = cb->end_seq;
-  inet_csk(sk)->icsk_ack_pending = true; // tcp_ack_snd_check decides when
+  inet_csk(sk)->icsk_ack_sched = true; // tcp_ack_snd_check decides when
   if (fin) tcp_fin(sk);
   if (!keep) discard(skb);
   if (!sock_flag(sk, SOCK_DEAD)) sk->sk_data_ready(sk);
@@ -196,15 +197,10 @@ bool tcp_ack_update_window(tcp_sock *tp, uint32_t ack, uint32_t seq, uint32_t nw
 // go-back (tcp_timer.cc) a late ACK may cover segments from send_head on.
 void tcp_clean_rtx_queue(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
-  for (;;) {
-    sk_buff *skb;
-    {
-      lock_guard g(sk->sk_write_queue.lock);
-      skb = skb_peek(&sk->sk_write_queue);
-      if (!skb || after(TCP_SKB_CB(skb)->end_seq, tp->snd_una)) return;
-      __skb_unlink(skb, &sk->sk_write_queue);
-      if (skb == tp->send_head) tp->send_head = skb_peek(&sk->sk_write_queue);
-    }
+  while (sk_buff *skb = tcp_write_queue_head(sk)) {
+    if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_una)) return;
+    if (skb == tp->send_head) tp->send_head = tcp_write_queue_next(sk, skb);
+    tcp_unlink_write_queue(skb, sk);
     __atomic_sub_fetch(&sk->sk_wmem_queued, skb->truesize, __ATOMIC_RELAXED);
     sock_set_flag(sk, SOCK_QUEUE_SHRUNK);
     kfree_skb(skb);
@@ -216,18 +212,22 @@ void tcp_clean_rtx_queue(sock *sk) {
 // retransmit, RFC 5681 -- without Linux's congestion control).
 void tcp_fastretrans(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
-  sk_buff *head;
-  {
-    lock_guard g(sk->sk_write_queue.lock);
-    head = skb_peek(&sk->sk_write_queue);
-  }
+  sk_buff *head = tcp_write_queue_head(sk);
   if (!head || head == tp->send_head) return;
   if (tcp_retransmit_skb(sk, head)) return;
-  {
-    lock_guard g(sk->sk_write_queue.lock);
-    tp->send_head = skb_queue_next(&sk->sk_write_queue, head);
-  }
+  tp->send_head = tcp_write_queue_next(sk, head);
   tcp_write_xmit(sk);
+}
+
+// Nothing in flight and data waiting: is the window open for it now
+// (Linux's tcp_ack_probe)? Then the probes are over, and their backed-off
+// time-out with them; tcp_data_snd_check sends.
+void tcp_ack_probe(sock *sk) {
+  tcp_sock *tp = tcp_sk(sk);
+  inet_connection_sock *icsk = inet_csk(sk);
+  if (!after(tp->snd_una + tp->snd_wnd, TCP_SKB_CB(tp->send_head)->seq)) return; // still shut
+  icsk->icsk_rto = TCP_RTO_MIN;
+  inet_csk_clear_xmit_timer(sk, icsk_timer::PROBE0);
 }
 
 // An incoming ACK (Linux's tcp_ack): 1 if it is acceptable, 0 if it is old
@@ -243,6 +243,7 @@ int tcp_ack(sock *sk, sk_buff *skb) {
     return -1;
   }
   const bool window_changed = tcp_ack_update_window(tp, ack, cb->seq, ntohs(tcp_hdr(skb)->window));
+  if (tp->snd_una == tp->snd_nxt && tp->send_head) tcp_ack_probe(sk);
   if (ack == prior_snd_una) {
     // The same ACK again, with no data and no new window while data is in
     // flight: the peer got a segment after a gap.
@@ -273,7 +274,7 @@ void tcp_check_space(sock *sk) {
 // not shrunk; else the delayed-ACK timer, in the hope of data to carry it.
 void tcp_ack_snd_check(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
-  if (!inet_csk(sk)->icsk_ack_pending) return;
+  if (!inet_csk(sk)->icsk_ack_sched) return;
   if (tp->rcv_nxt - tp->rcv_wup > tp->mss_cache && __tcp_select_window(sk) >= tp->rcv_wnd)
     tcp_send_ack(sk);
   else

@@ -175,7 +175,7 @@ int tcp_v4_do_rcv(sock *sk, sk_buff *skb) {
     }
     if (nsk != sk) {
       if (tcp_child_process(sk, nsk, skb) == 0) return 0;
-      rsk = nullptr; // nsk was let go: the RST is counted on the listener's stack total
+      rsk = nullptr; // nsk was let go: only the stack's total counts the RST
       goto reset;
     }
   }
@@ -197,7 +197,11 @@ int tcp_v4_rcv(sk_buff *skb) {
   if (skb->len < sizeof(tcphdr)) goto bad_header;
   doff = (th->doff_res >> 4) * 4u;
   if (doff < sizeof(tcphdr) || doff > skb->len) goto bad_header;
-  if (csum_fold(csum_partial(th, skb->len,
+  // A segment that never left this machine was checksummed by its sender
+  // a moment ago (loopback_xmit marked it); one that came in through
+  // netinject() is checked.
+  if (skb->ip_summed != checksum::UNNECESSARY &&
+      csum_fold(csum_partial(th, skb->len,
                              csum_tcpudp_nofold(iph->saddr, iph->daddr, static_cast<uint16_t>(skb->len),
                                                 IPPROTO_TCP_NR, 0))) != 0) {
     net_inc_stats(&net_counters::tcp_drops_csum);

@@ -20,8 +20,10 @@ sock *tcp_check_req(sock *sk, sk_buff *skb, request_sock *req) {
     tcp_make_synack(sk, req);
     return nullptr;
   }
-  if ((flg & TCPHDR_ACK) && cb->ack_seq != req->snt_isn + 1) return sk;   // not our SYN-ACK's ACK
-  if (cb->seq != req->rcv_isn + 1 && !(flg & TCPHDR_RST)) return nullptr; // outside the (empty) window
+  if ((flg & TCPHDR_ACK) && cb->ack_seq != req->snt_isn + 1) return sk; // not our SYN-ACK's ACK
+  // Outside the window (which holds only the next byte): dropped, a RST too
+  // -- or anyone who can guess the ports could break up handshakes.
+  if (cb->seq != req->rcv_isn + 1) return nullptr;
   if (flg & (TCPHDR_RST | TCPHDR_SYN)) {
     inet_csk_reqsk_queue_drop(sk, req); // the peer gave up, or is confused
     return nullptr;

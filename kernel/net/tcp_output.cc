@@ -13,20 +13,19 @@
 
 namespace kernel {
 
-// ---- The write queue (all under the socket lock, and the queue's own lock)
+// ---- The write queue (all under the socket lock)
 
 void tcp_queue_skb(sock *sk, sk_buff *skb) {
   tcp_sock *tp = tcp_sk(sk);
-  {
-    lock_guard g(sk->sk_write_queue.lock);
-    __skb_queue_tail(&sk->sk_write_queue, skb);
-  }
+  sk->sk_write_queue.list.push_back(*skb);
+  sk->sk_write_queue.qlen++;
   __atomic_add_fetch(&sk->sk_wmem_queued, skb->truesize, __ATOMIC_RELAXED);
   if (!tp->send_head) tp->send_head = skb;
 }
 
 void tcp_write_queue_purge(sock *sk) {
-  while (sk_buff *skb = skb_dequeue(&sk->sk_write_queue)) {
+  while (sk_buff *skb = tcp_write_queue_head(sk)) {
+    tcp_unlink_write_queue(skb, sk);
     __atomic_sub_fetch(&sk->sk_wmem_queued, skb->truesize, __ATOMIC_RELAXED);
     kfree_skb(skb);
   }
@@ -34,11 +33,6 @@ void tcp_write_queue_purge(sock *sk) {
 }
 
 namespace {
-
-sk_buff *tcp_write_queue_next(sock *sk, sk_buff *skb) {
-  lock_guard g(sk->sk_write_queue.lock);
-  return skb_queue_next(&sk->sk_write_queue, skb);
-}
 
 // The window only has room for the first len bytes of skb: split it there
 // (Linux's tcp_fragment), the rest becoming a segment of its own. False if
@@ -57,10 +51,7 @@ bool tcp_fragment(sock *sk, sk_buff *skb, uint32_t len) {
   cb->end_seq = ncb->seq;
   skb->len = len;
   skb->tail = skb->data + len;
-  {
-    lock_guard g(sk->sk_write_queue.lock);
-    __skb_queue_after(&sk->sk_write_queue, skb, buff);
-  }
+  tcp_insert_write_queue_after(skb, buff, sk);
   __atomic_add_fetch(&sk->sk_wmem_queued, buff->truesize, __ATOMIC_RELAXED);
   return true;
 }
@@ -153,8 +144,9 @@ tcp_out tcp_out_for(sock *sk, uint32_t seq, uint8_t flags) {
 // An ACK went out on some segment: no delayed ACK is owed any more.
 void tcp_event_ack_sent(sock *sk) {
   inet_connection_sock *icsk = inet_csk(sk);
-  if (!icsk->icsk_ack_pending) return;
-  icsk->icsk_ack_pending = false;
+  icsk->icsk_ack_sched = false;
+  if (!icsk->icsk_ack_timer) return;
+  icsk->icsk_ack_timer = false;
   sk_stop_timer(sk, &icsk->icsk_delack_timer);
 }
 
@@ -167,23 +159,38 @@ sk_buff *tcp_alloc_empty() {
 
 } // namespace
 
-// Send one segment of the write queue: a copy of its payload with a fresh
-// header (the queued one stays for retransmission). -ENOBUFS if out of memory.
+// Send one segment of the write queue: a clone, which shares the queued
+// segment's buffer, with a fresh header in its head room (the queued one
+// stays for retransmission). If an earlier clone of it may still be about
+// -- queued at the receiver, say -- its head room is in use: send a copy
+// instead (Linux's tcp_transmit_skb does the same). -ENOBUFS if out of memory.
 int tcp_transmit_skb(sock *sk, sk_buff *skb) {
   tcp_skb_cb *cb = TCP_SKB_CB(skb);
-  sk_buff *copy = alloc_skb(SKB_MAX_HEADER + skb->len);
-  if (!copy) {
+  sk_buff *out = skb_cloned(skb) ? skb_copy(skb) : skb_clone(skb);
+  if (!out) {
     sock_inc_stats(sk, &net_counters::drops_nomem);
     return -ENOBUFS;
   }
-  skb_reserve(copy, SKB_MAX_HEADER);
-  memcpy(skb_put(copy, skb->len), skb->data, skb->len);
   const uint8_t flags = cb->tcp_flags;
   sock_inc_stats(sk, &net_counters::tcp_segs_out);
   if (flags & TCPHDR_ACK) tcp_event_ack_sent(sk);
-  (void)tcp_send_segment(copy, tcp_out_for(sk, cb->seq, flags));
+  (void)tcp_send_segment(out, tcp_out_for(sk, cb->seq, flags));
   return 0;
 }
+
+namespace {
+
+// Nagle's rule (RFC 896; Linux's tcp_nagle_check): a segment smaller than
+// the MSS waits while earlier data is unacknowledged -- the writer's next
+// bytes may fill it, and the ACK will come soon. Not for a FIN, a segment
+// sent before (going back after a loss), or with TCP_NODELAY.
+bool tcp_nagle_check(const tcp_sock *tp, sk_buff *skb) {
+  const tcp_skb_cb *cb = TCP_SKB_CB(skb);
+  return skb->len < tp->mss_cache && tp->snd_una != tp->snd_nxt && !tp->nonagle &&
+         !(cb->tcp_flags & TCPHDR_FIN) && !before(cb->seq, tp->snd_nxt);
+}
+
+} // namespace
 
 // Send from send_head on what the peer's window takes (Linux's
 // tcp_write_xmit). A segment larger than the room left is split; one that
@@ -199,6 +206,7 @@ void tcp_write_xmit(sock *sk) {
       const uint32_t room = wnd_end - cb->seq;
       if (room >= skb->len || !tcp_fragment(sk, skb, room)) break;
     }
+    if (tcp_nagle_check(tp, skb)) break;
     if (tcp_transmit_skb(sk, skb)) break; // out of memory: the retransmit timer tries again
     tp->send_head = tcp_write_queue_next(sk, skb);
     if (after(cb->end_seq, tp->snd_nxt))
@@ -217,9 +225,8 @@ void tcp_write_xmit(sock *sk) {
   }
 }
 
-// Send what tcp_sendmsg queued (Linux's tcp_push / __tcp_push_pending_frames).
-// Kite never holds a small segment back (no Nagle, no corking): on
-// loopback the ACK it would wait for is a moment away anyway.
+// Send what tcp_sendmsg queued (Linux's tcp_push / __tcp_push_pending_frames),
+// as far as the window and Nagle's rule allow.
 void tcp_push(sock *sk) {
   if (tcp_sk(sk)->send_head) tcp_write_xmit(sk);
 }
@@ -247,20 +254,17 @@ void tcp_send_ack(sock *sk) {
 // tcp_send_delayed_ack), so a request and its answer need one segment each.
 void tcp_send_delayed_ack(sock *sk) {
   inet_connection_sock *icsk = inet_csk(sk);
-  icsk->icsk_ack_pending = true;
-  if (!icsk->icsk_delack_timer.entry.linked())
-    sk_reset_timer(sk, &icsk->icsk_delack_timer, jiffies() + TCP_DELACK_MIN);
+  icsk->icsk_ack_sched = true;
+  if (icsk->icsk_ack_timer) return;
+  icsk->icsk_ack_timer = true;
+  sk_reset_timer(sk, &icsk->icsk_delack_timer, jiffies() + TCP_DELACK_MIN);
 }
 
 // Queue a FIN after the data (Linux's tcp_send_fin): on the last unsent
 // segment if there is one, else on a segment of its own.
 void tcp_send_fin(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
-  sk_buff *tail = nullptr;
-  if (tp->send_head) {
-    lock_guard g(sk->sk_write_queue.lock);
-    tail = skb_peek_tail(&sk->sk_write_queue);
-  }
+  sk_buff *tail = tp->send_head ? tcp_write_queue_tail(sk) : nullptr;
   if (tail && !(TCP_SKB_CB(tail)->tcp_flags & TCPHDR_SYN)) {
     TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
   } else {
@@ -306,10 +310,10 @@ int tcp_connect(sock *sk) {
   tcp_queue_skb(sk, skb);
   sock_inc_stats(sk, &net_counters::tcp_active_opens);
   inet_csk(sk)->icsk_rto = TCP_TIMEOUT_INIT;
-  if (tcp_transmit_skb(sk, skb) == 0) {
-    tp->send_head = nullptr;
-    tp->snd_nxt = cb->end_seq;
-  }
+  // Sent or not (out of memory), the SYN counts as sent: the timer sends it again.
+  (void)tcp_transmit_skb(sk, skb);
+  tp->send_head = nullptr;
+  tp->snd_nxt = cb->end_seq;
   tcp_reset_xmit_timer(sk, icsk_timer::RETRANS, inet_csk(sk)->icsk_rto);
   return 0;
 }

@@ -48,7 +48,7 @@ void tcp_rearm_rto(sock *sk) {
 void tcp_clear_xmit_timers(sock *sk) {
   inet_connection_sock *icsk = inet_csk(sk);
   icsk->icsk_pending = icsk_timer::NONE;
-  icsk->icsk_ack_pending = false;
+  icsk->icsk_ack_sched = icsk->icsk_ack_timer = false;
   sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
   sk_stop_timer(sk, &icsk->icsk_delack_timer);
   sk_stop_timer(sk, &sk->sk_timer);
@@ -75,18 +75,11 @@ bool tcp_write_timeout(sock *sk) {
 void tcp_retransmit_timer(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
   inet_connection_sock *icsk = inet_csk(sk);
-  sk_buff *head;
-  {
-    lock_guard g(sk->sk_write_queue.lock);
-    head = skb_peek(&sk->sk_write_queue);
-  }
+  sk_buff *head = tcp_write_queue_head(sk);
   if (!head || head == tp->send_head) return; // nothing in flight
   icsk->icsk_retransmits++;
   if (tcp_write_timeout(sk)) return;
-  if (tcp_retransmit_skb(sk, head) == 0) {
-    lock_guard g(sk->sk_write_queue.lock);
-    tp->send_head = skb_queue_next(&sk->sk_write_queue, head);
-  }
+  if (tcp_retransmit_skb(sk, head) == 0) tp->send_head = tcp_write_queue_next(sk, head);
   icsk->icsk_rto = icsk->icsk_rto * 2 > TCP_RTO_MAX ? TCP_RTO_MAX : icsk->icsk_rto * 2;
   tcp_reset_xmit_timer(sk, icsk_timer::RETRANS, icsk->icsk_rto);
   tcp_write_xmit(sk);
@@ -105,7 +98,9 @@ void tcp_write_timer_handler(sock *sk) {
 }
 
 void tcp_delack_timer_handler(sock *sk) {
-  if (sk->sk_state == TCP_CLOSE || !inet_csk(sk)->icsk_ack_pending) return;
+  inet_connection_sock *icsk = inet_csk(sk);
+  icsk->icsk_ack_timer = false; // it fired
+  if (sk->sk_state == TCP_CLOSE || !icsk->icsk_ack_sched) return;
   tcp_send_ack(sk);
 }
 

@@ -113,7 +113,7 @@ int __udp4_lib_rcv(sk_buff *skb) {
   if (ulen < sizeof(udphdr) || ulen > skb->len) goto drop;
   skb->len = ulen; // anything after the datagram is padding
   skb->tail = skb->data + ulen;
-  if (uh->check != 0 &&
+  if (uh->check != 0 && skb->ip_summed != checksum::UNNECESSARY && // as in tcp_v4_rcv
       csum_fold(
           csum_partial(uh, ulen, udp_csum_start(iph->saddr, iph->daddr, static_cast<uint16_t>(ulen)))) != 0)
     goto drop;

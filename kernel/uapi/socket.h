@@ -101,7 +101,7 @@ struct net_counters {
   // TCP
   uint64 tcp_segs_in;        // segments received (checksum good)
   uint64 tcp_segs_out;       // segments sent, retransmissions included
-  uint64 tcp_retrans;        // segments sent again (time-out, three duplicate ACKs, probe)
+  uint64 tcp_retrans;        // segments sent again (time-out, three duplicate ACKs, a SYN-ACK again)
   uint64 tcp_rst_in;         // resets received (and accepted)
   uint64 tcp_rst_out;        // resets sent
   uint64 tcp_active_opens;   // connect()s that sent a SYN

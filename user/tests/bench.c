@@ -40,6 +40,9 @@ enum {
   PORT_PING = 7311,
   PORT_PONG = 7312,
   PORT_WAKE = 7321,
+  PORT_TCP_TPUT = 7331,
+  PORT_TCP_RTT = 7341,
+  PORT_TCP_CONN = 7351,
 };
 
 // Sizes, full and quick (-q).
@@ -55,10 +58,12 @@ struct sizes {
   uint64 copy_bytes; // memcpy
   uint64 loops;      // empty loop iterations
   uint64 csr_reads;  // rdtime instructions
+  int connects;      // TCP connect+accept+close
 };
 
-static const struct sizes full = {8 << 20, 10000, 8192, 4096, 100000, 200, 50, 4, 8 << 20, 50000000, 1000000};
-static const struct sizes quick = {256 << 10, 200, 256, 256, 2000, 10, 4, 2, 256 << 10, 1000000, 10000};
+static const struct sizes full = {8 << 20, 10000, 8192,    4096,     100000,  200,
+                                  50,      4,     8 << 20, 50000000, 1000000, 200};
+static const struct sizes quick = {256 << 10, 200, 256, 256, 2000, 10, 4, 2, 256 << 10, 1000000, 10000, 10};
 
 static const struct sizes *sz = &full;
 static int runs = RUNS;
@@ -313,6 +318,102 @@ static uint64 udp_rtt(void) {
   return us_each(t, sz->rtt_rounds);
 }
 
+// ---- TCP
+
+static int tcp_listener(int port) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  struct sockaddr_in a = loopback_addr(port);
+  if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      bind(ls, SA(&a), sizeof a) < 0 || listen(ls, 8) < 0)
+    die("TCP: cannot listen on port %d: %s", port, strerror(errno));
+  return ls;
+}
+
+static int tcp_connect(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = loopback_addr(port);
+  if (s < 0 || connect(s, SA(&a), sizeof a) < 0) die("TCP: connect to port %d: %s", port, strerror(errno));
+  return s;
+}
+
+static int tcp_accept(int ls) {
+  int s = accept(ls, 0, 0);
+  if (s < 0) die("TCP: accept: %s", strerror(errno));
+  return s;
+}
+
+// pipe_bytes (8 MiB) from a child to its parent over one connection, in
+// 4 KiB writes and reads: the pipe throughput figure's twin.
+static uint64 tcp_throughput(void) {
+  int ls = tcp_listener(PORT_TCP_TPUT);
+  int gate[2];
+  mkpipe(gate);
+  int pid = must_fork();
+  if (pid == 0) {
+    int s = tcp_connect(PORT_TCP_TPUT);
+    gate_wait(gate);
+    for (uint64 sent = 0; sent < sz->pipe_bytes; sent += CHUNK)
+      if (send(s, buf, CHUNK, 0) != CHUNK) exit(1);
+    close(s);
+    exit(0);
+  }
+  int s = tcp_accept(ls);
+  close(ls);
+  uint64 t0 = rdtime();
+  gate_open(gate);
+  uint64 got = 0;
+  while (got < sz->pipe_bytes) {
+    long n = recv(s, buf, CHUNK, 0);
+    if (n <= 0) die("TCP throughput: recv returned %ld after %lu bytes", n, got);
+    got += n;
+  }
+  uint64 t = rdtime() - t0;
+  close(s);
+  reap(pid, "TCP throughput");
+  return mega_per_s(got, t);
+}
+
+// One byte there and back over one connection, rtt_rounds times.
+static uint64 tcp_rtt(void) {
+  int ls = tcp_listener(PORT_TCP_RTT);
+  int pid = must_fork();
+  char c = 'x';
+  if (pid == 0) {
+    int s = tcp_connect(PORT_TCP_RTT);
+    while (recv(s, &c, 1, 0) == 1)
+      if (send(s, &c, 1, 0) != 1) exit(1);
+    close(s);
+    exit(0);
+  }
+  int s = tcp_accept(ls);
+  close(ls);
+  uint64 t0 = rdtime();
+  for (int i = 0; i < sz->rtt_rounds; i++)
+    if (send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+      die("TCP ping-pong: round %d failed: %s", i, strerror(errno));
+  uint64 t = rdtime() - t0;
+  close(s); // the pong side reads end of file
+  reap(pid, "TCP pong");
+  return us_each(t, sz->rtt_rounds);
+}
+
+// A connection's whole life in one process: socket and connect (the
+// handshake runs in the software interrupt), accept, and both closes.
+static uint64 tcp_connect_close(void) {
+  int ls = tcp_listener(PORT_TCP_CONN);
+  uint64 t0 = rdtime();
+  for (int i = 0; i < sz->connects; i++) {
+    int c = tcp_connect(PORT_TCP_CONN);
+    int s = tcp_accept(ls);
+    close(c);
+    close(s);
+  }
+  uint64 t = rdtime() - t0;
+  close(ls);
+  return us_each(t, sz->connects);
+}
+
 // ---- system calls and processes
 
 static uint64 syscall_rtt(void) {
@@ -482,6 +583,9 @@ static struct figure {
     {"udp1k_throughput", "MB/s", udp1k_throughput},
     {"udp1k_drops", "%", last_udp_drops},
     {"udp_rtt", "us", udp_rtt},
+    {"tcp_throughput", "MB/s", tcp_throughput},
+    {"tcp_rtt", "us", tcp_rtt},
+    {"tcp_connect", "us", tcp_connect_close},
     {"getpid", "us", syscall_rtt},
     {"fork_exit_wait", "us", fork_exit_wait},
     {"fork_exec_wait", "us", fork_exec_wait},

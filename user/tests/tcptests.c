@@ -624,6 +624,12 @@ static void test_many(void) {
 // ---- poll: listeners and connections
 
 static void test_poll(void) {
+  // A socket never connected: POLLOUT and POLLHUP, as in Linux.
+  int fresh = tcp_socket();
+  struct pollfd f = {fresh, POLLIN | POLLOUT, 0};
+  EXPECT(poll(&f, 1, 0) == 1 && f.revents == (POLLOUT | POLLHUP), "an unconnected socket polled 0x%x",
+         f.revents);
+  close(fresh);
   int ls = listener(PORT_POLL, 2);
   struct pollfd p = {ls, POLLIN, 0};
   EXPECT(poll(&p, 1, 0) == 0, "an idle listener polled 0x%x", p.revents);

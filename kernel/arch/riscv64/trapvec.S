@@ -56,20 +56,24 @@ userret:
 kernelvec:
         .cfi_startproc
         .cfi_signal_frame
+        // For GDB: the interrupted code's pc is sepc (DWARF register 4096 +
+        // 0x141), not ra -- it may be a leaf function whose return address
+        // is still in ra, which the unwinder must find saved below.
+        .cfi_return_column 4417
         addi    sp, sp, -KFRAME
         .cfi_def_cfa_offset KFRAME
         // ra, s0, t0-t2, a0-a7, t3-t6: each register xN at N*8.
         .irp    n, 1,5,6,7,8,10,11,12,13,14,15,16,17,28,29,30,31
         sd      x\n, (\n * 8)(sp)
+        .cfi_offset \n, (\n * 8) - KFRAME
         .endr
-        // For debuggers and panic backtraces: a frame record saying that the
-        // interrupted code "called" us from sepc, so a backtrace continues
-        // into whatever the trap interrupted.
+        // For panic backtraces, which follow the frame pointer: a frame
+        // record saying that the interrupted code "called" us from sepc, so
+        // a backtrace continues into whatever the trap interrupted.
         csrr    t0, sepc
         sd      t0, KF_SEPC(sp)
         sd      s0, KF_FP(sp)
-        .cfi_offset ra, KF_SEPC - KFRAME
-        .cfi_offset s0, KF_FP - KFRAME
+        .cfi_offset 4417, KF_SEPC - KFRAME
         addi    s0, sp, KFRAME
         call    kerneltrap
         .irp    n, 1,5,6,7,8,10,11,12,13,14,15,16,17,28,29,30,31
