@@ -80,6 +80,7 @@ LABS = {
         needs=["waitqueue", "timeout", "udp-receive"],
         effort="4 hours",
         tests=[("tcptests/echo", 5), ("tcptests/bulk", 10), ("tcptests/halfclose", 5), ("tcptests/reset", 5),
-               ("tcptests/recv", 10), ("tcptests/accept", 15), ("tcptests/many", 10)],
+               ("tcptests/recv", 10), ("tcptests/accept", 15), ("tcptests/many", 10),
+               ("gdb/tcp-accept-recv-and-wakeups", 10)],
     ),
 }

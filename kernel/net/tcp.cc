@@ -454,6 +454,10 @@ void tcp_get_info(sock *sk, sock_info *info) {
   info->snd_wnd = tp->snd_wnd;
   info->rcv_wnd = tp->rcv_wnd;
   info->orphan = sock_flag(sk, SOCK_DEAD);
+  const net_counters c = read_net_counters(sk->stats);
+  info->segs_in = c.tcp_segs_in;
+  info->segs_out = c.tcp_segs_out;
+  info->retrans = c.tcp_retrans;
 }
 
 // ---- The protocol

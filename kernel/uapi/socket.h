@@ -83,7 +83,8 @@ struct sock_info {
   struct sockaddr_in local, peer;
   unsigned int rx_queue, tx_queue; // bytes queued to read; bytes sent but unacknowledged or unsent
   unsigned int snd_una, snd_nxt, rcv_nxt, snd_wnd, rcv_wnd; // TCP sequence space
-  int orphan; // the socket was closed; the connection is finishing alone
+  int orphan;                        // the socket was closed; the connection is finishing alone
+  uint64 segs_in, segs_out, retrans; // TCP: this socket's counters (net_counters)
 };
 
 // Counters, from netstat(fd, &c): fd -1 for the whole stack, or a socket.

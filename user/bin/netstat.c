@@ -2,6 +2,7 @@
 //
 //   netstat        every TCP and UDP socket: state, addresses, queues,
 //                  and TCP's sequence numbers and windows (Linux's `ss -tuan`)
+//   netstat -e     the same, with each TCP socket's segment counters
 //   netstat -s     the stack's counters (Linux's `netstat -s`)
 //
 // Try `tcp listen 9 &`, then `netstat`: the listener is in LISTEN. A
@@ -32,7 +33,7 @@ static char *addr_str(char *out, int size, const struct sockaddr_in *a) {
   return out;
 }
 
-static int list_sockets(void) {
+static int list_sockets(int counters) {
   static struct sock_info info[128];
   int n = netconns(info, 128);
   if (n < 0) {
@@ -50,6 +51,9 @@ static int list_sockets(void) {
     if (s->type == SOCK_STREAM)
       printf(" %10u %10u %10u %7u %7u%s", s->snd_una, s->snd_nxt, s->rcv_nxt, s->snd_wnd, s->rcv_wnd,
              s->orphan ? " (closed)" : "");
+    if (s->type == SOCK_STREAM && counters)
+      printf("\n      segments in %ld, out %ld, sent again %ld", (long)s->segs_in, (long)s->segs_out,
+             (long)s->retrans);
     printf("\n");
   }
   return 0;
@@ -84,8 +88,9 @@ static int show_counters(void) {
 }
 
 int main(int argc, char *argv[]) {
-  if (argc == 1) return list_sockets();
+  if (argc == 1) return list_sockets(0);
+  if (argc == 2 && strcmp(argv[1], "-e") == 0) return list_sockets(1);
   if (argc == 2 && strcmp(argv[1], "-s") == 0) return show_counters();
-  fprintf(2, "usage: netstat [-s]\n");
+  fprintf(2, "usage: netstat [-e | -s]\n");
   return 1;
 }

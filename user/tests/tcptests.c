@@ -45,6 +45,8 @@ enum {
   PORT_RECV = 8281,
   PORT_SIGIO = 8291,
   PORT_RW = 8301,
+  PORT_SNDTIMEO = 8311,
+  PORT_REUSE = 8321,
 };
 
 enum { CHUNK = 4096 };
@@ -204,6 +206,19 @@ static void recv_stream_n(int s, uint32 seed, uint32 total) {
              pattern(seed, off + i));
     off += r;
   }
+}
+
+// The TCP sockets with port as their own or their peer's (netconns).
+static int tcp_sockets_on(int port) {
+  static struct sock_info info[64];
+  int n = netconns(info, 64);
+  EXPECT(n >= 0, "netconns failed: %s", strerror(errno));
+  int count = 0;
+  for (int i = 0; i < n; i++)
+    if (info[i].type == SOCK_STREAM &&
+        (ntohs(info[i].local.sin_port) == port || ntohs(info[i].peer.sin_port) == port))
+      count++;
+  return count;
 }
 
 // ---- echo: the handshake, addresses, and data both ways
@@ -728,6 +743,76 @@ static void test_window(void) {
   close(ls);
 }
 
+// ---- sndtimeo: SO_SNDTIMEO ends a send that waits for room, and a connect that waits
+
+static void test_sndtimeo(void) {
+  int ls = listener(PORT_SNDTIMEO, 0); // room for one connection
+  int c = connect_to(PORT_SNDTIMEO);
+  int s = xaccept(ls);
+  // Nobody reads s: a send fills the window and the buffer, then waits.
+  set_timeo(c, SO_SNDTIMEO, 0, 300000);
+  static char big[64 * 1024];
+  long total = 0;
+  unsigned long t0 = time_ns();
+  for (int i = 0; i < 64; i++) {
+    long r = send(c, big, sizeof big, 0);
+    if (r < 0) {
+      EXPECT(errno == EAGAIN, "a send with SO_SNDTIMEO failed: %s", strerror(errno));
+      break;
+    }
+    total += r;
+    if (r < (long)sizeof big) break; // the time ran out after some bytes: a short count
+  }
+  unsigned long ms = ms_since(t0);
+  EXPECT(total > 0 && total < 64 * (long)sizeof big, "%ld bytes went into a connection nobody reads", total);
+  EXPECT(ms >= 290 && ms < 5000, "the send gave up after %ld ms with a 300 ms SO_SNDTIMEO", ms);
+  // A connect that waits for a handshake gives up as Linux does: EINPROGRESS.
+  int c2 = connect_to(PORT_SNDTIMEO); // the second connection fills the accept queue (backlog 0: two)
+  int c3 = tcp_socket();
+  set_timeo(c3, SO_SNDTIMEO, 0, 300000);
+  struct sockaddr_in a = loopback_addr(PORT_SNDTIMEO);
+  t0 = time_ns();
+  EXPECT_ERR(connect(c3, SA(&a), sizeof a), EINPROGRESS);
+  ms = ms_since(t0);
+  EXPECT(ms >= 290 && ms < 5000, "connect gave up after %ld ms with a 300 ms SO_SNDTIMEO", ms);
+  close(c3);
+  close(c2);
+  close(s);
+  close(c);
+  close(ls);
+}
+
+// ---- reuse: SO_REUSEADDR lets a server bind again while its old connections are in TIME_WAIT
+
+static void test_reuse(void) {
+  int ls = listener(PORT_REUSE, 1);
+  int c = connect_to(PORT_REUSE);
+  int s = xaccept(ls);
+  close(ls);
+  close(s); // the server closes first: its side waits in TIME_WAIT on the port
+  expect_eof(c, "after the server's close");
+  close(c);
+  EXPECT(tcp_sockets_on(PORT_REUSE) > 0, "no connection is left on the port");
+  int plain = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = loopback_addr(PORT_REUSE);
+  EXPECT_ERR(bind(plain, SA(&a), sizeof a), EADDRINUSE);
+  close(plain);
+  int again = listener(PORT_REUSE, 1); // with SO_REUSEADDR: allowed
+  // Another listener on the same port, reuse or not, is refused.
+  int second = tcp_socket();
+  int one = 1;
+  EXPECT_EQ(setsockopt(second, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), 0);
+  EXPECT_ERR(bind(second, SA(&a), sizeof a), EADDRINUSE);
+  close(second);
+  c = connect_to(PORT_REUSE);
+  s = xaccept(again);
+  xwrite(c, "again", 5);
+  read_exactly(s, buf, 5, "through the new listener");
+  close(s);
+  close(c);
+  close(again);
+}
+
 // ---- drops: segments lost on purpose are sent again; the stream arrives whole
 
 enum { DROP_BYTES = 1024 * 1024 };
@@ -873,18 +958,6 @@ static void test_malformed(void) {
 }
 
 // ---- free: every connection's memory comes back
-
-static int tcp_sockets_on(int port) {
-  static struct sock_info info[64];
-  int n = netconns(info, 64);
-  EXPECT(n >= 0, "netconns failed: %s", strerror(errno));
-  int count = 0;
-  for (int i = 0; i < n; i++)
-    if (info[i].type == SOCK_STREAM &&
-        (ntohs(info[i].local.sin_port) == port || ntohs(info[i].peer.sin_port) == port))
-      count++;
-  return count;
-}
 
 static uint64 tcp_objects(void) {
   struct sysinfo si;
@@ -1158,13 +1231,14 @@ static void test_readwrite(void) {
 }
 
 static const struct test tests[] = {
-    {"echo", test_echo},       {"refused", test_refused},     {"bulk", test_bulk},
-    {"duplex", test_duplex},   {"halfclose", test_halfclose}, {"reset", test_reset},
-    {"sigpipe", test_sigpipe}, {"accept", test_accept},       {"nonblock", test_nonblock},
-    {"backlog", test_backlog}, {"many", test_many},           {"poll", test_poll},
-    {"window", test_window},   {"drops", test_drops},         {"malformed", test_malformed},
-    {"badargs", test_badargs}, {"peek", test_peek},           {"recv", test_recv},
-    {"sigio", test_sigio},     {"readwrite", test_readwrite}, {"free", test_free},
+    {"echo", test_echo},           {"refused", test_refused},     {"bulk", test_bulk},
+    {"duplex", test_duplex},       {"halfclose", test_halfclose}, {"reset", test_reset},
+    {"sigpipe", test_sigpipe},     {"accept", test_accept},       {"nonblock", test_nonblock},
+    {"backlog", test_backlog},     {"many", test_many},           {"poll", test_poll},
+    {"window", test_window},       {"sndtimeo", test_sndtimeo},   {"reuse", test_reuse},
+    {"drops", test_drops},         {"malformed", test_malformed}, {"badargs", test_badargs},
+    {"peek", test_peek},           {"recv", test_recv},           {"sigio", test_sigio},
+    {"readwrite", test_readwrite}, {"free", test_free},
 };
 
 int main(int argc, char *argv[]) {
