@@ -40,11 +40,11 @@ namespace {
 
 int nextpid = 1; // guarded by ptable.lock
 
+} // namespace
+
 // Each process slot owns a kernel stack, preceded by an unmapped guard
 // page: a stack overflow faults instead of silently corrupting a neighbour.
-alignas(PGSIZE) uint8_t kstacks[NPROC][PGSIZE + KSTACK_SIZE];
-
-} // namespace
+alignas(PGSIZE) uint8_t kstacks[NPROC][KSTACK_GUARD + KSTACK_SIZE];
 
 // Make p runnable and, if some hart is idle in wfi, poke it so it runs p
 // now rather than at its next timer tick.
@@ -139,21 +139,11 @@ const char *state_name(procstate s) {
 
 } // namespace
 
-// Interrupts must be off: otherwise the process could move to another hart
-// between reading the hart id and using the result.
-
-proc *myproc() {
-  push_off();
-  proc *p = mycpu()->proc;
-  pop_off();
-  return p;
-}
-
 void procinit() {
   for (int i = 0; i < NPROC; i++) {
     proc &p = ptable.proc[i];
     kvm_unmap_page(reinterpret_cast<uint64_t>(kstacks[i])); // the guard page
-    p.kstack = kstacks[i] + PGSIZE;
+    p.kstack = kstacks[i] + KSTACK_GUARD;
     p.tf = reinterpret_cast<trapframe *>(p.kstack + KSTACK_SIZE - TRAPFRAME_SPACE);
   }
 }
@@ -307,8 +297,6 @@ int kill(int pid) {
   send_signal(p, SIGKILL);
   return 0;
 }
-
-bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
 
 void sigset_store(uint64_t &set, uint64_t value) {
   KASSERT(holding(&ptable.lock));

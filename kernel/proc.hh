@@ -77,6 +77,7 @@ enum task_state : uint32_t {
 };
 
 constexpr uint64_t KSTACK_SIZE = 4 * 4096;
+constexpr uint64_t KSTACK_GUARD = 4096; // an unmapped page below each kernel stack
 
 struct proc {
   // Guarded by ptable.lock:
@@ -131,7 +132,22 @@ extern cpu cpus[NCPU]; // indexed by hart number
 // or the process could move to another hart right after.
 inline cpu *mycpu() { return &cpus[arch::hartid()]; }
 inline int cpuid() { return arch::hartid(); }
-proc *myproc();
+
+// The kernel stacks, one per process slot, each behind a guard page.
+extern uint8_t kstacks[NPROC][KSTACK_GUARD + KSTACK_SIZE];
+
+// The process whose kernel stack we are on (Linux's `current`, as 2.6 found
+// it from the stack pointer). xv6 reads mycpu()->proc with interrupts off
+// -- otherwise the process could move to another hart between reading the
+// hart id and using it -- and every push_off/pop_off costs two CSR
+// accesses. The stack moves with the process instead, so nothing needs
+// disabling. On a hart's own stack (the scheduler, and interrupts that
+// arrive in it) there is no process: null, as mycpu()->proc is there.
+inline proc *myproc() {
+  const uint64_t off = arch::stack_pointer() - reinterpret_cast<uint64_t>(kstacks);
+  if (off >= sizeof kstacks) return nullptr;
+  return &ptable.proc[off / sizeof kstacks[0]];
+}
 
 void procinit();
 void userinit();
@@ -154,7 +170,7 @@ using wait_status = int (*)(const proc &child);
 // -ERESTARTSYS when a signal interrupts the wait.
 [[nodiscard]] int wait_common(int pid, user_ptr<int> status_uva, int options, wait_status report);
 [[nodiscard]] int kill(int pid); // 0 or -ESRCH
-[[nodiscard]] bool killed(proc *p);
+[[nodiscard]] inline bool killed(proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_RELAXED); }
 // A signal set's every access is atomic (relaxed: the stores are ordered by
 // ptable.lock, which every writer holds; a reader without it only needs a
 // value that was true at some moment, and re-checks under the lock).

@@ -2,10 +2,9 @@
 // system calls around them. The ABI is in signal.h.
 #pragma once
 #include <cstdint>
+#include "proc.hh"
 
 namespace kernel {
-
-struct proc;
 
 constexpr uint64_t sigmask(int sig) { return 1ull << (sig - 1); }
 
@@ -23,6 +22,14 @@ void send_signal(proc *p, int sig);
 // call that returned -ERESTARTSYS (restart it, or make it fail with EINTR).
 // restartable: the trap was a system call that may be restarted.
 void do_signal(proc *p, bool restartable);
+// Has do_signal anything to do: a signal to deliver, or a system call that
+// returned -ERESTARTSYS or -ERESTARTNOHAND to settle? Neither, the common
+// case, is checked here inline on every return to user mode.
+[[nodiscard]] inline bool signal_work_pending(proc *p, bool restartable) {
+  if (sigset_load(p->sigpending) & ~sigset_load(p->sigblocked)) return true;
+  const int64_t ret = static_cast<int64_t>(p->tf->a0);
+  return restartable && (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND);
+}
 
 // fork() and exec(): what a new program keeps of its signal state.
 void signals_fork(proc *parent, proc *child);

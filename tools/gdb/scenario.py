@@ -4,6 +4,7 @@ A test drives the guest's console from outside, in step with GDB: GDB prints
 markers `@@NAME@@` (flushed) before each blocking continue, and the driver
 types into the console when it sees them -- never by sleeping.
 """
+import re
 import threading
 
 import gdb
@@ -110,12 +111,16 @@ def user_mode_stop():
 
 def tcp_accept_recv_and_wakeups():
     """A TCP listener (`tcp listen -c 9`) and a client (`tcp connect 9`):
+    (The depths given to $_any_caller_matches leave room: GDB may count the
+    inline frames at a breakpoint -- myproc() inside schedule() -- as callers.)
+    The reader is caught asleep by kite-bt, rather than by a breakpoint in
+    schedule(), for the reason given below.
     stop where the listener sleeps in accept (inet_csk_wait_for_connect) and
     where the handshake's last ACK wakes it (the listener's sk_data_ready,
     from tcp_child_process in the software interrupt); then where it sleeps
     in recv (sk_wait_data), where the client's line arrives (kite-skb), and
     where that line wakes it (sock_def_readable, from tcp_rcv_established)."""
-    gdb.execute('break kernel::schedule if $_any_caller_matches(".*inet_csk_wait_for_connect", 3)')
+    gdb.execute('break kernel::schedule if $_any_caller_matches(".*inet_csk_wait_for_connect", 6)')
     marker("ARMED_LISTEN")  # the driver types: tcp listen -c 9 &
     bounded_continue(30)
     listener = int(gdb.parse_and_eval(f"kernel::cpus[{gdb.selected_thread().num - 1}].proc->pid"))
@@ -123,17 +128,26 @@ def tcp_accept_recv_and_wakeups():
     gdb.execute("bt")
     gdb.execute("kite-sockets")
     gdb.execute("delete")
-    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_child_process", 8)')
+    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_child_process", 12)')
     marker("ARMED_CONNECT")  # the driver types: tcp connect 9
     bounded_continue(30)
     marker("ACCEPT_WAKE")
     gdb.execute("bt")
     gdb.execute("delete")
-    gdb.execute("break kernel::schedule if kernel::cpus[$_thread - 1].proc->pid == "
-                f'{listener} && $_any_caller_matches(".*sk_wait_data", 4)')
+    # sk_wait_data is entered only by a reader that must wait: the listener's
+    # connection, on port 9 (0x0900 in network byte order). A breakpoint on
+    # schedule() instead would be hit by the client too, at about the same
+    # moment; while GDB steps one hart over it, another can pass it unseen.
+    gdb.execute("break kernel::sk_wait_data if sk->sport == 0x0900")
     bounded_continue(30)
+    marker("RECV_ENTER")
+    gdb.execute("delete")
+    for _ in range(20):  # let it go to sleep; kite-bt then rebuilds its stack
+        bounded_continue(0.3)
+        if re.search(rf"^\s*{listener} SLEEPING", gdb.execute("kite-ps", to_string=True), re.M):
+            break
     marker("RECV_SLEEP")
-    gdb.execute("bt")
+    gdb.execute(f"kite-bt {listener}")
     gdb.execute("kite-sockets")
     gdb.execute("delete")
     gdb.execute("break kernel::tcp_v4_rcv if skb->len > 20")
@@ -142,7 +156,7 @@ def tcp_accept_recv_and_wakeups():
     marker("SEGMENT")
     gdb.execute("kite-skb skb")
     gdb.execute("delete")
-    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_rcv_established", 10)')
+    gdb.execute('break kernel::try_to_wake_up if $_any_caller_matches(".*tcp_rcv_established", 14)')
     bounded_continue(30)
     marker("DATA_WAKE")
     gdb.execute("bt")

@@ -19,6 +19,11 @@ inline void intr_off() { riscv::intr_off(); }
 inline void wait_for_interrupt() { riscv::wfi(); }
 
 inline uint64_t frame_pointer() { return riscv::read_fp(); }
+inline uint64_t stack_pointer() {
+  uint64_t sp;
+  asm volatile("mv %0, sp" : "=r"(sp));
+  return sp;
+}
 inline bool is_kernel_ram(uint64_t a) { return a >= KERNBASE && a < PHYSTOP; }
 
 // Raise a supervisor software interrupt on another hart (ACLINT SSWI).

@@ -147,7 +147,8 @@ extern "C" void usertrap() {
   if (killed(p)) do_exit(-1, SIGKILL);
   if (kind == irq::timer) yield(); // preemption: give up the hart each tick
   // rt_sigreturn restores registers that may hold anything: never "restart" it.
-  do_signal(p, scause == EXC_ECALL_U && p->tf->a7 != SYS_rt_sigreturn);
+  const bool restartable = scause == EXC_ECALL_U && p->tf->a7 != SYS_rt_sigreturn;
+  if (signal_work_pending(p, restartable)) do_signal(p, restartable);
   usertrapret();
 }
 
@@ -166,7 +167,7 @@ extern "C" void kerneltrap() {
     printf("kernel trap: %s at pc %p, address %p, process %d (%s)\n", cause_name(scause),
            reinterpret_cast<void *>(sepc), reinterpret_cast<void *>(stval), p ? p->pid : 0,
            p ? p->name : "none");
-    if (p && stval >= reinterpret_cast<uint64_t>(p->kstack) - 4096 &&
+    if (p && stval >= reinterpret_cast<uint64_t>(p->kstack) - KSTACK_GUARD &&
         stval < reinterpret_cast<uint64_t>(p->kstack))
       panic("kernel stack overflow (the address is in the stack's guard page)");
     panic("kerneltrap: unexpected exception in the kernel");
