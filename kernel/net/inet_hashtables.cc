@@ -14,9 +14,6 @@ namespace kernel {
 
 namespace {
 
-constexpr uint16_t EPHEMERAL_LOW = 32768; // Linux's ip_local_port_range
-constexpr uint16_t EPHEMERAL_HIGH = 60999;
-
 // Guarded by lock, as are the address fields of every sock on them (sock.hh).
 struct inet_hashinfo {
   spinlock lock{"tcp_hashinfo"};
@@ -41,13 +38,7 @@ bool port_in_use_locked(uint16_t port) {
 
 // A free port from the ephemeral range (network order), or 0.
 uint16_t pick_ephemeral_locked() {
-  for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
-    const uint16_t candidate = htons(tcp_hashinfo.next_ephemeral);
-    tcp_hashinfo.next_ephemeral =
-        tcp_hashinfo.next_ephemeral == EPHEMERAL_HIGH ? EPHEMERAL_LOW : tcp_hashinfo.next_ephemeral + 1;
-    if (!port_in_use_locked(candidate)) return candidate;
-  }
-  return 0;
+  return inet_pick_ephemeral(&tcp_hashinfo.next_ephemeral, port_in_use_locked);
 }
 
 // Linux's inet_csk_bind_conflict: may sk take port at addr? Not if another

@@ -51,6 +51,21 @@ constexpr uint32_t ntohl(uint32_t x) { return bswap32(x); }
 
 [[nodiscard]] bool ipv4_is_loopback(uint32_t addr_net);
 
+// The ports a socket gets when it binds to port 0 (Linux's
+// ip_local_port_range), handed out in turn from *next (host order; each
+// protocol keeps its own, under its table's lock). The first one in_use
+// says is free, in network order, or 0 if none is.
+constexpr uint16_t EPHEMERAL_LOW = 32768;
+constexpr uint16_t EPHEMERAL_HIGH = 60999;
+template <typename InUse> [[nodiscard]] uint16_t inet_pick_ephemeral(uint16_t *next, InUse in_use) {
+  for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
+    const uint16_t candidate = htons(*next);
+    *next = *next == EPHEMERAL_HIGH ? EPHEMERAL_LOW : static_cast<uint16_t>(*next + 1);
+    if (!in_use(candidate)) return candidate;
+  }
+  return 0;
+}
+
 // Down: add the IP header and hand the packet to the loopback device.
 [[nodiscard]] int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol);
 int ip_output(sk_buff *skb);

@@ -16,9 +16,6 @@ namespace kernel {
 
 namespace {
 
-constexpr uint16_t EPHEMERAL_LOW = 32768; // Linux's ip_local_port_range
-constexpr uint16_t EPHEMERAL_HIGH = 60999;
-
 // The bound sockets. Guarded by lock, as are every sock's address fields
 // (sock.hh): so a lookup never sees a peer half-way through a connect().
 struct udp_table_t {
@@ -65,15 +62,7 @@ int udp_bind_locked(struct sock *sk, uint32_t addr, uint16_t port) {
   KASSERT(holding(&udp_table.lock));
   if (sk->sport) return -EINVAL; // already bound
   if (port == 0) {
-    for (int tries = 0; tries <= EPHEMERAL_HIGH - EPHEMERAL_LOW; tries++) {
-      const uint16_t candidate = htons(udp_table.next_ephemeral);
-      udp_table.next_ephemeral =
-          udp_table.next_ephemeral == EPHEMERAL_HIGH ? EPHEMERAL_LOW : udp_table.next_ephemeral + 1;
-      if (!find_port_locked(candidate)) {
-        port = candidate;
-        break;
-      }
-    }
+    port = inet_pick_ephemeral(&udp_table.next_ephemeral, find_port_locked);
     if (port == 0) return -EAGAIN;
   } else if (find_port_locked(port)) {
     return -EADDRINUSE;
