@@ -47,19 +47,31 @@ int nextpid = 1; // guarded by ptable.lock
 alignas(PGSIZE) uint8_t kstacks[NPROC][KSTACK_GUARD + KSTACK_SIZE];
 
 // Make p runnable and, if some hart is idle in wfi, poke it so it runs p
-// now rather than at its next timer tick.
+// now rather than at its next timer tick. The poke (an IPI, a write to
+// the interrupt controller that QEMU handles outside the hart's translated
+// code) is sent once this hart has let go of its last spinlock
+// (send_pending_ipis): not while ptable.lock keeps every other hart waiting.
 void make_runnable(proc *p) {
   KASSERT(holding(&ptable.lock));
   __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->state = procstate::RUNNABLE;
-  const int self = arch::hartid();
+  cpu *c = mycpu();
   for (int i = 0; i < NCPU; i++) {
     // exchange: one poke per idle period; the next waker picks another hart.
-    if (i != self && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {
-      arch::send_ipi(i);
+    if (&cpus[i] != c && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {
+      c->ipi_pending |= 1u << i;
       return;
     }
   }
+}
+
+// The pokes make_runnable left for this hart to send (release() calls this
+// when the last spinlock goes). Interrupts are still off.
+void send_pending_ipis(cpu *c) {
+  const uint32_t harts = c->ipi_pending;
+  c->ipi_pending = 0;
+  for (int i = 0; i < NCPU; i++)
+    if (harts & (1u << i)) arch::send_ipi(i);
 }
 
 namespace {

@@ -58,6 +58,7 @@ struct cpu {
   int noff = 0;                // depth of push_off() nesting
   bool intena = false;         // were interrupts on before the first push_off()?
   uint32_t idle = 0;           // waiting in wfi for a runnable process (atomic)
+  uint32_t ipi_pending = 0;    // harts to poke once this one holds no spinlock (make_runnable)
   // The spinlocks this hart holds, oldest first (spinlock.cc). Only this
   // hart changes them, with interrupts off.
   spinlock *held[MAX_HELD] = {};
@@ -196,7 +197,8 @@ inline void sleep(void *chan, lock_guard &held, task_state state = TASK_INTERRUP
 }
 void wakeup(void *chan);
 void wakeup1(void *chan);    // caller holds ptable.lock
-void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart
+void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart when it is released
+void send_pending_ipis(cpu *c);
 
 // Copy to or from either a user address (in the current process) or
 // kernel memory. Returns 0 or -EFAULT (a bad user address).

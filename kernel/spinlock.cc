@@ -58,12 +58,14 @@ void release(spinlock *lk) {
     printf("lock '%s'\n", lk->name);
     panic("release: this hart does not hold the lock");
   }
-  note_released(lk->holder, lk);
+  cpu *c = lk->holder;
+  note_released(c, lk);
   lk->holder = nullptr;
   lk->acquired_at = {};
   // Release ordering: the critical section's stores are visible before the
   // next holder can see the lock free.
   __atomic_store_n(&lk->locked, 0u, __ATOMIC_RELEASE);
+  if (c->nheld == 0 && c->ipi_pending) send_pending_ipis(c); // make_runnable's pokes
   pop_off();
 }
 

@@ -2,8 +2,9 @@
 """`make stress`: the kernel under load, then under a system-call fuzzer.
 
 Two in-guest programs, each run at the shell of one headless guest:
-  stress SECONDS        pipes and UDP sockets hammered by many processes;
-                        every byte and datagram accounted for (user/tests/stress.c)
+  stress SECONDS        pipes, UDP sockets and TCP connections hammered by many
+                        processes; every byte and datagram accounted for
+                        (user/tests/stress.c)
   fuzz SEED CALLS PROCS random system calls from several processes; the
                         kernel must never panic or hang (user/tests/fuzz.c)
 Around each, `freemem` must report the same number of free pages.

@@ -135,6 +135,7 @@ struct tcp_sock : inet_connection_sock {
   uint32_t mss_cache = 0;       // the largest payload we send: the peer's MSS and ours
   uint32_t dup_acks = 0;        // duplicate ACKs in a row (three: send again at once)
   sk_buff *send_head = nullptr; // the first unsent segment in the write queue
+  sk_buff *fin_skb = nullptr;   // set aside when the connection starts, for its FIN (tcp_send_fin)
   bool nonagle = false;         // TCP_NODELAY (accepted; Kite never delays a send)
 };
 
@@ -197,6 +198,7 @@ void tcp_write_xmit(sock *sk);
 void tcp_push(sock *sk);
 void tcp_send_ack(sock *sk);
 void tcp_send_delayed_ack(sock *sk);
+[[nodiscard]] bool tcp_reserve_fin(sock *sk); // the FIN's sk_buff, set aside at the start
 void tcp_send_fin(sock *sk);
 void tcp_send_active_reset(sock *sk);
 [[nodiscard]] int tcp_connect(sock *sk);

@@ -259,6 +259,8 @@ discard:
 void tcp_v4_destroy_sock(sock *sk) {
   tcp_clear_xmit_timers(sk);
   tcp_write_queue_purge(sk);
+  kfree_skb(tcp_sk(sk)->fin_skb); // if the FIN was never sent
+  tcp_sk(sk)->fin_skb = nullptr;
   skb_queue_purge(&sk->sk_receive_queue);
   inet_put_port(sk);
 }

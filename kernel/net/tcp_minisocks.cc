@@ -46,6 +46,10 @@ sock *tcp_create_openreq_child(sock *sk, request_sock *req, sk_buff *skb) {
   if (!newsk) return nullptr;
   sock_init_data(nullptr, newsk);
   tcp_init_sock(newsk);
+  if (!tcp_reserve_fin(newsk)) {
+    sock_put(newsk); // its only reference: it is freed
+    return nullptr;
+  }
   sock_hold(newsk); // the caller's
   // A listener's lock is taken as SINGLE_DEPTH_NESTING (tcp_v4_rcv); this one is subclass 0.
   acquire(&newsk->sk_lock.slock);

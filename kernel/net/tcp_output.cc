@@ -260,19 +260,28 @@ void tcp_send_delayed_ack(sock *sk) {
   sk_reset_timer(sk, &icsk->icsk_delack_timer, jiffies() + TCP_DELACK_MIN);
 }
 
+// A connection's FIN must go even when memory has run out -- close() has
+// already moved the state on, and a FIN never sent leaves the peer waiting
+// for ever -- so its sk_buff is set aside when the connection starts
+// (Linux 3.x loops in tcp_send_fin until memory comes back instead).
+// False if there is no memory for it now.
+bool tcp_reserve_fin(sock *sk) {
+  tcp_sock *tp = tcp_sk(sk);
+  if (!tp->fin_skb) tp->fin_skb = tcp_alloc_empty();
+  return tp->fin_skb != nullptr;
+}
+
 // Queue a FIN after the data (Linux's tcp_send_fin): on the last unsent
-// segment if there is one, else on a segment of its own.
+// segment if there is one, else on the segment set aside for it.
 void tcp_send_fin(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
   sk_buff *tail = tp->send_head ? tcp_write_queue_tail(sk) : nullptr;
   if (tail && !(TCP_SKB_CB(tail)->tcp_flags & TCPHDR_SYN)) {
     TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
   } else {
-    tail = tcp_alloc_empty();
-    if (!tail) {
-      printf("tcp_send_fin: out of memory, the FIN is not sent\n");
-      return;
-    }
+    tail = tp->fin_skb;
+    tp->fin_skb = nullptr;
+    if (!tail) panic("tcp_send_fin: no sk_buff set aside for the FIN");
     tcp_skb_cb *cb = TCP_SKB_CB(tail);
     cb->seq = cb->end_seq = tp->write_seq;
     cb->tcp_flags = TCPHDR_ACK | TCPHDR_FIN;
@@ -298,6 +307,7 @@ void tcp_send_active_reset(sock *sk) {
 // initial sequence number in write_seq.
 int tcp_connect(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
+  if (!tcp_reserve_fin(sk)) return -ENOBUFS;
   sk_buff *skb = tcp_alloc_empty();
   if (!skb) return -ENOBUFS;
   tp->snd_una = tp->snd_nxt = tp->write_seq;

@@ -16,14 +16,20 @@
 // numbers, descriptors 0..20, buffers in the worker's own memory (that fit,
 // or run off its end), read-only text, the stack's guard page, unmapped and
 // kernel addresses, signal numbers -1..70, socket addresses and options,
-// crafted IP packets. Children of fork make calls of their own on the
-// descriptors they share with the worker; now and then a worker takes all
-// free memory. What could harm the machine the test runs on is never done:
-// halt and calls the fuzzer does not know are never made; kill and tkill
-// name only the worker itself, init or no process; paths are relative, without
-// "..", in a scratch directory; a signal handler is the worker's own or an
-// address that faults, never other code; sbrk cannot take back the
-// worker's own memory; no second console device is made.
+// crafted IP packets. Sockets are UDP and TCP: each worker starts with a
+// TCP listener on a port of its own, a connection to it and the accepted
+// end, and the addresses it connects to are mostly the workers' ports, so
+// connections are made, fed, shut down and reset for real. Children of fork
+// make calls of their own on the descriptors they share with the worker;
+// now and then a worker takes all free memory. What could harm the machine
+// the test runs on is never done: halt and calls the fuzzer does not know
+// are never made; kill and tkill name only the worker itself, init or no
+// process; paths are relative, without "..", in a scratch directory; a
+// signal handler is the worker's own or an address that faults, never other
+// code; sbrk cannot take back the worker's own memory; no second console
+// device is made; netdrop loses at most NETDROP_MAX segments at a time, and
+// the parent turns it off whenever a life ends, so the programs that run
+// after the fuzzer lose nothing.
 //
 // A worker that a signal ends (a bad handler, its own kill) is no kernel
 // failure: the parent starts the next life. Blocking calls (reading an
@@ -32,7 +38,9 @@
 // makes none for STUCK_SECONDS even so is a kernel hang: the run fails. A
 // kernel panic is a failure the harness (tools/stress.py) sees on the
 // console; it names the seeds of the lives then running. At the end the
-// parent checks that as many disk inodes are free as before, and prints
+// parent waits for the workers' TCP connections to finish (none may be
+// left after SETTLE_SECONDS), checks that as many disk inodes are free as
+// before, and prints
 //   fuzz: OK: 1000000 calls ...        or        fuzz: FAILED: reason
 #include <stdarg.h>
 
@@ -67,7 +75,10 @@ enum {
   ECHO_FD = NOFILE - 2,     // -v: the console
   WORKER_FDS = NOFILE - 2,  // descriptors 0..13 are the fuzzer's to play with
   PORT0 = 7000,
-  NPORTS = 8,          // the ports workers bind and send to
+  NPORTS = 8,          // the ports workers bind, listen on and send or connect to
+  NETDROP_MAX = 20,    // netdrop's count: lose at most this many segments
+  RELISTEN = 100,      // calls between the worker's checks that it has its listener
+  SETTLE_SECONDS = 30, // after the run, every TCP connection must be gone by then
   GREEDY = 0x7ffffffe, // sbrk's argument: grow until memory runs out
   CONSOLE_MAJOR = 1,
 };
@@ -101,7 +112,8 @@ static uint32 mix(uint32 a, uint32 b) {
 // ever named to the kernel by the code that keeps the machine safe.
 
 static int mypid, lastchild, children;
-static int in_child; // a worker's child (child_life)
+static int myport, mylistener; // the worker's TCP listener's port and descriptor (initial_tcp)
+static int in_child;           // a worker's child (child_life)
 static uint64 arena, arena_end, brk_now, text_end, guard_page;
 static char pathbuf[2][256]; // paths are built here (read-only for the kernel)
 static int echo;             // -v
@@ -299,11 +311,17 @@ static long sockaddr_len(void) {
   return PICK(l);
 }
 
-// A struct sockaddr_in in the arena, mostly for 127.0.0.1 and the workers' ports.
+// A struct sockaddr_in in the arena, mostly for 127.0.0.1 and the workers'
+// ports; often exactly the worker's own listener, so that connections are
+// made, not only refused.
 static uint64 sockaddr(void) {
   if (chance(10)) return bad_addr(0);
   static const uint32 addrs[] = {0x0100007f, 0x0100007f, 0x0100007f, 0, 0x0302017f, 0x0100000a, 0xffffffff};
   struct sockaddr_in *a = (struct sockaddr_in *)arena_slot(sizeof *a);
+  if (chance(30)) {
+    *a = loopback_addr(myport);
+    return (uint64)a;
+  }
   scribble((uint64)a, sizeof *a);
   a->sin_family = chance(85) ? AF_INET : PICK(((const int[]){AF_UNSPEC, 1, 10, 0xffff}));
   a->sin_port = htons(chance(70) ? PORT0 + below(NPORTS) : chance(50) ? 0 : below(65536));
@@ -535,15 +553,56 @@ static void g_poll(struct call *c) {
 }
 
 static void g_socket(struct call *c) {
+  static const long types[] = {SOCK_DGRAM, SOCK_STREAM, SOCK_DGRAM | SOCK_NONBLOCK,
+                               SOCK_STREAM | SOCK_NONBLOCK};
+  static const long bad_types[] = {0, 3, 5, -1, SOCK_STREAM | 0x80000, SOCK_DGRAM | 0x1000, 0x100000001l};
+  long type = chance(85) ? PICK(types) : PICK(bad_types);
   c->a[0] = chance(85) ? AF_INET : PICK(((const long[]){0, 1, 10, -1, 0x100000002l}));
-  c->a[1] = chance(85) ? SOCK_DGRAM : PICK(((const long[]){0, 1, 3, 5, -1}));
-  c->a[2] = chance(85) ? PICK(((const long[]){0, IPPROTO_UDP})) : PICK(((const long[]){6, 1, 255, -1}));
+  c->a[1] = type;
+  // The protocol mostly fits the type (0 always does); now and then not.
+  if (chance(85))
+    c->a[2] = chance(50) ? 0 : (type & 0xf) == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  else
+    c->a[2] = PICK(((const long[]){1, IPPROTO_TCP, IPPROTO_UDP, 255, -1}));
+}
+
+static void g_listen(struct call *c) {
+  static const long backlog[] = {0, 1, 2, 4, 4, SOMAXCONN, SOMAXCONN + 1, -1, 0x7fffffff, 0x100000001l};
+  c->a[0] = fd();
+  c->a[1] = chance(90) ? PICK(backlog) : any();
+}
+
+// accept and accept4: the peer's address wanted or not; accept4's flags.
+static void g_accept(struct call *c) {
+  static const long flags[] = {0, 0,  SOCK_NONBLOCK, SOCK_NONBLOCK, 0x80000, SOCK_NONBLOCK | 0x80000,
+                               1, -1, 0x100000800l};
+  c->a[0] = chance(30) ? mylistener : fd(); // (unless the worker has closed it since)
+  if (chance(40)) {
+    c->a[1] = 0;
+    c->a[2] = chance(80) ? 0 : lenptr();
+  } else {
+    c->a[1] = buffer(sizeof(struct sockaddr_in), 1);
+    c->a[2] = lenptr();
+  }
+  c->a[3] = chance(90) ? PICK(flags) : any();
 }
 
 static void g_bind(struct call *c) { c->a[0] = fd(), c->a[1] = sockaddr(), c->a[2] = sockaddr_len(); }
 
-static const long msgflags[] = {
-    0, 0, 0, MSG_DONTWAIT, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC | MSG_DONTWAIT, MSG_PEEK, ~0l, 1, 0x100000000l};
+static const long msgflags[] = {0,
+                                0,
+                                0,
+                                MSG_DONTWAIT,
+                                MSG_PEEK | MSG_DONTWAIT,
+                                MSG_TRUNC | MSG_DONTWAIT,
+                                MSG_PEEK,
+                                MSG_WAITALL,
+                                MSG_WAITALL | MSG_DONTWAIT,
+                                MSG_NOSIGNAL,
+                                MSG_NOSIGNAL | MSG_DONTWAIT,
+                                ~0l,
+                                1,
+                                0x100000000l};
 
 static void g_sendto(struct call *c) {
   long n = chance(80) ? (long)below(UDP_MAX_PAYLOAD + 2) : len();
@@ -572,16 +631,21 @@ static void g_sockname(struct call *c) {
 }
 
 static long level(void) {
-  return chance(80) ? SOL_SOCKET : PICK(((const long[]){0, 17, 6, -1, 0x100000001l}));
+  int k = below(100);
+  return k < 70 ? SOL_SOCKET : k < 85 ? IPPROTO_TCP : PICK(((const long[]){0, 17, -1, 0x100000001l}));
 }
-static long optname(void) { return chance(80) ? PICK(((const long[]){SO_RCVBUF, SO_RCVTIMEO})) : any(); }
+static long optname(void) {
+  static const long names[] = {SO_RCVBUF,    SO_RCVTIMEO, SO_SNDBUF, SO_SNDTIMEO,
+                               SO_REUSEADDR, SO_TYPE,     SO_ERROR,  TCP_NODELAY};
+  return chance(80) ? PICK(names) : any();
+}
 
 static void g_setsockopt(struct call *c) {
   static const long tsec[] = {0, 0, 1, -1, 1000000, 0x7fffffffffffffffl, 0x7ffffffffffffl};
   static const long tusec[] = {0, 1, 10000, 999999, 1000000, -1};
   uint64 v = arena_slot(16);
   long name = optname();
-  if (name == SO_RCVTIMEO && chance(80)) {
+  if ((name == SO_RCVTIMEO || name == SO_SNDTIMEO) && chance(80)) {
     ((long *)v)[0] = PICK(tsec);
     ((long *)v)[1] = PICK(tusec);
   } else {
@@ -621,6 +685,21 @@ static void g_netstat(struct call *c) {
 }
 
 static void g_netinject(struct call *c) { c->a[0] = packet(&c->a[1]); }
+
+static void g_netconns(struct call *c) {
+  static const long max[] = {0, 1, 2, 8, 64, 900, -1, 0x7fffffff, 0x100000001l};
+  long n = PICK(max);
+  c->a[0] = chance(15) ? bad_addr(1) : buffer(n > 0 && n <= 900 ? n * (long)sizeof(struct sock_info) : 64, 1);
+  c->a[1] = n;
+}
+
+// Only a few segments at a time (make_call makes sure), all of any
+// connection's: SYNs, data, FINs, ACKs and resets are sent again or time out.
+static void g_netdrop(struct call *c) {
+  static const long every[] = {0, 1, 2, 3, 7, 13, 50, 1000, -1, 0x7fffffff, 0x100000001l};
+  c->a[0] = chance(90) ? PICK(every) : any();
+  c->a[1] = chance(90) ? (long)below(NETDROP_MAX + 1) : PICK(((const long[]){-1, 0, -0x80000000l}));
+}
 
 // rt_sigreturn with the stack pointer at a signal frame made up here: the
 // kernel's layout (kernel/signal.cc: the trap frame's 34 registers, the
@@ -688,6 +767,11 @@ static const struct gen {
     {SYS_fcntl, 8, g_fcntl},
     {SYS_netstat, 3, g_netstat},
     {SYS_netinject, 10, g_netinject},
+    {SYS_listen, 6, g_listen},
+    {SYS_accept, 6, g_accept},
+    {SYS_accept4, 6, g_accept},
+    {SYS_netconns, 2, g_netconns},
+    {SYS_netdrop, 1, g_netdrop},
 };
 enum { NGENS = sizeof gens / sizeof gens[0] };
 static int total_weight;
@@ -787,6 +871,7 @@ static long make_call(const struct call *c) {
   // Whatever the table says, these are never made.
   if (!(fuzzed(c->num) || c->num == SYS_rt_sigreturn || invalid(c->num))) return 0;
   if (in_child && c->num == SYS_alarm) return 0; // the alarm that ends the child stays set
+  if (c->num == SYS_netdrop && (int)c->a[1] > NETDROP_MAX) return 0; // the kernel reads an int
   if (c->num == SYS_sbrk && c->a[0] == GREEDY) {
     greedy();
     return 0;
@@ -813,6 +898,15 @@ static long make_call(const struct call *c) {
     if (r == 0 && c->after < 70) close(((int *)c->a[0])[c->after % 2]);
     break;
   case SYS_socket:
+    // Now and then straight to the worker's own listener: a connection.
+    // (No random numbers here: the calls must not depend on results.)
+    if (r >= 0 && c->after % 4 == 0) {
+      struct sockaddr_in a = loopback_addr(myport);
+      connect(r, (struct sockaddr *)&a, sizeof a);
+    }
+    // fall through
+  case SYS_accept:
+  case SYS_accept4:
     if (r >= 0 && c->after < 70) fcntl(r, F_SETFL, O_NONBLOCK);
     break;
   case SYS_sigprocmask: {
@@ -895,6 +989,51 @@ static uint64 stack_guard(void) {
   return (((uint64)&c) & ~(uint64)(PGSIZE - 1)) - PGSIZE;
 }
 
+// A non-blocking TCP listener on the worker's port, or -1 if the port is
+// taken. SO_REUSEADDR: an earlier life's connections may be in TIME_WAIT.
+static int new_listener(void) {
+  struct sockaddr_in a = loopback_addr(myport);
+  int one = 1;
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (ls >= 0 && (setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+                  bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 4) < 0)) {
+    close(ls);
+    ls = -1;
+  }
+  return mylistener = ls;
+}
+
+// Random calls close the listener soon (close is frequent): every
+// RELISTEN calls the worker makes sure it has one again -- whatever is
+// bound to its port at mylistener will do, listen() again makes it one.
+// (Not a fuzzed call: -v does not show it, and it uses no random numbers.)
+static void keep_listener(void) {
+  struct sockaddr_in a;
+  unsigned int len = sizeof a;
+  if (getsockname(mylistener, (struct sockaddr *)&a, &len) < 0 || a.sin_port != htons(myport) ||
+      listen(mylistener, 4) < 0)
+    new_listener();
+}
+
+// A TCP listener on the life's own port (non-blocking), a connection to it
+// (blocking, with short time-outs) and the accepted end (non-blocking), with
+// a little data queued each way. On loopback the handshake is over when
+// connect returns, even a non-blocking one.
+static void initial_tcp(int index) {
+  myport = PORT0 + index % NPORTS;
+  struct sockaddr_in a = loopback_addr(myport);
+  struct timeval tv = {0, 10000};
+  int ls = new_listener();
+  int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  connect(c, (struct sockaddr *)&a, sizeof a);
+  fcntl(c, F_SETFL, 0);
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int s = accept4(ls, 0, 0, SOCK_NONBLOCK);
+  write(c, (char *)arena, 1000);
+  if (s >= 0) write(s, (char *)arena, 1000);
+}
+
 // Descriptors 0..13 start out as files, pipes and sockets of every kind.
 // Most are ones that do not block: a blocked call costs the run a tick
 // (pipes and sockets the fuzzer makes itself do block).
@@ -923,6 +1062,7 @@ static void initial_fds(int index) {
       bind(s, (struct sockaddr *)&a, sizeof a);
     if (i > 0) fcntl(s, F_SETFL, O_NONBLOCK);
   }
+  initial_tcp(index);
 }
 
 static void worker(int index, uint32 seed, int calls) {
@@ -952,6 +1092,7 @@ static void worker(int index, uint32 seed, int calls) {
 
   struct progress pr = {0, 0};
   for (int i = 0; i < calls; i++) {
+    if (i % RELISTEN == RELISTEN - 1) keep_listener();
     generate(&c);
     if (echo) print_call(i, &c);
     long r = make_call(&c);
@@ -983,7 +1124,7 @@ struct life {
 static struct life lives[MAXPROCS];
 static int nlives, deaths, wakeups;
 static uint64 made;
-static char failure[100]; // why the run failed
+static char failure[160]; // why the run failed
 
 static int start_life(struct life *l, int index, uint32 seed, int budget) {
   int p[2];
@@ -1015,6 +1156,7 @@ static int end_life(struct life *l) {
   int st = 0;
   waitpid(l->pid, &st, 0);
   close(l->rd);
+  netdrop(0, 0); // whatever it set: the next life, and what runs after the fuzzer, lose nothing
   if (WIFSIGNALED(st)) {
     deaths += !l->stuck;
     printf("fuzz: life %d ended by signal %d after %d calls\n", l->index, WTERMSIG(st), l->done);
@@ -1113,6 +1255,35 @@ static int run(uint32 seed, long calls, int procs, int replay) {
     if (replay && deaths) break;
   }
   return failed ? -1 : 0;
+}
+
+// The workers' connections finish on their own once their sockets are
+// closed (a FIN or a reset, sent again if lost, then a second of
+// TIME_WAIT), as orphans. Wait for the last; one still there after
+// SETTLE_SECONDS is stuck: say which. Returns 0, or -1 with failure set.
+static int tcp_settle(void) {
+  enum { MAXINFO = 64 };
+  static struct sock_info info[MAXINFO];
+  const struct sock_info *left = 0;
+  int count = 0;
+  for (int tries = 0; tries < SETTLE_SECONDS * 10; tries++) {
+    int n = netconns(info, MAXINFO);
+    count = 0;
+    for (int i = 0; i < n; i++)
+      if (info[i].type == SOCK_STREAM && info[i].orphan) left = &info[i], count++;
+    if (n >= 0 && count == 0) return 0;
+    sleep(10);
+  }
+  if (!left) {
+    snprintf(failure, sizeof failure, "netconns failed: %s", strerror(errno));
+    return -1;
+  }
+  snprintf(failure, sizeof failure,
+           "%d closed TCP connections left %d s after the run, e.g. port %d to %d in state %d, %u bytes "
+           "unacknowledged, window %u, %lu segments sent again",
+           count, SETTLE_SECONDS, ntohs(left->local.sin_port), ntohs(left->peer.sin_port), left->state,
+           left->tx_queue, left->snd_wnd, left->retrans);
+  return -1;
 }
 
 // ---------------------------------------------------------------------------
@@ -1224,6 +1395,8 @@ int main(int argc, char *argv[]) {
   // the last ones go before the scratch directory goes, and before the
   // harness counts free pages.
   sleep(150);
+  netdrop(0, 0);
+  if (r == 0 && tcp_settle() < 0) r = -1;
   chdir("..");
   if (remove_tree(scratch) < 0) printf("fuzz: cannot remove the scratch directory %s\n", scratch);
   if (r < 0) {
