@@ -85,6 +85,7 @@ void wake_side(pipe *pi, void *chan, int &sleepers, uint32_t events) {
   KASSERT(holding(&pi->lock));
   if (sleepers > 0) {
     sleepers = 0;
+    sync_wakeups sync; // the waker usually waits for the other side next, as Linux's pipes say
     wakeup(chan);
   }
   __sync_synchronize();

@@ -56,6 +56,7 @@ void make_runnable(proc *p) {
   __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->state = procstate::RUNNABLE;
   cpu *c = mycpu();
+  if (c->sync_wakeup) return; // p runs here once the waker sleeps (WF_SYNC, sched.cc)
   for (int i = 0; i < NCPU; i++) {
     // exchange: one poke per idle period; the next waker picks another hart.
     if (&cpus[i] != c && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {

@@ -37,11 +37,13 @@ void schedule() {
   sched();
 }
 
-int try_to_wake_up(proc *p, uint32_t states, int /*wake_flags*/) {
+int try_to_wake_up(proc *p, uint32_t states, int wake_flags) {
   // Orders the waker's earlier stores (the condition it made true) before
   // the load of the task state below; pairs with set_current_state().
   __sync_synchronize();
   lock_guard g(ptable.lock);
+  if (!(wake_flags & WF_SYNC)) return try_to_wake_up_locked(p, states);
+  sync_wakeups sync; // the waker is about to sleep (sched.hh)
   return try_to_wake_up_locked(p, states);
 }
 

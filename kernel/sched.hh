@@ -42,6 +42,24 @@ inline void __set_current_state(task_state s) {
 // does not sleep at all (Linux's __schedule does the same).
 void schedule();
 
+constexpr int WF_SYNC = 0x01; // wake_flags: the waker is about to sleep (sync_wakeups)
+
+// While one lives, the wakeups this hart makes are WF_SYNC ones: the waker
+// is about to sleep -- a datagram's sender or a pipe's writer, who waits
+// for the answer next -- so no idle hart is poked (cpu::sync_wakeup, read
+// by make_runnable): the wakee runs on this hart once the waker sleeps,
+// without an IPI and a second hart's wakeup, as Linux's wake_affine would
+// place it. If the waker does not sleep after all, an idle hart finds the
+// wakee at its next tick. Interrupts must be off (a spinlock held), so
+// that the hart stays the same.
+class [[nodiscard]] sync_wakeups {
+public:
+  sync_wakeups() { mycpu()->sync_wakeup = true; }
+  ~sync_wakeups() { mycpu()->sync_wakeup = false; }
+  sync_wakeups(const sync_wakeups &) = delete;
+  sync_wakeups &operator=(const sync_wakeups &) = delete;
+};
+
 // Wake p if its task state is one of `states`: set it TASK_RUNNING and, if it
 // is asleep, RUNNABLE. Returns 1 if it was woken, 0 if it was not in such a
 // state (already running, or already woken). Any context, interrupts too.

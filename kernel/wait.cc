@@ -114,8 +114,8 @@ void __wake_up(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key) 
 }
 
 // "sync": the waker is about to sleep, so the woken task may run on this
-// hart. A scheduling hint in Linux; it changes nobody's order, and Kite's
-// scheduler ignores it.
+// hart (make_runnable pokes no other). A scheduling hint, in Linux
+// as here: it changes nobody's order.
 void __wake_up_sync_key(wait_queue_head *wq, unsigned mode, int nr_exclusive, void *key) {
   lock_guard g(wq->lock);
   __wake_up_common(wq, mode, nr_exclusive, WF_SYNC, key);

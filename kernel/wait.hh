@@ -26,7 +26,6 @@ struct wait_queue_entry;
 using wait_queue_func_t = int (*)(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
 
 constexpr unsigned WQ_FLAG_EXCLUSIVE = 0x01;
-constexpr int WF_SYNC = 0x01; // wake_flags: the waker is about to sleep (a hint only)
 
 int default_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
 int autoremove_wake_function(wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
