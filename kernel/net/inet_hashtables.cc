@@ -1,7 +1,11 @@
 // Finding the TCP socket a segment belongs to, and who holds which port
-// (Linux's net/ipv4/inet_hashtables.c). Linux hashes sockets into three
-// tables (established, listening, bound ports); Kite keeps three lists and
-// walks them: a teaching kernel has tens of sockets, not millions.
+// (Linux's net/ipv4/inet_hashtables.c). As in Linux, three tables: the
+// connections, hashed by their four addresses (ehash); the listeners (a
+// list: there are few); and the bound ports, hashed by port (bhash). Small
+// tables under one lock, where Linux sizes them to its memory and reads
+// them under RCU -- but hashed all the same: a closed connection stays in
+// TIME_WAIT for a second, and a program that opens a few hundred
+// connections a second would otherwise walk all of them for each segment.
 #include "net/ip.hh"
 #include "net/tcp.hh"
 #include "kalloc.hh"
@@ -14,12 +18,15 @@ namespace kernel {
 
 namespace {
 
+constexpr int EHASH_SIZE = 64;
+constexpr int BHASH_SIZE = 64;
+
 // Guarded by lock, as are the address fields of every sock on them (sock.hh).
 struct inet_hashinfo {
   spinlock lock{"tcp_hashinfo"};
-  intrusive_list<sock, &sock::hash> ehash;      // connections, SYN_SENT to TIME_WAIT, by their addresses
-  intrusive_list<sock, &sock::hash> listening;  // listeners, by their port
-  intrusive_list<sock, &sock::bind_node> bound; // every sock holding a port
+  intrusive_list<sock, &sock::hash> ehash[EHASH_SIZE];      // connections, SYN_SENT to TIME_WAIT
+  intrusive_list<sock, &sock::hash> listening;              // listeners
+  intrusive_list<sock, &sock::bind_node> bhash[BHASH_SIZE]; // every sock holding a port
   uint16_t next_ephemeral = EPHEMERAL_LOW;
 };
 
@@ -30,8 +37,23 @@ static constinit inet_hashinfo tcp_hashinfo;
 
 namespace {
 
+// A connection's bucket, from its local and foreign address and port
+// (Linux's inet_ehashfn, without the random seed).
+intrusive_list<sock, &sock::hash> &ehash_bucket(uint32_t laddr, uint16_t lport, uint32_t faddr,
+                                                uint16_t fport) {
+  uint32_t h = laddr ^ (faddr * 0x9e3779b1u) ^ (static_cast<uint32_t>(lport) << 16 | fport);
+  h ^= h >> 16;
+  h *= 0x45d9f3bu;
+  h ^= h >> 16;
+  return tcp_hashinfo.ehash[h % EHASH_SIZE];
+}
+
+intrusive_list<sock, &sock::bind_node> &bhash_bucket(uint16_t port) {
+  return tcp_hashinfo.bhash[ntohs(port) % BHASH_SIZE];
+}
+
 bool port_in_use_locked(uint16_t port) {
-  for (sock &s : tcp_hashinfo.bound)
+  for (sock &s : bhash_bucket(port))
     if (s.sport == port) return true;
   return false;
 }
@@ -48,7 +70,7 @@ uint16_t pick_ephemeral_locked() {
 // with no peer, which the table's lock lets us see.
 bool bind_conflict_locked(sock *sk, uint32_t addr, uint16_t port) {
   const bool reuse = __atomic_load_n(&sk->sk_reuse, __ATOMIC_RELAXED);
-  for (sock &s : tcp_hashinfo.bound) {
+  for (sock &s : bhash_bucket(port)) {
     if (&s == sk || s.sport != port) continue;
     if (s.rcv_saddr && addr && s.rcv_saddr != addr) continue;
     const bool listening = s.hash.linked() && s.dport == 0;
@@ -61,7 +83,7 @@ bool bind_conflict_locked(sock *sk, uint32_t addr, uint16_t port) {
 void bind_locked(sock *sk, uint32_t addr, uint16_t port) {
   sk->rcv_saddr = addr;
   sk->sport = port;
-  tcp_hashinfo.bound.push_back(*sk);
+  bhash_bucket(port).push_back(*sk);
 }
 
 } // namespace
@@ -92,7 +114,7 @@ void inet_put_port(sock *sk) {
 void __inet_inherit_port(sock *parent, sock *child) {
   lock_guard g(tcp_hashinfo.lock);
   child->sport = parent->sport;
-  tcp_hashinfo.bound.push_back(*child);
+  bhash_bucket(child->sport).push_back(*child);
 }
 
 void inet_hash(sock *sk) {
@@ -102,7 +124,7 @@ void inet_hash(sock *sk) {
 
 void __inet_hash_nolisten(sock *sk) {
   lock_guard g(tcp_hashinfo.lock);
-  tcp_hashinfo.ehash.push_back(*sk);
+  ehash_bucket(sk->rcv_saddr, sk->sport, sk->daddr, sk->dport).push_back(*sk);
 }
 
 void inet_unhash(sock *sk) {
@@ -123,19 +145,20 @@ int inet_hash_connect(sock *sk, uint32_t daddr, uint16_t dport) {
     if (port == 0) return -EADDRNOTAVAIL;
     bind_locked(sk, saddr, port);
   }
-  for (sock &s : tcp_hashinfo.ehash)
+  auto &bucket = ehash_bucket(saddr, sk->sport, daddr, dport);
+  for (sock &s : bucket)
     if (s.sport == sk->sport && s.daddr == daddr && s.dport == dport && s.rcv_saddr == saddr)
       return -EADDRNOTAVAIL;
   sk->rcv_saddr = saddr;
   sk->daddr = daddr;
   sk->dport = dport;
-  tcp_hashinfo.ehash.push_back(*sk);
+  bucket.push_back(*sk);
   return 0;
 }
 
 sock *inet_lookup_established(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport) {
   lock_guard g(tcp_hashinfo.lock);
-  for (sock &s : tcp_hashinfo.ehash) {
+  for (sock &s : ehash_bucket(daddr, dport, saddr, sport)) {
     if (s.sport == dport && s.dport == sport && s.daddr == saddr && s.rcv_saddr == daddr) {
       sock_hold(&s);
       return &s;
@@ -174,10 +197,12 @@ int tcp_netconns(user_ptr<sock_info> buf, int max, int *count) {
   int n = 0;
   {
     lock_guard g(tcp_hashinfo.lock);
-    for (sock &s : tcp_hashinfo.bound) {
-      if (n == room) break;
-      sock_hold(&s);
-      held[n++] = &s;
+    for (auto &bucket : tcp_hashinfo.bhash) {
+      for (sock &s : bucket) {
+        if (n == room) break;
+        sock_hold(&s);
+        held[n++] = &s;
+      }
     }
   }
   int err = 0;

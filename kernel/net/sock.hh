@@ -123,8 +123,8 @@ struct sock {
   uint32_t daddr = 0;     // peer, if connected
   uint16_t dport = 0;
   bool connected = false; // UDP
-  list_node hash;         // UDP: udp_table.bound; TCP: tcp_hashinfo.listening or .ehash
-  list_node bind_node;    // TCP: tcp_hashinfo.bound, while it holds its port
+  list_node hash;         // UDP: udp_table.bound; TCP: tcp_hashinfo.listening or an .ehash bucket
+  list_node bind_node;    // TCP: a tcp_hashinfo.bhash bucket, while it holds its port
 
   // ---- Set when the sock is made, never changed after.
   int sk_type = 0; // SOCK_STREAM or SOCK_DGRAM

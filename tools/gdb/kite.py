@@ -137,9 +137,12 @@ def udp_socks():
 
 
 def tcp_socks():
-    """Every TCP sock holding a port (tcp_hashinfo.bound): listeners,
-    connections, bound ones, those in TIME_WAIT."""
-    return list_items(gdb.parse_and_eval("kernel::tcp_hashinfo")["bound"], "kernel::sock", "bind_node")
+    """Every TCP sock holding a port (tcp_hashinfo.bhash, the bound ports'
+    buckets): listeners, connections, bound ones, those in TIME_WAIT."""
+    bhash = gdb.parse_and_eval("kernel::tcp_hashinfo")["bhash"]
+    lo, hi = bhash.type.range()
+    for i in range(lo, hi + 1):
+        yield from list_items(bhash[i], "kernel::sock", "bind_node")
 
 
 def tcp_state(sk):
