@@ -36,6 +36,11 @@ void uvmclear(pagetable_t pt, uint64_t va);                   // make a page ina
 [[nodiscard]] int copyout(pagetable_t pt, user_ptr<char> dst, const void *src, uint64_t len);
 [[nodiscard]] int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len);
 [[nodiscard]] int copyinstr(pagetable_t pt, char *dst, user_ptr<char> src, uint64_t max);
+// copyin that also adds the bytes' Internet checksum to *csum, in the same
+// pass (Linux's csum_and_copy_from_user): a datagram's payload is summed as
+// it comes in, not read a second time (lib/checksum.hh).
+[[nodiscard]] int csum_and_copy_from_user(pagetable_t pt, void *dst, user_ptr<char> src, uint32_t len,
+                                          uint32_t *csum);
 
 template <class T> [[nodiscard]] int copyout(pagetable_t pt, user_ptr<T> dst, const T *src) {
   return copyout(pt, dst.bytes(), static_cast<const void *>(src), sizeof(T));

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tests.checked import run_checker_tests  # noqa: E402
+from tests.checked import run_checker_tests, run_sent_checksum_test  # noqa: E402
 from tests.gdb import run_gdb_tests  # noqa: E402
 from tests.harness import Results  # noqa: E402
 from tests.host import run_host_tests  # noqa: E402
@@ -52,6 +52,7 @@ def main():
     run_guest_tests(results, args, selected)
     run_gdb_tests(results, args, selected)
     run_checker_tests(results, args, selected)
+    run_sent_checksum_test(results, args, selected)
     print(f"# {time.monotonic() - t0:.0f}s on {args.cpus} harts")
     print(f"{results.passed} passed, {results.failed} failed")
     return 1 if results.failed or results.passed == 0 else 0

@@ -28,4 +28,10 @@ constexpr bool JUNK_PAGES = LOCKDEP || UBSAN;
 // costs up to a page's worth of objects per free.
 constexpr bool SLAB_DEBUG = LOCKDEP || UBSAN;
 
+// Check every TCP and UDP checksum a sender computed, as the packet leaves
+// for the loopback (dev.cc): the receiver trusts them unread, and they are
+// summed in pieces as the data comes in, so nothing else would see a
+// mistake. It costs a pass over every packet.
+constexpr bool CSUM_DEBUG = LOCKDEP || UBSAN;
+
 } // namespace kernel

@@ -6,6 +6,8 @@
 // receive path then runs in interrupt context, as it would for a packet a
 // network card delivered, not in the sender's system call.
 #include "arch.hh"
+#include "debug/debug.hh"
+#include "printf.hh"
 #include "net/ip.hh"
 #include "net/sock.hh"
 #include "net/socket.hh"
@@ -21,8 +23,13 @@ namespace {
 constexpr uint32_t NETDEV_MAX_BACKLOG = 1000;
 
 // Per hart: packets waiting for the receive path (Linux's softnet_data).
+// Only its own hart touches it, always with interrupts off (netif_rx, and
+// the softirq, which runs so): that is its only lock. (Linux's queue is an
+// sk_buff_head whose lock it takes only when another CPU may queue to it,
+// with RPS.)
 struct softnet_data {
-  sk_buff_head input_pkt_queue{"backlog"};
+  intrusive_list<sk_buff, &sk_buff::list> input_pkt_queue;
+  uint32_t qlen = 0;
 };
 
 } // namespace
@@ -37,7 +44,10 @@ namespace {
 // after a budget and comes back later; with one hart's loopback traffic
 // there is nothing to be fair to, so this drains the backlog.)
 void process_backlog(softnet_data *sd) {
-  while (sk_buff *skb = skb_dequeue(&sd->input_pkt_queue)) ip_rcv(skb);
+  while (sk_buff *skb = sd->input_pkt_queue.pop_front()) {
+    sd->qlen--;
+    ip_rcv(skb);
+  }
 }
 
 } // namespace
@@ -80,11 +90,33 @@ bool netem_drop(sk_buff *skb) {
 
 } // namespace
 
+namespace {
+
+// The checked build's look at a sent packet's TCP or UDP checksum (debug.hh).
+void check_sent_csum(const sk_buff *skb) {
+  const auto *iph = reinterpret_cast<const iphdr *>(skb->network_header);
+  const uint32_t hlen = (iph->ihl_version & 0xf) * 4u;
+  const uint8_t *th = skb->network_header + hlen;
+  const auto len = static_cast<uint16_t>(skb->len - hlen);
+  const bool udp = iph->protocol == IPPROTO_UDP_NR;
+  if (!udp && iph->protocol != IPPROTO_TCP_NR) return;
+  if (udp && reinterpret_cast<const udphdr *>(th)->check == 0) return; // "no checksum"
+  if (csum_fold(csum_partial(th, len, csum_tcpudp_nofold(iph->saddr, iph->daddr, len, iph->protocol, 0))) !=
+      0) {
+    printf("loopback_xmit: a %s packet of %u bytes to port %u\n", udp ? "UDP" : "TCP", len,
+           ntohs(reinterpret_cast<const udphdr *>(th)->dest)); // the port is at the same place in both
+    panic("loopback_xmit: the sender's checksum is wrong");
+  }
+}
+
+} // namespace
+
 // The packet never leaves the machine, so nothing can damage it on the
 // way: the receiver need not check its TCP or UDP checksum (Linux's
 // loopback device marks its packets so too). netinject()'s packets come
 // in through netif_rx directly, and are checked.
 int loopback_xmit(sk_buff *skb) {
+  if constexpr (CSUM_DEBUG) check_sent_csum(skb);
   if (netem_drop(skb)) {
     net_inc_stats(&net_counters::tcp_drops_injected);
     kfree_skb(skb);
@@ -97,15 +129,12 @@ int loopback_xmit(sk_buff *skb) {
 int netif_rx(sk_buff *skb) {
   push_off(); // stay on this hart: the backlog is per hart
   softnet_data *sd = &softnet[arch::hartid()];
-  bool dropped = false;
-  {
-    lock_guard g(sd->input_pkt_queue.lock);
-    if (skb_queue_len(&sd->input_pkt_queue) >= NETDEV_MAX_BACKLOG)
-      dropped = true;
-    else
-      __skb_queue_tail(&sd->input_pkt_queue, skb);
+  const bool dropped = sd->qlen >= NETDEV_MAX_BACKLOG;
+  if (!dropped) {
+    sd->input_pkt_queue.push_back(*skb);
+    sd->qlen++;
+    raise_softirq(NET_RX_SOFTIRQ);
   }
-  if (!dropped) raise_softirq(NET_RX_SOFTIRQ);
   pop_off(); // interrupts on again: the softirq runs now
   if (dropped) {
     net_inc_stats(&net_counters::drops_backlog);

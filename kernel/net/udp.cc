@@ -216,7 +216,9 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
   }
   skb_reserve(skb, SKB_MAX_HEADER);
   uint8_t *payload = skb_put(skb, static_cast<uint32_t>(len));
-  if (copyin(myproc()->pagetable, payload, msg->buf, len) < 0) {
+  uint32_t payload_csum = 0;
+  if (csum_and_copy_from_user(myproc()->pagetable, payload, msg->buf, static_cast<uint32_t>(len),
+                              &payload_csum) < 0) {
     kfree_skb(skb);
     return -EFAULT;
   }
@@ -228,7 +230,7 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
   uh->dest = dport;
   uh->len = htons(ulen);
   uh->check = 0;
-  uh->check = csum_fold(csum_partial(uh, ulen, udp_csum_start(saddr, daddr, ulen)));
+  uh->check = csum_fold(csum_partial(uh, sizeof *uh, udp_csum_start(saddr, daddr, ulen) + payload_csum));
   if (uh->check == 0) uh->check = 0xffff; // 0 would mean "no checksum"
   sock_inc_stats(sk, &net_counters::datagrams_out);
   (void)ip_queue_xmit(skb, saddr, daddr, IPPROTO_UDP_NR);

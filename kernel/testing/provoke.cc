@@ -7,6 +7,8 @@
 #include "uapi/provoke.h"
 #include "fs/sleeplock.hh"
 #include "kalloc.hh"
+#include "net/ip.hh"
+#include "uapi/socket.h"
 #include "slab.hh"
 #include "spinlock.hh"
 #include "syscall.hh"
@@ -58,6 +60,24 @@ void double_free() {
   kfree(c);
 }
 
+// Sends a UDP datagram whose checksum is one off: the checked build's
+// loopback_xmit checks every sender's checksum, and panics.
+void bad_checksum() {
+  sk_buff *skb = alloc_skb(SKB_MAX_HEADER + sizeof(udphdr));
+  if (!skb) panic("provoke: no memory for the datagram");
+  skb_reserve(skb, SKB_MAX_HEADER);
+  auto *uh = reinterpret_cast<udphdr *>(skb_put(skb, sizeof(udphdr)));
+  skb->transport_header = skb->data;
+  const uint32_t lo = htonl(INADDR_LOOPBACK);
+  uh->source = uh->dest = htons(9); // the discard port
+  uh->len = htons(sizeof(udphdr));
+  uh->check = 0;
+  const uint16_t right = csum_fold(
+      csum_partial(uh, sizeof(udphdr), csum_tcpudp_nofold(lo, lo, sizeof(udphdr), IPPROTO_UDP_NR, 0)));
+  uh->check = right == 0xffff ? 1 : static_cast<uint16_t>(right + 1); // wrong, and not 0 ("none")
+  (void)ip_queue_xmit(skb, lo, lo, IPPROTO_UDP_NR);
+}
+
 } // namespace
 
 int64_t sys_provoke() {
@@ -78,6 +98,10 @@ int64_t sys_provoke() {
   case PROVOKE_DOUBLE_FREE:
     if constexpr (!SLAB_DEBUG) return -ENOSYS;
     double_free();
+    return 0;
+  case PROVOKE_BAD_CSUM:
+    if constexpr (!CSUM_DEBUG) return -ENOSYS;
+    bad_checksum();
     return 0;
   }
   return -EINVAL;

@@ -11,4 +11,5 @@ enum {
   PROVOKE_SLEEP_LOCKED = 4, // acquiresleep() with a spinlock held (lock-checked builds; else -ENOSYS)
   PROVOKE_UNLOCK_TWICE = 5, // a lock_guard's unlock() called twice
   PROVOKE_DOUBLE_FREE = 6,  // kfree() of a kmalloc() object twice (checked builds; else -ENOSYS)
+  PROVOKE_BAD_CSUM = 7, // a UDP datagram with a wrong checksum to 127.0.0.1 (checked builds; else -ENOSYS)
 };

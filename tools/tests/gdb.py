@@ -33,7 +33,7 @@ TABLES = {
     "p kernel::udp_table": [LOCK.format("udp_table"), r"bound = intrusive_list of kernel::sock"],
     "p kernel::tcp_hashinfo": [LOCK.format("tcp_hashinfo"), r"ehash = \{intrusive_list of kernel::sock",
                                r"listening = intrusive_list of kernel::sock"],
-    "p kernel::softnet": [r'^\$\d+ = \{\{input_pkt_queue = \{lock = spinlock "backlog"'],
+    "p kernel::softnet": [r'^\$\d+ = \{\{input_pkt_queue = .*qlen = \d+\}'],
     "p kernel::kmem_caches": [r'name = 0x[0-9a-f]+ "kmalloc-32", size = 32', r"objects_in_use = \d+, pages = \d+"],
     "p bcache": [LOCK.format("bcache"), r"bufs = \{\{"],  # unqualified, from a frame in kernel::
 }

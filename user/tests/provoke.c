@@ -16,6 +16,7 @@ static const struct {
     {"sleep-locked", PROVOKE_SLEEP_LOCKED},
     {"unlock-twice", PROVOKE_UNLOCK_TWICE},
     {"double-free", PROVOKE_DOUBLE_FREE},
+    {"bad-csum", PROVOKE_BAD_CSUM},
 };
 
 int main(int argc, char *argv[]) {
@@ -29,6 +30,6 @@ int main(int argc, char *argv[]) {
       exit(1);
     }
   }
-  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free\n");
+  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free|bad-csum\n");
   exit(2);
 }

@@ -12,6 +12,7 @@
 #include "arch.hh"
 #include "kalloc.hh"
 #include "printf.hh"
+#include "lib/checksum.hh"
 #include "lib/string.hh"
 #include "uapi/errno.h"
 
@@ -230,20 +231,41 @@ int copyout(pagetable_t pt, user_ptr<char> dst, const void *src, uint64_t len) {
   return 0;
 }
 
-int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len) {
-  auto *d = static_cast<char *>(dst);
-  uint64_t srcva = src.addr();
-  while (len > 0) {
-    const uint64_t va0 = pgrounddown(srcva);
+namespace {
+
+// The user bytes [va, va + len), a page at a time: fn(its kernel address,
+// its offset from va, its length). -EFAULT, before any call, at the first
+// page that is not mapped for user mode.
+template <class F> int for_each_user_piece(pagetable_t pt, uint64_t va, uint64_t len, F fn) {
+  for (uint64_t off = 0; off < len;) {
+    const uint64_t va0 = pgrounddown(va + off);
     const uint64_t pa0 = walkaddr(pt, va0);
     if (pa0 == 0) return -EFAULT;
-    const uint64_t n = PGSIZE - (srcva - va0) < len ? PGSIZE - (srcva - va0) : len;
-    memmove(d, reinterpret_cast<void *>(pa0 + (srcva - va0)), n);
-    len -= n;
-    d += n;
-    srcva = va0 + PGSIZE;
+    const uint64_t n = PGSIZE - (va + off - va0) < len - off ? PGSIZE - (va + off - va0) : len - off;
+    fn(reinterpret_cast<const char *>(pa0 + (va + off - va0)), off, n);
+    off += n;
   }
   return 0;
+}
+
+} // namespace
+
+int copyin(pagetable_t pt, void *dst, user_ptr<char> src, uint64_t len) {
+  auto *d = static_cast<char *>(dst);
+  return for_each_user_piece(pt, src.addr(), len,
+                             [d](const char *from, uint64_t off, uint64_t n) { memmove(d + off, from, n); });
+}
+
+int csum_and_copy_from_user(pagetable_t pt, void *dst, user_ptr<char> src, uint32_t len, uint32_t *csum) {
+  auto *d = static_cast<char *>(dst);
+  uint32_t sum = *csum;
+  const int err =
+      for_each_user_piece(pt, src.addr(), len, [d, &sum](const char *from, uint64_t off, uint64_t n) {
+        sum = csum_block_add(sum, csum_partial_copy(from, d + off, static_cast<uint32_t>(n), 0),
+                             static_cast<uint32_t>(off));
+      });
+  *csum = sum;
+  return err;
 }
 
 int copyinstr(pagetable_t pt, char *dst, user_ptr<char> src, uint64_t max) {

@@ -1,6 +1,7 @@
 // Host unit test of the Internet checksum (kernel/lib/checksum.hh): the
 // word-at-a-time csum_partial against a byte-at-a-time reference, at every
-// alignment and length, and chained pieces; built with ASan and UBSan by
+// alignment and length, chained pieces, the copy that sums, and blocks
+// added at odd offsets; built with ASan and UBSan by
 // tools/tests/host/test_units.py.
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +44,27 @@ int main() {
   for (auto &b : ones) b = 0xff;
   for (unsigned len = 0; len < sizeof ones; len += 7)
     check(csum_fold(csum_partial(ones, len, 0)) == csum_fold(reference(ones, len)), "all ones", 0, len);
+  // csum_partial_copy copies exactly and sums as csum_partial does, fused
+  // (both ends aligned) or not.
+  alignas(8) static uint8_t copy[4200];
+  for (unsigned align = 0; align < 8; align += 3)
+    for (unsigned len = 0; len < 4100; len += (len < 300 ? 1 : 97)) {
+      for (auto &b : copy) b = 0xa5;
+      const uint32_t sum = csum_partial_copy(buf + align, copy + align, len, 7);
+      bool same = true;
+      for (unsigned i = 0; i < sizeof copy; i++)
+        same &= copy[i] == (i >= align && i < align + len ? buf[i] : 0xa5);
+      check(same, "csum_partial_copy copies the bytes and no others", align, len);
+      check(csum_fold(sum) == csum_fold(reference(buf + align, len) + 7), "csum_partial_copy's sum", align,
+            len);
+    }
+  // A packet summed in two blocks split anywhere, odd offsets too.
+  for (unsigned cut = 0; cut <= 300; cut++) {
+    const uint32_t whole = csum_partial(buf, 300, 0);
+    const uint32_t pieces =
+        csum_block_add(csum_partial(buf, cut, 0), csum_partial(buf + cut, 300 - cut, 0), cut);
+    check(csum_fold(pieces) == csum_fold(whole), "csum_block_add at any offset", cut, 300);
+  }
   // A header with its checksum filled in sums to zero, whole or in two even pieces.
   uint8_t pkt[40];
   for (unsigned i = 0; i < sizeof pkt; i++) pkt[i] = static_cast<uint8_t>(i * 37 + 1);
