@@ -108,6 +108,14 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
   return sum + ((offset & 1) ? __builtin_bswap16(static_cast<uint16_t>(sum2)) : sum2);
 }
 
+// Take sum2, the sum of a block offset bytes into the data, out of sum
+// (Linux's csum_block_sub): one's complement subtraction adds the
+// complement.
+[[nodiscard]] inline uint32_t csum_block_sub(uint32_t sum, uint32_t sum2, uint32_t offset) {
+  while (sum2 >> 16) sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return csum_block_add(sum, ~sum2 & 0xffff, offset);
+}
+
 // The checksum field's value: the folded sum, complemented, in network order.
 [[nodiscard]] inline uint16_t csum_fold(uint32_t sum) {
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);

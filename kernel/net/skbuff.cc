@@ -57,6 +57,7 @@ sk_buff *skb_clone(sk_buff *skb) {
   n->end = skb->end;
   n->len = skb->len;
   n->truesize = skb->truesize;
+  n->csum = skb->csum;
   n->network_header = skb->network_header;
   n->transport_header = skb->transport_header;
   memcpy(n->cb, skb->cb, sizeof n->cb);
@@ -70,6 +71,7 @@ sk_buff *skb_copy(sk_buff *skb) {
   if (!n) return nullptr;
   skb_reserve(n, headroom);
   memcpy(skb_put(n, skb->len), skb->data, skb->len);
+  n->csum = skb->csum;
   memcpy(n->cb, skb->cb, sizeof n->cb);
   return n;
 }

@@ -42,6 +42,7 @@ struct sk_buff {
   uint32_t len = 0;      // tail - data
   uint32_t truesize = 0; // memory it really uses: head + data buffer
   checksum ip_summed = checksum::NONE;
+  uint32_t csum = 0; // a TCP segment being sent: the sum of its payload, added up as it was copied in
   uint8_t *network_header = nullptr;   // the IPv4 header
   uint8_t *transport_header = nullptr; // the TCP, UDP or ICMP header
   alignas(8) uint8_t cb[16] = {};      // the protocol's own notes (TCP_SKB_CB)

@@ -126,10 +126,13 @@ int tcp_sendmsg(sock *sk, msghdr *msg, uint64_t size) {
     uint64_t copy = mss - skb->len;
     if (copy > skb_tailroom(skb)) copy = skb_tailroom(skb);
     if (copy > size - copied) copy = size - copied;
-    if (copyin(myproc()->pagetable, skb->tail, msg->buf + copied, copy) < 0) {
+    uint32_t sum = 0; // summed on the way in: the checksum needs no pass of its own (tcp_v4_send_check)
+    if (csum_and_copy_from_user(myproc()->pagetable, skb->tail, msg->buf + copied,
+                                static_cast<uint32_t>(copy), &sum) < 0) {
       err = -EFAULT;
       goto do_error;
     }
+    skb->csum = csum_block_add(skb->csum, sum, skb->len);
     (void)skb_put(skb, static_cast<uint32_t>(copy));
     TCP_SKB_CB(skb)->end_seq += static_cast<uint32_t>(copy);
     tp->write_seq += static_cast<uint32_t>(copy);

@@ -14,11 +14,16 @@
 
 namespace kernel {
 
+// The header is summed here; the payload was summed as it was copied in
+// (skb->csum: tcp_sendmsg, tcp_fragment), as Linux's __tcp_v4_send_check
+// does for a device that cannot sum for it. A segment sent again keeps its
+// payload, and so its sum.
 void tcp_v4_send_check(sk_buff *skb, uint32_t saddr, uint32_t daddr) {
   auto *th = reinterpret_cast<tcphdr *>(skb->data);
   th->check = 0;
-  th->check = csum_fold(csum_partial(
-      th, skb->len, csum_tcpudp_nofold(saddr, daddr, static_cast<uint16_t>(skb->len), IPPROTO_TCP_NR, 0)));
+  const uint32_t pseudo =
+      csum_tcpudp_nofold(saddr, daddr, static_cast<uint16_t>(skb->len), IPPROTO_TCP_NR, skb->csum);
+  th->check = csum_fold(csum_partial(th, (th->doff_res >> 4) * 4u, pseudo));
 }
 
 // Linux's secure_tcp_sequence_number without the secret hash: a clock

@@ -42,7 +42,8 @@ bool tcp_fragment(sock *sk, sk_buff *skb, uint32_t len) {
   sk_buff *buff = alloc_skb(SKB_MAX_HEADER + rest);
   if (!buff) return false;
   skb_reserve(buff, SKB_MAX_HEADER);
-  memcpy(skb_put(buff, rest), skb->data + len, rest);
+  buff->csum = csum_partial_copy(skb->data + len, skb_put(buff, rest), rest, 0);
+  skb->csum = csum_block_sub(skb->csum, buff->csum, len);
   tcp_skb_cb *cb = TCP_SKB_CB(skb), *ncb = TCP_SKB_CB(buff);
   ncb->seq = cb->seq + len;
   ncb->end_seq = cb->end_seq;

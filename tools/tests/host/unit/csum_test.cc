@@ -64,6 +64,10 @@ int main() {
     const uint32_t pieces =
         csum_block_add(csum_partial(buf, cut, 0), csum_partial(buf + cut, 300 - cut, 0), cut);
     check(csum_fold(pieces) == csum_fold(whole), "csum_block_add at any offset", cut, 300);
+    // and the first block's sum from the whole's, as tcp_fragment finds it
+    const uint32_t first = csum_block_sub(whole, csum_partial(buf + cut, 300 - cut, 0), cut);
+    check(csum_fold(first + 9) == csum_fold(csum_partial(buf, cut, 0) + 9), "csum_block_sub at any offset",
+          cut, 300);
   }
   // A header with its checksum filled in sums to zero, whole or in two even pieces.
   uint8_t pkt[40];
