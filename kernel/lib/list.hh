@@ -54,6 +54,11 @@ public:
     list_node *n = (x.*Link).next;
     return n == sentinel() ? nullptr : owner(n);
   }
+  // The element before x (which is on this list), or null at the start.
+  T *prev(T &x) {
+    list_node *n = (x.*Link).prev;
+    return n == sentinel() ? nullptr : owner(n);
+  }
 
   T *pop_front() {
     T *x = front();

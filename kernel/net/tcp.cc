@@ -359,6 +359,7 @@ void tcp_disconnect(sock *sk) {
   }
   tcp_clear_xmit_timers(sk);
   skb_queue_purge(&sk->sk_receive_queue);
+  tcp_ofo_purge(sk);
   tcp_write_queue_purge(sk);
   // tcp_set_state took it out of the tables, and gave back a port that
   // connect() picked; one bind() chose stays for the next connect().

@@ -136,7 +136,10 @@ struct tcp_sock : inet_connection_sock {
   uint32_t dup_acks = 0;        // duplicate ACKs in a row (three: send again at once)
   sk_buff *send_head = nullptr; // the first unsent segment in the write queue
   sk_buff *fin_skb = nullptr;   // set aside when the connection starts, for its FIN (tcp_send_fin)
-  bool nonagle = false;         // TCP_NODELAY (accepted; Kite never delays a send)
+  // Segments after a gap, in sequence order, charged to the receive buffer
+  // (tcp_data_queue_ofo). Linux 3.x kept a list too; 4.9 made it a tree.
+  intrusive_list<sk_buff, &sk_buff::list> out_of_order_queue;
+  bool nonagle = false; // TCP_NODELAY (accepted; Kite never delays a send)
 };
 
 inline inet_connection_sock *inet_csk(sock *sk) { return static_cast<inet_connection_sock *>(sk); }
@@ -210,6 +213,7 @@ void tcp_send_probe0(sock *sk);
 void tcp_make_synack(sock *listener, request_sock *req); // and send it
 void tcp_queue_skb(sock *sk, sk_buff *skb);              // onto the write queue's tail
 void tcp_write_queue_purge(sock *sk);
+void tcp_ofo_purge(sock *sk); // free the out-of-order queue
 
 // tcp_ipv4.cc
 int tcp_v4_rcv(sk_buff *skb); // from ip_rcv, in the software interrupt

@@ -4,10 +4,11 @@
 // interrupt (tcp_v4_rcv), or by the owner draining the backlog
 // (release_sock). Each function that takes the skb frees or queues it.
 //
-// Kite keeps no out-of-order queue: a segment after a gap is dropped and
-// a duplicate ACK tells the sender where the gap is; the sender goes back
-// and sends everything from there (tcp_timer.cc). Linux keeps such
-// segments and acknowledges them selectively (SACK).
+// A segment after a gap waits on the out-of-order queue until the gap is
+// filled, and a duplicate ACK tells the sender where the gap is. Without
+// selective acknowledgements (SACK, which Linux has) the sender cannot
+// know what came after the gap: it goes back and sends everything from
+// there (tcp_timer.cc), and the receiver drops what it already has.
 #include "net/ip.hh"
 #include "net/stream.hh"
 #include "net/tcp.hh"
@@ -93,20 +94,107 @@ bool tcp_try_coalesce(sk_buff *tail, sk_buff *skb) {
   return true;
 }
 
-// Onto the receive queue, charged to the socket. True if it was joined
-// to the previous segment instead (and can be freed).
+// Onto the receive queue, charged to the socket (unless it was when it
+// went on the out-of-order queue). True if it was joined to the previous
+// segment instead (and can be freed).
 bool tcp_queue_rcv(sock *sk, sk_buff *skb) {
   sk_buff_head *q = &sk->sk_receive_queue;
   lock_guard g(q->lock);
   if (tcp_try_coalesce(skb_peek_tail(q), skb)) return true;
-  skb_set_owner_r(skb, sk);
+  if (!skb->sk) skb_set_owner_r(skb, sk);
   __skb_queue_tail(q, skb);
   return false;
 }
 
-// The segment's payload, in order, for the reader (Linux's tcp_data_queue).
-// A segment that is not the next one is dropped and answered at once with
-// an ACK of what we have: a duplicate ACK that tells the sender of the gap.
+// A segment that starts with bytes we have (sent again, or overlapping
+// another): keep only the new ones.
+void tcp_trim_head(tcp_sock *tp, sk_buff *skb) {
+  tcp_skb_cb *cb = TCP_SKB_CB(skb);
+  if (!before(cb->seq, tp->rcv_nxt)) return;
+  (void)skb_pull(skb, tp->rcv_nxt - cb->seq);
+  cb->seq = tp->rcv_nxt;
+}
+
+// The next segment in sequence, onto the receive queue: rcv_nxt moves past
+// it, and its FIN, if it has one, ends the reads.
+void tcp_queue_in_sequence(sock *sk, sk_buff *skb) {
+  tcp_sock *tp = tcp_sk(sk);
+  const tcp_skb_cb *cb = TCP_SKB_CB(skb);
+  const bool fin = cb->tcp_flags & TCPHDR_FIN;
+  const bool keep = skb->len && !tcp_queue_rcv(sk, skb);
+  tp->rcv_nxt = cb->end_seq;
+  if (fin) tcp_fin(sk);
+  if (!keep) discard(skb);
+}
+
+bool tcp_rmem_room(sock *sk, const sk_buff *skb) {
+  return __atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize <=
+         __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED);
+}
+
+// A segment after a gap (Linux's tcp_data_queue_ofo): it waits on the
+// out-of-order queue, in sequence order, charged to the receive buffer as
+// queued data is (so the window we advertise shrinks). Segments over
+// loopback arrive out of order when two harts send for one connection --
+// the sender's process on one, an ACK that opened the window on another --
+// and their backlogs run in parallel. The ACK goes at once: a duplicate of
+// the last one, which tells the sender where the gap is.
+void tcp_data_queue_ofo(sock *sk, sk_buff *skb) {
+  tcp_sock *tp = tcp_sk(sk);
+  const tcp_skb_cb *cb = TCP_SKB_CB(skb);
+  tcp_send_ack(sk);
+  if (!tcp_rmem_room(sk, skb)) {
+    sock_inc_stats(sk, &net_counters::drops_rcvbuf);
+    discard(skb);
+    return;
+  }
+  auto &q = tp->out_of_order_queue;
+  // Segments after a gap mostly come in order among themselves: look from
+  // the end for the last one that starts no later than this one.
+  sk_buff *prev = q.back();
+  while (prev && after(TCP_SKB_CB(prev)->seq, cb->seq)) prev = q.prev(*prev);
+  if (prev && !after(cb->end_seq, TCP_SKB_CB(prev)->end_seq)) { // we have all of it
+    sock_inc_stats(sk, &net_counters::tcp_drops_window);
+    discard(skb);
+    return;
+  }
+  skb_set_owner_r(skb, sk);
+  if (prev)
+    q.insert_after(*prev, *skb);
+  else
+    q.push_front(*skb);
+  // The ones after it that it holds all of are not needed now.
+  while (sk_buff *next = q.next(*skb)) {
+    if (after(TCP_SKB_CB(next)->end_seq, cb->end_seq)) break;
+    next->list.unlink();
+    discard(next);
+  }
+  sock_inc_stats(sk, &net_counters::tcp_ofo_queue);
+}
+
+// The gap before the out-of-order queue may be filled now: move the
+// segments that follow on to the receive queue (Linux's tcp_ofo_queue).
+void tcp_ofo_queue(sock *sk) {
+  tcp_sock *tp = tcp_sk(sk);
+  while (sk_buff *skb = tp->out_of_order_queue.front()) {
+    const tcp_skb_cb *cb = TCP_SKB_CB(skb);
+    if (after(cb->seq, tp->rcv_nxt)) return; // a gap still
+    skb->list.unlink();
+    if (!after(cb->end_seq, tp->rcv_nxt)) { // it all came again meanwhile
+      discard(skb);
+      continue;
+    }
+    tcp_trim_head(tp, skb);
+    tcp_queue_in_sequence(sk, skb);
+    if (__atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED) & RCV_SHUTDOWN)
+      break; // a FIN: nothing follows it
+  }
+  tcp_ofo_purge(sk);
+}
+
+// The segment's payload for the reader (Linux's tcp_data_queue): the next
+// in sequence goes on the receive queue, with what the out-of-order queue
+// holds after it; one after a gap goes on the out-of-order queue.
 void tcp_data_queue(sock *sk, sk_buff *skb) {
   tcp_sock *tp = tcp_sk(sk);
   tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -115,21 +203,22 @@ void tcp_data_queue(sock *sk, sk_buff *skb) {
     return;
   }
   (void)skb_pull(skb, (tcp_hdr(skb)->doff_res >> 4) * 4u);
-  if (before(cb->seq, tp->rcv_nxt) && after(cb->end_seq, tp->rcv_nxt)) {
-    // It starts with bytes we have: keep only the new ones.
-    (void)skb_pull(skb, tp->rcv_nxt - cb->seq);
-    cb->seq = tp->rcv_nxt;
-  }
-  if (cb->seq != tp->rcv_nxt) {
-    const bool old = !after(cb->end_seq, tp->rcv_nxt); // all of it came before: our ACK was lost
-    sock_inc_stats(sk, old ? &net_counters::tcp_drops_window : &net_counters::tcp_drops_ooo);
+  if (!after(cb->end_seq, tp->rcv_nxt)) { // all of it came before: our ACK was lost
+    sock_inc_stats(sk, &net_counters::tcp_drops_window);
     tcp_send_ack(sk);
     discard(skb);
     return;
   }
-  if (skb->len &&
-      (tcp_receive_window(tp) == 0 || __atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize >
-                                          __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED))) {
+  tcp_trim_head(tp, skb);
+  if (cb->seq != tp->rcv_nxt) {
+    tcp_data_queue_ofo(sk, skb);
+    return;
+  }
+  // The next segment in sequence is worth more than what waits after a
+  // gap: if there is no room for it, the out-of-order queue gives its
+  // memory up (Linux's tcp_prune_ofo_queue).
+  if (skb->len && !tcp_rmem_room(sk, skb)) tcp_ofo_purge(sk);
+  if (skb->len && (tcp_receive_window(tp) == 0 || !tcp_rmem_room(sk, skb))) {
     // No room: the sender ignored the window, or small segments' overhead
     // filled the buffer. It sends again; the ACK says where to start.
     sock_inc_stats(sk, &net_counters::drops_rcvbuf);
@@ -137,12 +226,14 @@ void tcp_data_queue(sock *sk, sk_buff *skb) {
     discard(skb);
     return;
   }
-  const bool fin = cb->tcp_flags & TCPHDR_FIN;
-  const bool keep = skb->len && !tcp_queue_rcv(sk, skb);
-  tp->rcv_nxt = cb->end_seq;
-  inet_csk(sk)->icsk_ack_sched = true; // tcp_ack_snd_check decides when
-  if (fin) tcp_fin(sk);
-  if (!keep) discard(skb);
+  const bool had_gap = !tp->out_of_order_queue.empty();
+  inet_csk(sk)->icsk_ack_sched = true; // tcp_ack_snd_check decides when (tcp_fin: at once)
+  tcp_queue_in_sequence(sk, skb);
+  if (had_gap) {
+    tcp_ofo_queue(sk);
+    // A gap filled: ACK at once (RFC 5681), so the sender learns all that came.
+    if (inet_csk(sk)->icsk_ack_sched) tcp_send_ack(sk);
+  }
   if (!sock_flag(sk, SOCK_DEAD)) sk->sk_data_ready(sk);
 }
 
@@ -339,6 +430,10 @@ int tcp_timewait_state_process(sock *sk, sk_buff *skb) {
 }
 
 } // namespace
+
+void tcp_ofo_purge(sock *sk) {
+  while (sk_buff *skb = tcp_sk(sk)->out_of_order_queue.pop_front()) discard(skb);
+}
 
 // The established state (Linux's tcp_rcv_established). Linux first tries
 // "header prediction", a fast path for the common segment; Kite takes the

@@ -267,6 +267,7 @@ void tcp_v4_destroy_sock(sock *sk) {
   kfree_skb(tcp_sk(sk)->fin_skb); // if the FIN was never sent
   tcp_sk(sk)->fin_skb = nullptr;
   skb_queue_purge(&sk->sk_receive_queue);
+  tcp_ofo_purge(sk);
   inet_put_port(sk);
 }
 

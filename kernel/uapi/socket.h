@@ -112,7 +112,7 @@ struct net_counters {
   uint64 tcp_drops_header;   // too short, or a data offset out of range
   uint64 tcp_drops_flags;    // flags that make no sense (SYN+FIN, SYN+RST, none of SYN/ACK/RST ...)
   uint64 tcp_drops_window;   // outside the receive window, or acknowledging what was never sent
-  uint64 tcp_drops_ooo;      // out of order: dropped, to be sent again (no reassembly queue)
+  uint64 tcp_ofo_queue;      // segments after a gap, kept until it is filled (out-of-order queue)
   uint64 tcp_drops_backlog;  // the socket's backlog was full while a process held it
   uint64 tcp_drops_injected; // dropped on purpose by netdrop() (tests)
   uint64 tcp_write_wakeups;  // writers woken because the send buffer has room again

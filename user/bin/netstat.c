@@ -78,11 +78,11 @@ static int show_counters(void) {
   printf("  %ld resets in, %ld out\n", (long)c.tcp_rst_in, (long)c.tcp_rst_out);
   printf("  %ld active opens, %ld passive opens, %ld SYNs dropped (accept queue full)\n",
          (long)c.tcp_active_opens, (long)c.tcp_passive_opens, (long)c.tcp_listen_drops);
-  printf(
-      "  drops: %ld bad checksum, %ld bad header, %ld bad flags, %ld outside the window, %ld out of order,\n"
-      "         %ld socket backlog full, %ld on purpose (netdrop)\n",
-      (long)c.tcp_drops_csum, (long)c.tcp_drops_header, (long)c.tcp_drops_flags, (long)c.tcp_drops_window,
-      (long)c.tcp_drops_ooo, (long)c.tcp_drops_backlog, (long)c.tcp_drops_injected);
+  printf("  %ld segments after a gap, kept until it was filled (out-of-order queue)\n"
+         "  drops: %ld bad checksum, %ld bad header, %ld bad flags, %ld outside the window,\n"
+         "         %ld socket backlog full, %ld on purpose (netdrop)\n",
+         (long)c.tcp_ofo_queue, (long)c.tcp_drops_csum, (long)c.tcp_drops_header, (long)c.tcp_drops_flags,
+         (long)c.tcp_drops_window, (long)c.tcp_drops_backlog, (long)c.tcp_drops_injected);
   printf("  %ld writers woken by room in the send buffer\n", (long)c.tcp_write_wakeups);
   return 0;
 }

@@ -47,6 +47,7 @@ enum {
   PORT_RW = 8301,
   PORT_SNDTIMEO = 8311,
   PORT_REUSE = 8321,
+  PORT_REORDER = 8331,
 };
 
 enum { CHUNK = 4096 };
@@ -875,9 +876,11 @@ static unsigned short fold(unsigned int s) {
   return htons((unsigned short)~s);
 }
 
-// A segment to 127.0.0.1:dport with the given flags, data offset (words)
-// and payload length; checksums right unless bad_csum.
-static int build_seg(struct seg *g, int dport, int flags, int doff, int datalen, int bad_csum) {
+// A segment from 127.0.0.1:sport to 127.0.0.1:dport with the given
+// sequence numbers, flags, data offset (words) and payload (up to 8
+// bytes); checksums right unless bad_csum. Returns its length.
+static int fill_seg(struct seg *g, int sport, int dport, unsigned int seq, unsigned int ack, int flags,
+                    int doff, const char *data, int datalen, int bad_csum) {
   memset(g, 0, sizeof *g);
   int tcplen = 20 + datalen;
   g->ip[0] = 0x45;
@@ -890,13 +893,14 @@ static int build_seg(struct seg *g, int dport, int flags, int doff, int datalen,
   memcpy(g->ip + 16, &lo, 4);
   unsigned short c = fold(sum16(g->ip, 20, 0));
   memcpy(g->ip + 10, &c, 2);
-  g->sport = htons(40000);
+  g->sport = htons(sport);
   g->dport = htons(dport);
-  g->seq = htonl(1000);
+  g->seq = htonl(seq);
+  g->ack = htonl(ack);
   g->doff = doff << 4;
   g->flags = flags;
   g->window = htons(1000);
-  memcpy(g->data, "payload!", datalen < 8 ? datalen : 8);
+  memcpy(g->data, data, datalen < 8 ? datalen : 8);
   unsigned char ph[12];
   memcpy(ph, &lo, 4);
   memcpy(ph + 4, &lo, 4);
@@ -907,6 +911,12 @@ static int build_seg(struct seg *g, int dport, int flags, int doff, int datalen,
   g->check = fold(sum16(&g->sport, tcplen, sum16(ph, 12, 0)));
   if (bad_csum) g->check ^= 0x1234;
   return 20 + tcplen;
+}
+
+// A segment from port 40000 (nobody's) to 127.0.0.1:dport, for the checks
+// that come before any socket's.
+static int build_seg(struct seg *g, int dport, int flags, int doff, int datalen, int bad_csum) {
+  return fill_seg(g, 40000, dport, 1000, 0, flags, doff, "payload!", datalen, bad_csum);
 }
 
 static void inject(const char *what, struct seg *g, int len, unsigned long offset) {
@@ -953,6 +963,58 @@ static void test_malformed(void) {
   xwrite(c, "fine", 4);
   read_exactly(s, buf, 4, "after the malformed segments");
   close(s);
+  close(c);
+  close(ls);
+}
+
+// ---- reorder: a segment after a gap waits until the gap is filled
+
+// The server's end of a connection, from netconns: its sequence numbers.
+static struct sock_info server_end(int port, int peer_port) {
+  static struct sock_info info[64];
+  int n = netconns(info, 64);
+  for (int i = 0; i < n; i++)
+    if (info[i].type == SOCK_STREAM && ntohs(info[i].local.sin_port) == port &&
+        ntohs(info[i].peer.sin_port) == peer_port)
+      return info[i];
+  fail("netconns shows no connection from port %d to %d", peer_port, port);
+  return info[0];
+}
+
+// Segments that claim to come from the client are injected straight to the
+// server's socket: the second half of a message, then the first. Two harts
+// sending for one connection reorder segments the same way (tcp_input.cc).
+static void test_reorder(void) {
+  int ls = listener(PORT_REORDER, 1);
+  int c = connect_to(PORT_REORDER);
+  int s = xaccept(ls);
+  struct sockaddr_in ca;
+  socklen_t len = sizeof ca;
+  EXPECT_EQ(getsockname(c, SA(&ca), &len), 0);
+  const int cport = ntohs(ca.sin_port);
+  struct sock_info si = server_end(PORT_REORDER, cport);
+  static struct seg g;
+  int n = fill_seg(&g, cport, PORT_REORDER, si.rcv_nxt + 5, si.snd_nxt, 0x18, 5, "WORLD", 5, 0);
+  inject("the second half, first", &g, n, COUNTER(tcp_ofo_queue));
+  EXPECT_ERR(recv(s, buf, sizeof buf, MSG_DONTWAIT), EAGAIN); // the first five bytes are missing
+  n = fill_seg(&g, cport, PORT_REORDER, si.rcv_nxt, si.snd_nxt, 0x18, 5, "HELLO", 5, 0);
+  EXPECT_EQ(netinject(&g, n), 0);
+  read_exactly(s, buf, 10, "both halves");
+  EXPECT(memcmp(buf, "HELLOWORLD", 10) == 0, "the halves came out as %.10s", buf);
+  // Another after a gap, then one that starts with two old bytes: only its
+  // new ones are kept.
+  n = fill_seg(&g, cport, PORT_REORDER, si.rcv_nxt + 13, si.snd_nxt, 0x18, 5, "defgh", 5, 0);
+  inject("a third segment after a gap", &g, n, COUNTER(tcp_ofo_queue));
+  n = fill_seg(&g, cport, PORT_REORDER, si.rcv_nxt + 8, si.snd_nxt, 0x18, 5, "LDabc", 5, 0);
+  EXPECT_EQ(netinject(&g, n), 0);
+  read_exactly(s, buf, 8, "the overlapping segments");
+  EXPECT(memcmp(buf, "abcdefgh", 8) == 0, "the overlapping segments came out as %.8s", buf);
+  // The server is now out of step with the real client, which never sent
+  // those bytes: one more byte, left unread, makes close() send a reset.
+  n = fill_seg(&g, cport, PORT_REORDER, si.rcv_nxt + 18, si.snd_nxt, 0x18, 5, "!", 1, 0);
+  EXPECT_EQ(netinject(&g, n), 0);
+  close(s);
+  EXPECT_ERR(recv(c, buf, sizeof buf, 0), ECONNRESET);
   close(c);
   close(ls);
 }
@@ -1238,7 +1300,7 @@ static const struct test tests[] = {
     {"window", test_window},       {"sndtimeo", test_sndtimeo},   {"reuse", test_reuse},
     {"drops", test_drops},         {"malformed", test_malformed}, {"badargs", test_badargs},
     {"peek", test_peek},           {"recv", test_recv},           {"sigio", test_sigio},
-    {"readwrite", test_readwrite}, {"free", test_free},
+    {"readwrite", test_readwrite}, {"reorder", test_reorder},     {"free", test_free},
 };
 
 int main(int argc, char *argv[]) {

@@ -49,6 +49,8 @@ static void test_order_and_remove() {
   l.push_back(c);
   CHECK(l.front() == &a && l.back() == &c);
   CHECK(sum(l) == 6);
+  CHECK(l.next(a) == &b && l.next(c) == nullptr);
+  CHECK(l.prev(c) == &b && l.prev(b) == &a && l.prev(a) == nullptr);
   b.link.unlink();
   CHECK(!b.link.linked());
   CHECK(sum(l) == 4);
