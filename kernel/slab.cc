@@ -16,15 +16,17 @@
 // whole page from kalloc(). kfree tells the two apart by alignment: a slab
 // object never starts a page (the header does), a big allocation always does.
 //
-// A page whose last object is freed goes straight back to kalloc(). That
-// keeps the page count honest -- after a test has freed everything, every
-// page is free again, which make test's leak check relies on -- at the cost
-// of a kalloc()/kfree() when a cache swings between empty and one object.
+// A page whose last object is freed goes back to kalloc(), unless it is
+// the cache's one empty slab (MIN_PARTIAL): a cache that swings between no
+// object and one would otherwise take a page and build its free list each
+// time. The empty slabs count as free memory in sysinfo (slab_empty_pages),
+// so that make test's leak check still finds every page free again once a
+// test has freed everything.
 //
 // What SLUB does more: per-CPU slabs that allocate without any lock, a
 // struct page per frame instead of an in-page header (so a 2048-byte class
-// fits two per page), higher-order pages for big objects, keeping a few
-// empty slabs (min_partial) to damp that swing, merging caches of similar
+// fits two per page), higher-order pages for big objects, keeping more
+// empty slabs (min_partial is 5 to 10, by object size), merging caches of similar
 // size, constructors, NUMA nodes, and the debugging of slub_debug (red zones,
 // owner tracking), of which the checked build keeps poisoning and the
 // double-free check.
@@ -136,7 +138,10 @@ void *kmem_cache_alloc(kmem_cache *c) {
   }
   auto *o = static_cast<free_object *>(s->freelist);
   s->freelist = o->next;
-  if (++s->inuse == c->per_page) s->link.unlink(); // full: off the partial list
+  // An empty slab here is the kept one (a new slab comes only when the
+  // list is empty, and so no slab is kept).
+  if (s->inuse++ == 0 && c->empty_slabs > 0) c->empty_slabs--;
+  if (s->inuse == c->per_page) s->link.unlink(); // full: off the partial list
   c->objects_in_use++;
   if constexpr (SLAB_DEBUG) check_poison(c, o);
   return o;
@@ -157,9 +162,23 @@ void kmem_cache_free(kmem_cache *c, void *obj) {
   if (s->inuse-- == c->per_page) c->partial.push_front(*s); // it has room again
   if (s->inuse != 0) return;
   s->link.unlink();
+  if (c->empty_slabs < MIN_PARTIAL) { // kept, last: slabs in use fill up first
+    c->partial.push_back(*s);
+    c->empty_slabs++;
+    return;
+  }
   c->pages--;
   g.unlock();
   kfree(s);
+}
+
+uint64_t slab_empty_pages() {
+  uint64_t n = 0;
+  for (int i = 0; i < nkmem_caches; i++) {
+    lock_guard g(kmem_caches[i].lock);
+    n += kmem_caches[i].empty_slabs;
+  }
+  return n;
 }
 
 void slab_init() {

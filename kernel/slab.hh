@@ -28,12 +28,19 @@ struct kmem_cache {
   constexpr kmem_cache() : lock("kmem_cache") {}
   spinlock lock;
   const char *name = nullptr;
-  uint32_t size = 0;     // object size, a multiple of 16
-  uint32_t per_page = 0; // objects in one slab page
-  intrusive_list<slab, &slab::link> partial;
+  uint32_t size = 0;                         // object size, a multiple of 16
+  uint32_t per_page = 0;                     // objects in one slab page
+  intrusive_list<slab, &slab::link> partial; // with a free object; an empty one last
   uint64_t objects_in_use = 0;
-  uint64_t pages = 0; // slab pages held
+  uint64_t pages = 0;       // slab pages held
+  uint32_t empty_slabs = 0; // of those, empty ones kept for the next allocation (at most MIN_PARTIAL)
 };
+
+// Empty slabs a cache keeps rather than give back (SLUB's min_partial,
+// which is 5 to 10): without one, a cache that swings between no object
+// and one -- a packet sent and freed, over and over -- would take a page
+// from kalloc() and build its free list every time.
+constexpr uint32_t MIN_PARTIAL = 1;
 
 constexpr int KMEM_CACHES_MAX = 16;
 
@@ -42,7 +49,8 @@ constexpr int KMEM_CACHES_MAX = 16;
 extern kmem_cache kmem_caches[KMEM_CACHES_MAX];
 extern int nkmem_caches;
 
-void slab_init(); // the kmalloc caches; after kinit()
+void slab_init();                          // the kmalloc caches; after kinit()
+[[nodiscard]] uint64_t slab_empty_pages(); // the empty slabs all caches keep
 [[nodiscard]] kmem_cache *kmem_cache_create(const char *name, uint32_t size);
 [[nodiscard]] void *kmem_cache_alloc(kmem_cache *c); // null if out of memory
 void kmem_cache_free(kmem_cache *c, void *obj);

@@ -55,7 +55,8 @@ int64_t sys_uptime() {
 
 int64_t sys_sysinfo() {
   struct sysinfo info = {};
-  info.freepages = kfree_pages();
+  info.slabfree = slab_empty_pages();
+  info.freepages = kfree_pages() + info.slabfree;
   {
     lock_guard g(ptable.lock);
     for (proc &p : ptable.proc)

@@ -113,20 +113,20 @@ uint8_t *skb_pull(sk_buff *skb, uint32_t n) {
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
   if (!holding(&q->lock)) panic("__skb_queue_tail: queue lock not held");
   q->list.push_back(*skb);
-  q->qlen++;
+  __atomic_store_n(&q->qlen, q->qlen + 1, __ATOMIC_RELAXED); // skb_queue_empty reads it unlocked
 }
 
 sk_buff *__skb_dequeue(sk_buff_head *q) {
   if (!holding(&q->lock)) panic("__skb_dequeue: queue lock not held");
   sk_buff *skb = q->list.pop_front();
-  if (skb) q->qlen--;
+  if (skb) __atomic_store_n(&q->qlen, q->qlen - 1, __ATOMIC_RELAXED);
   return skb;
 }
 
 void __skb_unlink(sk_buff *skb, sk_buff_head *q) {
   if (!holding(&q->lock)) panic("__skb_unlink: queue lock not held");
   skb->list.unlink();
-  q->qlen--;
+  __atomic_store_n(&q->qlen, q->qlen - 1, __ATOMIC_RELAXED);
 }
 
 sk_buff *skb_peek_tail(sk_buff_head *q) {
@@ -163,9 +163,9 @@ void skb_queue_purge(sk_buff_head *q) {
   while (sk_buff *skb = skb_dequeue(q)) kfree_skb(skb);
 }
 
-bool skb_queue_empty(sk_buff_head *q) {
-  lock_guard g(q->lock);
-  return skb_queue_len(q) == 0;
-}
+// Without the lock, as Linux's: a reader about to sleep on an empty queue
+// has put itself on the wait queue first (prepare_to_wait's barrier), so a
+// packet queued after this look still wakes it.
+bool skb_queue_empty(const sk_buff_head *q) { return __atomic_load_n(&q->qlen, __ATOMIC_RELAXED) == 0; }
 
 } // namespace kernel

@@ -83,13 +83,13 @@ struct sk_buff_head {
   constexpr explicit sk_buff_head(const char *name) : lock(name) {}
   spinlock lock;
   intrusive_list<sk_buff, &sk_buff::list> list; // guarded by lock
-  uint32_t qlen = 0;                            // guarded by lock
+  uint32_t qlen = 0;                            // guarded by lock (skb_queue_empty reads it without)
 };
 
 // Linux's queue helpers. The ones with two underscores are called with
 // q->lock held (and check it): a caller that must look at the queue and
 // change it in one step, like __skb_recv_datagram, holds the lock across
-// both. The others take the lock themselves.
+// both. The others take the lock themselves, but for skb_queue_empty.
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
 void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
@@ -101,7 +101,7 @@ void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
 
 void skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *skb_dequeue(sk_buff_head *q);
-void skb_queue_purge(sk_buff_head *q); // free every packet
-[[nodiscard]] bool skb_queue_empty(sk_buff_head *q);
+void skb_queue_purge(sk_buff_head *q);                     // free every packet
+[[nodiscard]] bool skb_queue_empty(const sk_buff_head *q); // no lock taken
 
 } // namespace kernel

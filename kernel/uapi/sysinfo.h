@@ -12,7 +12,8 @@ struct sysinfo_cache {
 };
 
 struct sysinfo {
-  uint64 freepages;    // free physical pages in the page allocator
+  uint64 freepages;    // free pages: the page allocator's, and the slabfree pages
+  uint64 slabfree;     // empty slab pages the caches keep for reuse (free but for the name)
   uint64 nproc;        // processes whose slot is not UNUSED
   uint64 ncpu;         // harts running the scheduler
   uint64 ticks;        // timer ticks since boot

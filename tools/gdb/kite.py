@@ -407,8 +407,9 @@ socket's queue, with the callback of each entry."""
 
 class KiteSlabs(gdb.Command):
     """kite-slabs: every kmem_cache (kernel/slab.hh) -- object size, objects
-per slab page, objects in use, slab pages held and pages on the partial list
-(Linux's /proc/slabinfo, much reduced)."""
+per slab page, objects in use, slab pages held, pages on the partial list,
+and of those the empty one kept for reuse (Linux's /proc/slabinfo, much
+reduced)."""
 
     def __init__(self):
         super().__init__("kite-slabs", gdb.COMMAND_USER)
@@ -417,12 +418,12 @@ per slab page, objects in use, slab pages held and pages on the partial list
     def invoke(self, arg, from_tty):
         caches = gdb.parse_and_eval("kernel::kmem_caches")
         n = int(gdb.parse_and_eval("kernel::nkmem_caches"))
-        print(f"{'NAME':20} {'SIZE':>5} {'PER PAGE':>8} {'IN USE':>7} {'PAGES':>6} {'PARTIAL':>7}")
+        print(f"{'NAME':20} {'SIZE':>5} {'PER PAGE':>8} {'IN USE':>7} {'PAGES':>6} {'PARTIAL':>7} {'EMPTY':>5}")
         for i in range(n):
             c = caches[i]
             partial = sum(1 for _ in list_items(c["partial"], "kernel::slab", "link"))
             print(f"{c['name'].string():20} {int(c['size']):>5} {int(c['per_page']):>8} "
-                  f"{int(c['objects_in_use']):>7} {int(c['pages']):>6} {partial:>7}")
+                  f"{int(c['objects_in_use']):>7} {int(c['pages']):>6} {partial:>7} {int(c['empty_slabs']):>5}")
 
 
 class KiteWq(gdb.Command):

@@ -1,7 +1,8 @@
 // freemem: print how many physical pages are free and how many processes
 // exist, as sysinfo() reports them. The test harness compares the page count
 // before and after a test run to find leaks, so the format is fixed:
-//   freemem: N pages free, P procs
+//   freemem: N pages free (E empty slabs), P procs
+// (N counts the E empty slab pages the kernel's caches keep for reuse.)
 // and then a line per kmem_cache (the harness compares these too):
 //   slab NAME: SIZE bytes, OBJECTS objects in use, PAGES pages
 #include "kernel/uapi/types.h"
@@ -15,7 +16,7 @@ int main(void) {
     fprintf(2, "freemem: sysinfo failed\n");
     return 1;
   }
-  printf("freemem: %lu pages free, %lu procs\n", si.freepages, si.nproc);
+  printf("freemem: %lu pages free (%lu empty slabs), %lu procs\n", si.freepages, si.slabfree, si.nproc);
   for (uint64 i = 0; i < si.ncaches; i++) {
     struct sysinfo_cache *c = &si.caches[i];
     printf("slab %s: %lu bytes, %lu objects in use, %lu pages\n", c->name, c->size, c->objects, c->pages);
