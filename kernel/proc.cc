@@ -46,17 +46,14 @@ int nextpid = 1; // guarded by ptable.lock
 // page: a stack overflow faults instead of silently corrupting a neighbour.
 alignas(PGSIZE) uint8_t kstacks[NPROC][KSTACK_GUARD + KSTACK_SIZE];
 
-// Make p runnable and, if some hart is idle in wfi, poke it so it runs p
-// now rather than at its next timer tick. The poke (an IPI, a write to
-// the interrupt controller that QEMU handles outside the hart's translated
-// code) is sent once this hart has let go of its last spinlock
+namespace {
+
+// If some hart is idle in wfi, poke it so that it looks for a runnable
+// process now rather than at its next timer tick. The poke (an IPI, a
+// write to the interrupt controller that QEMU handles outside the hart's
+// translated code) is sent once this hart has let go of its last spinlock
 // (send_pending_ipis): not while ptable.lock keeps every other hart waiting.
-void make_runnable(proc *p) {
-  KASSERT(holding(&ptable.lock));
-  __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
-  p->state = procstate::RUNNABLE;
-  cpu *c = mycpu();
-  if (c->sync_wakeup) return; // p runs here once the waker sleeps (WF_SYNC, sched.cc)
+void poke_idle_hart(cpu *c) {
   for (int i = 0; i < NCPU; i++) {
     // exchange: one poke per idle period; the next waker picks another hart.
     if (&cpus[i] != c && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {
@@ -64,6 +61,18 @@ void make_runnable(proc *p) {
       return;
     }
   }
+}
+
+} // namespace
+
+// Make p runnable, and poke an idle hart to run it.
+void make_runnable(proc *p) {
+  KASSERT(holding(&ptable.lock));
+  __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
+  p->state = procstate::RUNNABLE;
+  cpu *c = mycpu();
+  if (c->sync_wakeup) return; // p runs here once the waker sleeps (WF_SYNC, sched.cc)
+  poke_idle_hart(c);
 }
 
 // The pokes make_runnable left for this hart to send (release() calls this
@@ -380,7 +389,17 @@ void yield() {
   // A guard will do: the scheduler releases the lock and takes it again
   // before switching back, so it is held again when sched() returns.
   lock_guard g(ptable.lock);
-  myproc()->state = procstate::RUNNABLE;
+  proc *me = myproc();
+  me->state = procstate::RUNNABLE;
+  // If another process is waiting for a hart -- one a sync wakeup left for
+  // this one, say -- it runs here next, and the yielder should not wait for
+  // an idle hart's own tick to run again.
+  for (proc &p : ptable.proc) {
+    if (&p != me && p.state == procstate::RUNNABLE) {
+      poke_idle_hart(mycpu());
+      break;
+    }
+  }
   sched();
 }
 

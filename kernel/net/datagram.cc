@@ -92,7 +92,7 @@ no_packet:
 }
 
 uint32_t datagram_poll(struct sock *sk, poll_table *pt) {
-  poll_wait(sk_sleep(sk), pt);
+  sock_poll_wait(sk, pt);
   uint32_t mask = POLLOUT | POLLWRNORM; // loopback UDP can always send
   if (__atomic_load_n(&sk->sk_err, __ATOMIC_RELAXED)) mask |= POLLERR;
   const uint32_t shut = __atomic_load_n(&sk->sk_shutdown, __ATOMIC_RELAXED);

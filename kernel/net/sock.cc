@@ -6,6 +6,7 @@
 #include "clock.hh"
 #include "debug/lockdep.hh"
 #include "printf.hh"
+#include "poll.hh"
 #include "proc.hh"
 #include "signal.hh"
 #include "slab.hh"
@@ -224,12 +225,21 @@ bool sk_wait_data(struct sock *sk, long *timeo) {
 // ---- The default callbacks (sk_data_ready and friends)
 
 // Linux's wq_has_sleeper: the full barrier orders the queueing above before
-// the look at the wait queue, pairing with the barrier a poller or reader
-// passes (set_current_state) between queueing its entry and checking the
-// receive queue. Without it, both could miss each other.
+// the look at the wait queue, pairing with the barrier a reader passes
+// (set_current_state) or a poller (sock_poll_wait) between queueing its
+// entry and checking the receive queue. Without it, both could miss each
+// other.
 bool wq_has_sleeper(wait_queue_head *wq) {
   __sync_synchronize();
   return waitqueue_active(wq);
+}
+
+// Linux's sock_poll_wait: the poller's entry goes on the queue, and the
+// full barrier orders that before the looks at the socket that follow
+// (the receive queue's length is read without its lock).
+void sock_poll_wait(struct sock *sk, poll_table *pt) {
+  poll_wait(sk_sleep(sk), pt);
+  __sync_synchronize();
 }
 
 void sock_def_readable(struct sock *sk) {

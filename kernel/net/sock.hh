@@ -267,6 +267,7 @@ void sock_def_wakeup(struct sock *sk);
 void sock_def_error_report(struct sock *sk);
 void sk_wake_async(struct sock *sk, int band);
 [[nodiscard]] bool wq_has_sleeper(wait_queue_head *wq);
+void sock_poll_wait(struct sock *sk, poll_table *pt); // poll_wait, then the barrier wq_has_sleeper pairs with
 
 // setsockopt/getsockopt at SOL_SOCKET (the caller copied nothing yet).
 [[nodiscard]] int sock_setsockopt(socket *sock, int name, user_ptr<char> val, uint32_t len);

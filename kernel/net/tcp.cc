@@ -407,7 +407,7 @@ uint32_t tcp_poll_mask(sock *sk) {
 // queue first, so a change after the look still wakes the poller.
 uint32_t tcp_poll(socket *sock, poll_table *pt) {
   struct sock *sk = sock->sk;
-  poll_wait(sk_sleep(sk), pt);
+  sock_poll_wait(sk, pt);
   lock_sock(sk);
   const uint32_t mask = tcp_poll_mask(sk);
   release_sock(sk);

@@ -41,17 +41,24 @@ CHECKSUM_TRAFFIC = ("nettests bulk", "nettests pingpong", "nettests smallbufs", 
                     "tcptests duplex", "tcptests drops", "tcptests reset", "tcptests window")
 
 
+def test_on_build(results, args, name, build, body):
+    """Run body(guest) as test `name` on a guest of the given build."""
+    if not (build / "kernel" / "kernel").exists():
+        results.record(name, False, 0, f"no checked kernel in {build}: run `make test`, which builds it")
+        return
+    session = GuestSession(args.cpus)
+    session.guest = Guest(args.cpus, build=build)
+    session.boots = 1
+    try:
+        guest_test(results, session, name, body)
+    finally:
+        session.close()
+
+
 def run_checker_tests(results, args, selected):
     for name, checked, what, patterns in CHECKER_CASES:
         if not selected(name):
             continue
-        build = CHECKED_BUILD if checked else BUILD
-        if not (build / "kernel" / "kernel").exists():
-            results.record(name, False, 0, f"no checked kernel in {build}: run `make test`, which builds it")
-            continue
-        session = GuestSession(args.cpus)
-        session.guest = Guest(args.cpus, build=build)
-        session.boots = 1
 
         def body(guest, what=what, patterns=patterns):
             guest.boot()
@@ -66,22 +73,13 @@ def run_checker_tests(results, args, selected):
                 return False, f"the console lacks /{missing[0]}/; it ends with:\n{text[-1200:]}"
             return True, ""
 
-        try:
-            guest_test(results, session, name, body)
-        finally:
-            session.close()
+        test_on_build(results, args, name, CHECKED_BUILD if checked else BUILD, body)
 
 
 def run_sent_checksum_test(results, args, selected):
     name = "checked/sent-checksums"
     if not selected(name):
         return
-    if not (CHECKED_BUILD / "kernel" / "kernel").exists():
-        results.record(name, False, 0, f"no checked kernel in {CHECKED_BUILD}: run `make test`, which builds it")
-        return
-    session = GuestSession(args.cpus)
-    session.guest = Guest(args.cpus, build=CHECKED_BUILD)
-    session.boots = 1
 
     def body(guest):
         guest.boot()
@@ -92,7 +90,4 @@ def run_sent_checksum_test(results, args, selected):
                 return False, f"`{command}` in the checked kernel: {out[-800:]!r}"
         return True, f"{len(CHECKSUM_TRAFFIC)} tests' packets, every checksum right"
 
-    try:
-        guest_test(results, session, name, body)
-    finally:
-        session.close()
+    test_on_build(results, args, name, CHECKED_BUILD, body)

@@ -672,10 +672,14 @@ static void test_poll(void) {
   // Asleep for POLLIN, woken by the data; then the FIN shows as POLLRDHUP.
   p.events = POLLIN;
   EXPECT(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN), "waiting for data polled 0x%x", p.revents);
-  for (int i = 0; i < 100; i++) {
+  // poll() returns at once while the data is unread, so it cannot wait
+  // for the FIN: look again each tick, for up to 2 s (the client may have
+  // been preempted between its write and its shutdown).
+  for (int i = 0; i < 200; i++) {
     p.events = POLLIN | POLLRDHUP;
-    poll(&p, 1, 100);
+    poll(&p, 1, 0);
     if (p.revents & POLLRDHUP) break;
+    sleep(1);
   }
   EXPECT((p.revents & (POLLIN | POLLRDHUP)) == (POLLIN | POLLRDHUP), "after the peer's shutdown: 0x%x",
          p.revents);
