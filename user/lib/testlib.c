@@ -28,6 +28,15 @@ void expect_eq(long a, long b, int line, const char *expr) {
   if (a != b) fail("line %d: %s gave %ld, expected %ld", line, expr, a, b);
 }
 
+void expect_err(long r, int e, int line, const char *expr) {
+  int got = errno;
+  if (r != -1 || got != e)
+    fail("line %d: %s gave %ld (errno %d: %s), expected -1 with errno %d (%s)", line, expr, r, got,
+         strerror(got), e, strerror(e));
+}
+
+unsigned long ms_since(unsigned long t0) { return (time_ns() - t0) / 1000000; }
+
 // ---------------------------------------------------------------------------
 // Helpers.
 

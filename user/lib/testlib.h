@@ -44,6 +44,10 @@ void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 // (A function rather than code in the macro keeps the programs small.)
 void expect_eq(long a, long b, int line, const char *expr);
 #define EXPECT_EQ(a, b) expect_eq((long)(a), (long)(b), __LINE__, #a)
+// expr failed with -1 and errno e.
+void expect_err(long r, int e, int line, const char *expr);
+#define EXPECT_ERR(expr, e) expect_err((long)(expr), (e), __LINE__, #expr)
+unsigned long ms_since(unsigned long t0); // milliseconds since time_ns() gave t0
 
 int xfork(void);    // fork, or fail
 int xwait(int pid); // wait for child pid; its exit status

@@ -54,18 +54,6 @@ static char sbuf[UDP_MAX_PAYLOAD + 64]; // send buffer
 
 // ---- helpers
 
-#define EXPECT_ERR(expr, e) expect_err((long)(expr), (e), __LINE__, #expr)
-
-// expr must have failed with -1 and errno e.
-static void expect_err(long r, int e, int line, const char *expr) {
-  int got = errno;
-  if (r != -1 || got != e)
-    fail("line %d: %s gave %ld (errno %d: %s), expected -1 with errno %d (%s)", line, expr, r, got,
-         strerror(got), e, strerror(e));
-}
-
-static unsigned long ms_since(unsigned long t0) { return (time_ns() - t0) / 1000000; }
-
 static int udp_socket(void) {
   int s = socket(AF_INET, SOCK_DGRAM, 0);
   EXPECT(s >= 0, "socket(AF_INET, SOCK_DGRAM, 0) failed: %s", strerror(errno));

@@ -151,6 +151,24 @@ static void send_report(struct report *r) {
   exit(2); // the parent sees the missing report and the exit status
 }
 
+enum progress_of { OF_RECORDS, OF_DATAGRAMS, OF_TCP_BYTES, OF_SESSIONS };
+
+// A PROGRESS report of what *progress counts (records, datagrams, TCP bytes
+// or sessions), every quarter second since *since, or now if force; the
+// count then starts again from 0.
+static void report_progress(enum progress_of of, uint64 *progress, uint64 *since, int force) {
+  if (!force && rdtime() - *since <= TIMEBASE_HZ / 4) return;
+  static struct report pr;
+  pr.kind = PROGRESS;
+  pr.a = of == OF_RECORDS ? *progress : 0;
+  pr.b = of == OF_DATAGRAMS ? *progress : 0;
+  pr.c = of == OF_TCP_BYTES ? *progress : 0;
+  pr.d = of == OF_SESSIONS ? *progress : 0;
+  send_report(&pr);
+  *progress = 0;
+  *since = rdtime();
+}
+
 // A writer's or sender's last report (its counts), then exit.
 static void report_and_exit(int kind, int who, uint64 a, uint64 b, uint64 intr) {
   memset(&rep, 0, sizeof rep);
@@ -261,19 +279,9 @@ static void reader(int pipe, int r, int fd) {
       rep.sumsq[w] += (uint64)x->seq * x->seq;
     }
     progress += n / sizeof(struct rec);
-    if (rdtime() - tprog > TIMEBASE_HZ / 4) {
-      static struct report pr;
-      pr.kind = PROGRESS;
-      pr.a = progress;
-      send_report(&pr);
-      progress = 0;
-      tprog = rdtime();
-    }
+    report_progress(OF_RECORDS, &progress, &tprog, 0);
   }
-  static struct report pr;
-  pr.kind = PROGRESS;
-  pr.a = progress;
-  send_report(&pr);
+  report_progress(OF_RECORDS, &progress, &tprog, 1);
   rep.kind = READER;
   rep.who = pipe;
   send_report(&rep);
@@ -389,21 +397,11 @@ static void receiver(int sock, int fd, int stopfd) {
     } else if (!use_poll && stopped(stopfd)) {
       draining = 1; // one more pass, without waiting, for the last ones
     }
-    if (rdtime() - tprog > TIMEBASE_HZ / 4) {
-      static struct report pr;
-      pr.kind = PROGRESS;
-      pr.b = progress;
-      send_report(&pr);
-      progress = 0;
-      tprog = rdtime();
-    }
+    report_progress(OF_DATAGRAMS, &progress, &tprog, 0);
   }
   struct net_counters c;
   if (netstat(fd, &c) < 0) child_fail("receiver %d: netstat: %s", sock, strerror(errno));
-  static struct report pr;
-  pr.kind = PROGRESS;
-  pr.b = progress;
-  send_report(&pr);
+  report_progress(OF_DATAGRAMS, &progress, &tprog, 1);
   rep.kind = RECEIVER;
   rep.who = sock;
   rep.a = c.datagrams_in;
@@ -601,20 +599,10 @@ static void tcp_reader(int st, int fd) {
     // MSG_WAITALL stops short only for a signal, the end, or an error.
     must_end = tcp_kinds[st].rmode == R_WAITALL && n < want && usr1s == sigs;
     progress += n;
-    if (rdtime() - tprog > TIMEBASE_HZ / 4) {
-      static struct report pr;
-      pr.kind = PROGRESS;
-      pr.c = progress;
-      send_report(&pr);
-      progress = 0;
-      tprog = rdtime();
-    }
+    report_progress(OF_TCP_BYTES, &progress, &tprog, 0);
   }
   close(fd);
-  static struct report pr;
-  pr.kind = PROGRESS;
-  pr.c = progress;
-  send_report(&pr);
+  report_progress(OF_TCP_BYTES, &progress, &tprog, 1);
   rep.kind = TCP_READER;
   rep.who = st;
   send_report(&rep);
@@ -749,20 +737,10 @@ static void acceptor(int ls) {
     close(fd);
     if (h->last) want = h->num + 1;
     progress++;
-    if (rdtime() - tprog > TIMEBASE_HZ / 4) {
-      static struct report pr;
-      pr.kind = PROGRESS;
-      pr.d = progress;
-      send_report(&pr);
-      progress = 0;
-      tprog = rdtime();
-    }
+    report_progress(OF_SESSIONS, &progress, &tprog, 0);
   }
   close(ls);
-  static struct report pr;
-  pr.kind = PROGRESS;
-  pr.d = progress;
-  send_report(&pr);
+  report_progress(OF_SESSIONS, &progress, &tprog, 1);
   rep.kind = ACCEPTOR;
   rep.a = rep.count[0];
   send_report(&rep);

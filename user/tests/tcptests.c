@@ -56,18 +56,6 @@ static char sbuf[CHUNK]; // send buffer
 
 // ---- helpers
 
-#define EXPECT_ERR(expr, e) expect_err((long)(expr), (e), __LINE__, #expr)
-
-// expr must have failed with -1 and errno e.
-static void expect_err(long r, int e, int line, const char *expr) {
-  int got = errno;
-  if (r != -1 || got != e)
-    fail("line %d: %s gave %ld (errno %d: %s), expected -1 with errno %d (%s)", line, expr, r, got,
-         strerror(got), e, strerror(e));
-}
-
-static unsigned long ms_since(unsigned long t0) { return (time_ns() - t0) / 1000000; }
-
 static void set_timeo(int s, int name, long sec, long usec) {
   struct timeval tv = {sec, usec};
   EXPECT(setsockopt(s, SOL_SOCKET, name, &tv, sizeof tv) == 0, "setsockopt(%d) failed: %s", name,

@@ -106,7 +106,7 @@ static void test_timeout(void) {
   EXPECT_EQ(wqctl(WQ_RESET, 1, 0), 0);
   unsigned long t0 = time_ns();
   EXPECT_EQ(wqctl(WQ_WAIT_SEQ, 1, 1), -1);
-  unsigned long ms = (time_ns() - t0) / 1000000;
+  unsigned long ms = ms_since(t0);
   EXPECT_EQ(errno, ETIMEDOUT);
   EXPECT(ms >= 1990 && ms < 4000, "timed out after %lu ms, expected 2000", ms);
   EXPECT_EQ(stat_of(1, WQ_STAT_WAITERS), 0);
@@ -147,7 +147,7 @@ static void test_nanosleep(void) {
   struct timespec req = {0, 30 * 1000 * 1000}; // 30 ms
   unsigned long t0 = time_ns();
   EXPECT_EQ(nanosleep(&req, 0), 0);
-  unsigned long ms = (time_ns() - t0) / 1000000;
+  unsigned long ms = ms_since(t0);
   EXPECT(ms >= 30 && ms < 500, "nanosleep(30 ms) took %lu ms", ms);
   t0 = time_ns();
   EXPECT_EQ(usleep(20000), 0);
@@ -177,7 +177,7 @@ static void test_sleepkill(void) {
   unsigned long t0 = time_ns();
   EXPECT_EQ(kill(pid), 0);
   expect_child(pid, -1, "the killed sleeper");
-  unsigned long ms = (time_ns() - t0) / 1000000;
+  unsigned long ms = ms_since(t0);
   EXPECT(ms < 1000, "the killed sleeper took %lu ms to die", ms);
 }
 
@@ -210,7 +210,7 @@ static void test_polltimeout(void) {
   struct pollfd pfd = {p[0], POLLIN, 0};
   unsigned long t0 = time_ns();
   EXPECT_EQ(poll(&pfd, 1, 200), 0);
-  unsigned long ms = (time_ns() - t0) / 1000000;
+  unsigned long ms = ms_since(t0);
   EXPECT(ms >= 200 && ms < 600, "poll(200 ms) returned after %lu ms", ms);
   EXPECT_EQ(pfd.revents, 0);
   EXPECT_EQ(poll(&pfd, 1, 0), 0); // 0: just look
@@ -235,7 +235,7 @@ static void test_pollwake(void) {
   EXPECT_EQ(poll(pfds, 2, -1), 1);
   EXPECT(pfds[0].revents & POLLIN, "revents 0x%x, expected POLLIN", pfds[0].revents);
   EXPECT_EQ(pfds[1].revents, 0); // a negative fd is skipped
-  unsigned long ms = (time_ns() - t0) / 1000000;
+  unsigned long ms = ms_since(t0);
   EXPECT(ms >= 30 && ms < 2000, "poll returned after %lu ms", ms);
   char b[4];
   EXPECT_EQ(read(p[0], b, 4), 4);
