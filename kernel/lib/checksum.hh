@@ -27,6 +27,12 @@ inline uint64_t add_carry(uint64_t acc, uint64_t w) {
   return acc + (acc < w);
 }
 
+// A 32-bit sum folded to 16 bits, carries added back in.
+inline uint32_t fold32(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum;
+}
+
 inline uint32_t fold64(uint64_t acc) {
   acc = (acc & 0xffffffff) + (acc >> 32);
   acc = (acc & 0xffffffff) + (acc >> 32);
@@ -104,7 +110,7 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
 // sum (Linux's csum_block_add): a block at an odd offset has its bytes in
 // the other halves of the data's words, so its folded sum is byte-swapped.
 [[nodiscard]] inline uint32_t csum_block_add(uint32_t sum, uint32_t sum2, uint32_t offset) {
-  while (sum2 >> 16) sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  sum2 = csum_detail::fold32(sum2);
   return sum + ((offset & 1) ? __builtin_bswap16(static_cast<uint16_t>(sum2)) : sum2);
 }
 
@@ -112,14 +118,12 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
 // (Linux's csum_block_sub): one's complement subtraction adds the
 // complement.
 [[nodiscard]] inline uint32_t csum_block_sub(uint32_t sum, uint32_t sum2, uint32_t offset) {
-  while (sum2 >> 16) sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  return csum_block_add(sum, ~sum2 & 0xffff, offset);
+  return csum_block_add(sum, ~csum_detail::fold32(sum2) & 0xffff, offset);
 }
 
 // The checksum field's value: the folded sum, complemented, in network order.
 [[nodiscard]] inline uint16_t csum_fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return __builtin_bswap16(static_cast<uint16_t>(~sum & 0xffff));
+  return __builtin_bswap16(static_cast<uint16_t>(~csum_detail::fold32(sum) & 0xffff));
 }
 
 // Linux's csum_tcpudp_nofold: the pseudo-header that TCP's and UDP's

@@ -101,8 +101,7 @@ void check_sent_csum(const sk_buff *skb) {
   const bool udp = iph->protocol == IPPROTO_UDP_NR;
   if (!udp && iph->protocol != IPPROTO_TCP_NR) return;
   if (udp && reinterpret_cast<const udphdr *>(th)->check == 0) return; // "no checksum"
-  if (csum_fold(csum_partial(th, len, csum_tcpudp_nofold(iph->saddr, iph->daddr, len, iph->protocol, 0))) !=
-      0) {
+  if (!transport_csum_ok(iph, th, len)) {
     printf("loopback_xmit: a %s packet of %u bytes to port %u\n", udp ? "UDP" : "TCP", len,
            ntohs(reinterpret_cast<const udphdr *>(th)->dest)); // the port is at the same place in both
     panic("loopback_xmit: the sender's checksum is wrong");

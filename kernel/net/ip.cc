@@ -14,6 +14,11 @@ constexpr uint8_t IP_DEFAULT_TTL = 64;
 
 bool ipv4_is_loopback(uint32_t addr_net) { return (ntohl(addr_net) >> 24) == 127; }
 
+bool transport_csum_ok(const iphdr *iph, const void *th, uint16_t len) {
+  return csum_fold(
+             csum_partial(th, len, csum_tcpudp_nofold(iph->saddr, iph->daddr, len, iph->protocol, 0))) == 0;
+}
+
 int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol) {
   static uint32_t next_id = 1; // datagram ids (atomic; 32 bits: GCC has no inline 16-bit atomics here)
   auto *iph = reinterpret_cast<iphdr *>(skb_push(skb, sizeof(iphdr)));

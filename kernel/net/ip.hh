@@ -50,6 +50,10 @@ constexpr uint32_t htonl(uint32_t x) { return bswap32(x); }
 constexpr uint32_t ntohl(uint32_t x) { return bswap32(x); }
 
 [[nodiscard]] bool ipv4_is_loopback(uint32_t addr_net);
+// Does the TCP or UDP segment th, len bytes long, sum right with the
+// pseudo-header of iph's addresses and protocol? The receivers' check, and
+// the checked build's on every sender (loopback_xmit).
+[[nodiscard]] bool transport_csum_ok(const iphdr *iph, const void *th, uint16_t len);
 
 // The ports a socket gets when it binds to port 0 (Linux's
 // ip_local_port_range), handed out in turn from *next (host order; each

@@ -144,11 +144,6 @@ sk_buff *skb_peek(sk_buff_head *q) {
   return q->list.front();
 }
 
-uint32_t skb_queue_len(sk_buff_head *q) {
-  if (!holding(&q->lock)) panic("skb_queue_len: queue lock not held");
-  return q->qlen;
-}
-
 void skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
   lock_guard g(q->lock);
   __skb_queue_tail(q, skb);

@@ -95,9 +95,8 @@ void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q
 [[nodiscard]] sk_buff *skb_peek_tail(sk_buff_head *q); // the last; q->lock held
 [[nodiscard]] sk_buff *skb_queue_next(sk_buff_head *q,
-                                      sk_buff *skb);   // the one after skb, or null; q->lock held
-[[nodiscard]] sk_buff *skb_peek(sk_buff_head *q);      // the first, left queued; q->lock held
-[[nodiscard]] uint32_t skb_queue_len(sk_buff_head *q); // q->lock held
+                                      sk_buff *skb); // the one after skb, or null; q->lock held
+[[nodiscard]] sk_buff *skb_peek(sk_buff_head *q);    // the first, left queued; q->lock held
 
 void skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *skb_dequeue(sk_buff_head *q);

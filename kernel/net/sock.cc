@@ -175,12 +175,16 @@ void sock_rfree(sk_buff *skb) {
   skb->sk = nullptr;
 }
 
+bool sock_rmem_room(struct sock *sk, const sk_buff *skb) {
+  return __atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize <=
+         __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED);
+}
+
 // Linux's sock_queue_rcv_skb: charge, queue, tell the readers. Runs in the
 // software interrupt. A full receive buffer drops the packet (the sender is
 // never blocked and kernel memory stays bounded).
 int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
-  if (__atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize >
-      __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED)) {
+  if (!sock_rmem_room(sk, skb)) {
     sock_inc_stats(sk, &net_counters::drops_rcvbuf);
     return -ENOMEM;
   }

@@ -239,8 +239,9 @@ void release_sock(struct sock *sk); // and process the backlog
 [[nodiscard]] int sock_error(struct sock *sk);
 // Charge skb to sk and queue it, then tell readers (sk_data_ready).
 [[nodiscard]] int sock_queue_rcv_skb(struct sock *sk, sk_buff *skb);
-void skb_set_owner_r(sk_buff *skb, struct sock *sk); // charge skb to sk's receive memory
-void sock_rfree(sk_buff *skb);                       // uncharge a freed packet
+void skb_set_owner_r(sk_buff *skb, struct sock *sk);                    // charge skb to sk's receive memory
+void sock_rfree(sk_buff *skb);                                          // uncharge a freed packet
+[[nodiscard]] bool sock_rmem_room(struct sock *sk, const sk_buff *skb); // does sk_rcvbuf have room for skb?
 
 // A blocking call's time limit: 0 if it must not block.
 [[nodiscard]] long sock_rcvtimeo(struct sock *sk, bool noblock);

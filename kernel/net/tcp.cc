@@ -468,10 +468,7 @@ void tcp_get_info(sock *sk, sock_info *info) {
 
 namespace {
 
-sock *tcp_construct(void *mem) {
-  auto *tp = new (mem) tcp_sock;
-  return tp;
-}
+sock *tcp_construct(void *mem) { return new (mem) tcp_sock; }
 
 } // namespace
 

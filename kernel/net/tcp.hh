@@ -74,6 +74,8 @@ struct tcp_skb_cb {
 static_assert(sizeof(tcp_skb_cb) <= sizeof(sk_buff::cb));
 inline tcp_skb_cb *TCP_SKB_CB(sk_buff *skb) { return reinterpret_cast<tcp_skb_cb *>(skb->cb); }
 inline tcphdr *tcp_hdr(sk_buff *skb) { return reinterpret_cast<tcphdr *>(skb->transport_header); }
+// The header's length with its options: the data offset, in 32-bit words.
+inline uint32_t __tcp_hdrlen(const tcphdr *th) { return (th->doff_res >> 4) * 4u; }
 
 // Sequence numbers wrap: compare them modulo 2^32.
 inline bool before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }

@@ -29,7 +29,7 @@ void discard(sk_buff *skb) { kfree_skb(skb); }
 void tcp_parse_mss(sk_buff *skb, uint32_t *mss) {
   const tcphdr *th = tcp_hdr(skb);
   const uint8_t *p = reinterpret_cast<const uint8_t *>(th + 1);
-  const uint8_t *end = reinterpret_cast<const uint8_t *>(th) + (th->doff_res >> 4) * 4;
+  const uint8_t *end = reinterpret_cast<const uint8_t *>(th) + __tcp_hdrlen(th);
   while (p < end) {
     const uint8_t kind = *p;
     if (kind == TCPOPT_EOL) return;
@@ -127,11 +127,6 @@ void tcp_queue_in_sequence(sock *sk, sk_buff *skb) {
   if (!keep) discard(skb);
 }
 
-bool tcp_rmem_room(sock *sk, const sk_buff *skb) {
-  return __atomic_load_n(&sk->sk_rmem_alloc, __ATOMIC_RELAXED) + skb->truesize <=
-         __atomic_load_n(&sk->sk_rcvbuf, __ATOMIC_RELAXED);
-}
-
 // A segment after a gap (Linux's tcp_data_queue_ofo): it waits on the
 // out-of-order queue, in sequence order, charged to the receive buffer as
 // queued data is (so the window we advertise shrinks). Segments over
@@ -143,7 +138,7 @@ void tcp_data_queue_ofo(sock *sk, sk_buff *skb) {
   tcp_sock *tp = tcp_sk(sk);
   const tcp_skb_cb *cb = TCP_SKB_CB(skb);
   tcp_send_ack(sk);
-  if (!tcp_rmem_room(sk, skb)) {
+  if (!sock_rmem_room(sk, skb)) {
     sock_inc_stats(sk, &net_counters::drops_rcvbuf);
     discard(skb);
     return;
@@ -202,7 +197,7 @@ void tcp_data_queue(sock *sk, sk_buff *skb) {
     discard(skb);
     return;
   }
-  (void)skb_pull(skb, (tcp_hdr(skb)->doff_res >> 4) * 4u);
+  (void)skb_pull(skb, __tcp_hdrlen(tcp_hdr(skb)));
   if (!after(cb->end_seq, tp->rcv_nxt)) { // all of it came before: our ACK was lost
     sock_inc_stats(sk, &net_counters::tcp_drops_window);
     tcp_send_ack(sk);
@@ -217,8 +212,8 @@ void tcp_data_queue(sock *sk, sk_buff *skb) {
   // The next segment in sequence is worth more than what waits after a
   // gap: if there is no room for it, the out-of-order queue gives its
   // memory up (Linux's tcp_prune_ofo_queue).
-  if (skb->len && !tcp_rmem_room(sk, skb)) tcp_ofo_purge(sk);
-  if (skb->len && (tcp_receive_window(tp) == 0 || !tcp_rmem_room(sk, skb))) {
+  if (skb->len && !sock_rmem_room(sk, skb)) tcp_ofo_purge(sk);
+  if (skb->len && (tcp_receive_window(tp) == 0 || !sock_rmem_room(sk, skb))) {
     // No room: the sender ignored the window, or small segments' overhead
     // filled the buffer. It sends again; the ACK says where to start.
     sock_inc_stats(sk, &net_counters::drops_rcvbuf);

@@ -23,7 +23,7 @@ void tcp_v4_send_check(sk_buff *skb, uint32_t saddr, uint32_t daddr) {
   th->check = 0;
   const uint32_t pseudo =
       csum_tcpudp_nofold(saddr, daddr, static_cast<uint16_t>(skb->len), IPPROTO_TCP_NR, skb->csum);
-  th->check = csum_fold(csum_partial(th, (th->doff_res >> 4) * 4u, pseudo));
+  th->check = csum_fold(csum_partial(th, __tcp_hdrlen(th), pseudo));
 }
 
 // Linux's secure_tcp_sequence_number without the secret hash: a clock
@@ -200,15 +200,13 @@ int tcp_v4_rcv(sk_buff *skb) {
   uint32_t doff;
   sock *sk;
   if (skb->len < sizeof(tcphdr)) goto bad_header;
-  doff = (th->doff_res >> 4) * 4u;
+  doff = __tcp_hdrlen(th);
   if (doff < sizeof(tcphdr) || doff > skb->len) goto bad_header;
   // A segment that never left this machine was checksummed by its sender
   // a moment ago (loopback_xmit marked it); one that came in through
   // netinject() is checked.
   if (skb->ip_summed != checksum::UNNECESSARY &&
-      csum_fold(csum_partial(th, skb->len,
-                             csum_tcpudp_nofold(iph->saddr, iph->daddr, static_cast<uint16_t>(skb->len),
-                                                IPPROTO_TCP_NR, 0))) != 0) {
+      !transport_csum_ok(iph, th, static_cast<uint16_t>(skb->len))) {
     net_inc_stats(&net_counters::tcp_drops_csum);
     goto discard;
   }

@@ -103,8 +103,7 @@ int __udp4_lib_rcv(sk_buff *skb) {
   skb->len = ulen; // anything after the datagram is padding
   skb->tail = skb->data + ulen;
   if (uh->check != 0 && skb->ip_summed != checksum::UNNECESSARY && // as in tcp_v4_rcv
-      csum_fold(
-          csum_partial(uh, ulen, udp_csum_start(iph->saddr, iph->daddr, static_cast<uint16_t>(ulen)))) != 0)
+      !transport_csum_ok(iph, uh, static_cast<uint16_t>(ulen)))
     goto drop;
   {
     struct sock *sk = __udp4_lib_lookup(iph->saddr, uh->source, iph->daddr, uh->dest);
