@@ -53,26 +53,29 @@ namespace {
 // write to the interrupt controller that QEMU handles outside the hart's
 // translated code) is sent once this hart has let go of its last spinlock
 // (send_pending_ipis): not while ptable.lock keeps every other hart waiting.
-void poke_idle_hart(cpu *c) {
+// Returns whether there was one.
+bool poke_idle_hart(cpu *c) {
   for (int i = 0; i < NCPU; i++) {
     // exchange: one poke per idle period; the next waker picks another hart.
     if (&cpus[i] != c && __atomic_exchange_n(&cpus[i].idle, 0u, __ATOMIC_SEQ_CST)) {
       c->ipi_pending |= 1u << i;
-      return;
+      return true;
     }
   }
+  return false;
 }
 
 } // namespace
 
-// Make p runnable, and poke an idle hart to run it.
+// Make p runnable: an idle hart is poked to run it, or else it waits for
+// this one.
 void make_runnable(proc *p) {
   KASSERT(holding(&ptable.lock));
   __atomic_store_n(&p->task_state, TASK_RUNNING, __ATOMIC_RELAXED);
   p->state = procstate::RUNNABLE;
   cpu *c = mycpu();
-  if (c->sync_wakeup) return; // p runs here once the waker sleeps (WF_SYNC, sched.cc)
-  poke_idle_hart(c);
+  // WF_SYNC: p runs here once the waker sleeps (sched.cc).
+  if ((c->sync_wakeup || !poke_idle_hart(c)) && c->proc) c->proc->wakee_waiting = true;
 }
 
 // The pokes make_runnable left for this hart to send (release() calls this
@@ -143,6 +146,8 @@ void run(cpu *c, proc *p) {
   p->hart = static_cast<int>(c - cpus);
   switch_to(p->pagetable);
   p->state = procstate::RUNNING;
+  p->slice_start = arch::now();
+  p->wakee_waiting = false; // a new slice
   swtch(&c->scheduler, &p->ctx);
   c->proc = nullptr;
 }

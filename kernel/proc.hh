@@ -89,6 +89,11 @@ struct proc {
   int pid = 0;
   proc *parent = nullptr;
   int hart = -1; // where it runs or last ran (for the proc dump)
+  // Wakeup preemption (need_resched): when run() last switched it in, in
+  // time-CSR ticks, and whether a process woken since then waits for its
+  // hart. Only the hart it runs on touches them.
+  uint64_t slice_start = 0;
+  bool wakee_waiting = false;
   // Linux's task state. The process writes its own (set_current_state)
   // without ptable.lock, wakers change it to TASK_RUNNING with it held;
   // always accessed atomically.
@@ -156,6 +161,24 @@ void userinit();
 [[noreturn]] void scheduler();
 void sched();
 void yield();
+// Should p, running here, give up the hart on its way back to user mode,
+// before its tick?
+//
+// Wakeup preemption, a simple form of Linux's check_preempt_wakeup: a
+// process woken for this hart (make_runnable) need not wait for the tick
+// once the one running here has had sched_wakeup_granularity (1 ms,
+// Linux's on one CPU) of its slice. Without it a UDP sender that never
+// sleeps fills the reader's buffer for a whole 10 ms tick and the rest is
+// dropped; with it the reader drains the queue every millisecond. The
+// granularity is checked on each return to user mode, not only at the
+// wakeup: the sender's first datagram wakes the reader at the start of its
+// slice, and the later ones find it awake. Any sooner, and two processes
+// that wake each other would take turns at every wakeup.
+constexpr uint64_t WAKEUP_GRANULARITY = arch::TIMEBASE_HZ / 1000;
+
+[[nodiscard]] inline bool need_resched(proc *p) {
+  return p->wakee_waiting && arch::now() - p->slice_start >= WAKEUP_GRANULARITY;
+}
 
 [[nodiscard]] int fork(); // the child's pid, -EAGAIN or -ENOMEM
 [[noreturn]] void exit(int status);

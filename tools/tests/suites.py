@@ -14,7 +14,7 @@ from tests.shell import SHELL_CASES, check_boot, other_hart_counts, shell_case
 TEST_PROGRAMS = ("usertests", "waittests", "sigtests", "nettests", "tcptests")
 # Programs that also run on a one-hart guest (when --cpus is not 1): the
 # wakeup paths differ when waker and sleeper share the only hart.
-ONE_HART_PROGRAMS = ("nettests", "tcptests", "sigtests")
+ONE_HART_PROGRAMS = ("nettests", "tcptests", "sigtests", "waittests")
 
 
 def run_test_program(results, session, program, args, selected, label=None):

@@ -145,7 +145,9 @@ extern "C" void usertrap() {
     do_exit(-1, sig);
   }
   if (killed(p)) do_exit(-1, SIGKILL);
-  if (kind == irq::timer) yield(); // preemption: give up the hart each tick
+  // Preemption: give up the hart each tick, or sooner for a process woken
+  // to run here.
+  if (kind == irq::timer || need_resched(p)) yield();
   // rt_sigreturn restores registers that may hold anything: never "restart" it.
   const bool restartable = scause == EXC_ECALL_U && p->tf->a7 != SYS_rt_sigreturn;
   if (signal_work_pending(p, restartable)) do_signal(p, restartable);
