@@ -44,25 +44,9 @@ constexpr std::array<const char *, NSYSCALL> names = [] {
   return table;
 }();
 
-uint64_t argraw(int n) {
-  const trapframe *tf = myproc()->tf;
-  switch (n) {
-  case 0: return tf->a0;
-  case 1: return tf->a1;
-  case 2: return tf->a2;
-  case 3: return tf->a3;
-  case 4: return tf->a4;
-  case 5: return tf->a5;
-  }
-  panic("argraw: no such argument register");
-}
-
 } // namespace
 
 const char *syscall_name(uint64_t num) { return num < names.size() && names[num] ? names[num] : "?"; }
-
-int argint(int n) { return static_cast<int>(argraw(n)); }
-uint64_t argu64(int n) { return argraw(n); }
 
 int fetchaddr(user_ptr<user_ptr<char>> addr, user_ptr<char> *out) {
   return copyin(myproc()->pagetable, out, addr);

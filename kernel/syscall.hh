@@ -6,6 +6,8 @@
 // which fail cleanly on a bad address.
 #pragma once
 #include <cstdint>
+#include "printf.hh"
+#include "proc.hh"
 #include "user_ptr.hh"
 
 namespace kernel {
@@ -13,8 +15,23 @@ namespace kernel {
 void syscall();
 [[nodiscard]] const char *syscall_name(uint64_t num); // "read"; "?" if none
 
-[[nodiscard]] int argint(int n);
-[[nodiscard]] uint64_t argu64(int n); // a size or flags word: all 64 bits
+// Argument n, from the trap frame. Inline: each call names its argument
+// by a constant, so the switch folds away to one load.
+[[nodiscard]] inline uint64_t argraw(int n) {
+  const trapframe *tf = myproc()->tf;
+  switch (n) {
+  case 0: return tf->a0;
+  case 1: return tf->a1;
+  case 2: return tf->a2;
+  case 3: return tf->a3;
+  case 4: return tf->a4;
+  case 5: return tf->a5;
+  }
+  panic("argraw: no such argument register");
+}
+
+[[nodiscard]] inline int argint(int n) { return static_cast<int>(argraw(n)); }
+[[nodiscard]] inline uint64_t argu64(int n) { return argraw(n); } // a size or flags word: all 64 bits
 // Argument n as the address of a T in user memory.
 template <class T> [[nodiscard]] user_ptr<T> argaddr(int n) { return user_ptr<T>(argu64(n)); }
 // Copies the NUL-terminated string at user address argument n into buf.
