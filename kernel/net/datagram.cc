@@ -71,8 +71,10 @@ sk_buff *__skb_recv_datagram(struct sock *sk, unsigned flags, int *err) {
   do {
     error = sock_error(sk); // a pending error is reported (and cleared) at once
     if (error) goto no_packet;
-    {
-      sk_buff_head *queue = &sk->sk_receive_queue;
+    // An empty queue needs no lock to say so: a reader that comes first
+    // (every round trip's) goes to wait_for_packet, which looks again once
+    // its entry is queued, so a datagram arriving now is not missed.
+    if (sk_buff_head *queue = &sk->sk_receive_queue; !skb_queue_empty(queue)) {
       lock_guard g(queue->lock);
       if (sk_buff *skb = skb_peek(queue)) {
         if (flags & MSG_PEEK)
