@@ -16,7 +16,10 @@ namespace kernel {
 
 namespace csum_detail {
 
+// Views of packet bytes as wider words. Spell them out at each use: `auto`
+// deduces the plain type, without may_alias.
 using u64_alias = uint64_t __attribute__((may_alias));
+using u32_alias = uint32_t __attribute__((may_alias));
 using u16_alias = uint16_t __attribute__((may_alias));
 
 // One's complement addition of 64-bit words: the carry out of the top
@@ -60,7 +63,7 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
   // a branch) cost as much as a word's sum, so a turn per word would spend
   // half its time on them.
   for (; len >= 32; p += 32, len -= 32) {
-    const auto *w = reinterpret_cast<const u64_alias *>(p);
+    const u64_alias *w = reinterpret_cast<const u64_alias *>(p);
     acc = add_carry(add_carry(add_carry(add_carry(acc, w[0]), w[1]), w[2]), w[3]);
   }
   for (; len >= 8; p += 8, len -= 8) acc = add_carry(acc, *reinterpret_cast<const u64_alias *>(p));
@@ -94,8 +97,8 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
   }
   uint64_t acc = 0;
   for (const uint8_t *end = s + (len & ~31u); s < end; s += 32, d += 32) {
-    const auto *from = reinterpret_cast<const u64_alias *>(s);
-    auto *to = reinterpret_cast<u64_alias *>(d);
+    const u64_alias *from = reinterpret_cast<const u64_alias *>(s);
+    u64_alias *to = reinterpret_cast<u64_alias *>(d);
     const uint64_t w0 = from[0], w1 = from[1], w2 = from[2], w3 = from[3];
     to[0] = w0, to[1] = w1, to[2] = w2, to[3] = w3;
     acc = add_carry(add_carry(add_carry(add_carry(acc, w0), w1), w2), w3);
@@ -128,16 +131,29 @@ inline uint32_t do_csum(const uint8_t *p, uint32_t len) {
 
 // Linux's csum_tcpudp_nofold: the pseudo-header that TCP's and UDP's
 // checksums start from -- both addresses (network order), the protocol and
-// the segment's length (host order).
+// the segment's length (host order). Summed as numbers, not as bytes in
+// memory (Linux's generic version does the same): the words of the 12-byte
+// header in the CPU's little-endian reading are the two addresses as they
+// are, the protocol shifted into the high byte and the length swapped.
 [[nodiscard]] inline uint32_t csum_tcpudp_nofold(uint32_t saddr, uint32_t daddr, uint16_t len, uint8_t proto,
                                                  uint32_t sum) {
-  const struct {
-    uint32_t saddr, daddr;
-    uint8_t zero, protocol;
-    uint16_t len;
-  } ph = {saddr, daddr, 0, proto, __builtin_bswap16(len)};
-  static_assert(sizeof ph == 12);
-  return csum_partial(&ph, sizeof ph, sum);
+  using namespace csum_detail;
+  const uint64_t acc = uint64_t{saddr} + daddr + (uint32_t{proto} << 8) + __builtin_bswap16(len);
+  return sum + __builtin_bswap16(static_cast<uint16_t>(fold64(acc)));
 }
 
+// Linux's ip_fast_csum: an IP header's checksum field for the header's ihl
+// 32-bit words -- or, over a header with its checksum filled in, 0 if it is
+// right. A header is a few aligned words: summed into 64 bits they cannot
+// overflow, so there is no carry to add back until the fold.
+[[nodiscard]] inline uint16_t ip_fast_csum(const void *iph, uint32_t ihl) {
+  // Named, not `auto`: deduction drops may_alias, and GCC would then drop
+  // the caller's store of 0 to the 16-bit check field as unread.
+  const csum_detail::u32_alias *w = static_cast<const csum_detail::u32_alias *>(iph);
+  uint64_t acc = 0;
+  for (uint32_t i = 0; i < ihl; i++) acc += w[i];
+  // The sum of little-endian words, complemented, is the field's value as
+  // it lies in memory (csum_fold swaps a big-endian sum instead).
+  return static_cast<uint16_t>(~csum_detail::fold64(acc));
+}
 } // namespace kernel

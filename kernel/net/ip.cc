@@ -33,7 +33,7 @@ int ip_queue_xmit(sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t protocol
   iph->saddr = saddr;
   iph->daddr = daddr;
   iph->check = 0;
-  iph->check = csum_fold(csum_partial(iph, sizeof *iph, 0));
+  iph->check = ip_fast_csum(iph, sizeof *iph / 4);
   return ip_output(skb);
 }
 
@@ -48,7 +48,7 @@ int ip_rcv(sk_buff *skb) {
     const uint32_t hlen = (iph->ihl_version & 0xf) * 4u;
     const uint32_t tot = ntohs(iph->tot_len);
     if ((iph->ihl_version >> 4) != 4 || hlen < sizeof(iphdr) || tot < hlen || tot > skb->len) goto drop;
-    if (csum_fold(csum_partial(iph, hlen, 0)) != 0) goto drop; // a correct header sums to 0xffff
+    if (ip_fast_csum(iph, hlen / 4) != 0) goto drop; // a correct header sums to 0xffff
     if (!ipv4_is_loopback(iph->daddr) || iph->ttl == 0) goto drop;
     if (ntohs(iph->frag_off) & 0x3fff) goto drop; // a fragment: no reassembly here
     skb->network_header = skb->data;

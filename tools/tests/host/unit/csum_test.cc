@@ -1,7 +1,7 @@
 // Host unit test of the Internet checksum (kernel/lib/checksum.hh): the
 // word-at-a-time csum_partial against a byte-at-a-time reference, at every
-// alignment and length, chained pieces, the copy that sums, and blocks
-// added at odd offsets; built with ASan and UBSan by
+// alignment and length, chained pieces, the copy that sums, blocks added at
+// odd offsets, the pseudo-header and IP-header shortcuts; built with ASan and UBSan by
 // tools/tests/host/test_units.py.
 #include <cstdio>
 #include <cstdlib>
@@ -81,6 +81,40 @@ int main() {
   check(csum_fold(csum_partial(
             pkt + 20, 20, csum_partial(pkt, 20, csum_tcpudp_nofold(0x0100007f, 0x0100007f, 40, 6, 0)))) == 0,
         "chained pieces verify", 20, 20);
+  // The pseudo-header summed as numbers == summed as the bytes it stands for.
+  for (unsigned i = 0; i < 2000; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    const uint32_t saddr = x, daddr = x * 2654435761u;
+    const uint16_t len = static_cast<uint16_t>(x >> 7);
+    const uint8_t proto = static_cast<uint8_t>(x >> 3);
+    const uint8_t ph[12] = {static_cast<uint8_t>(saddr),
+                            static_cast<uint8_t>(saddr >> 8),
+                            static_cast<uint8_t>(saddr >> 16),
+                            static_cast<uint8_t>(saddr >> 24),
+                            static_cast<uint8_t>(daddr),
+                            static_cast<uint8_t>(daddr >> 8),
+                            static_cast<uint8_t>(daddr >> 16),
+                            static_cast<uint8_t>(daddr >> 24),
+                            0,
+                            proto,
+                            static_cast<uint8_t>(len >> 8),
+                            static_cast<uint8_t>(len)};
+    check(csum_fold(csum_tcpudp_nofold(saddr, daddr, len, proto, i)) == csum_fold(reference(ph, 12) + i),
+          "csum_tcpudp_nofold == the pseudo-header's bytes", saddr, len);
+  }
+  // ip_fast_csum: the field's value as csum_partial gives it, and 0 over a
+  // header that carries it, with options (ihl 5..15) and all ones too.
+  alignas(4) uint8_t hdr[60];
+  for (unsigned ihl = 5; ihl <= 15; ihl++)
+    for (unsigned round = 0; round < 200; round++) {
+      for (unsigned j = 0; j < ihl * 4; j++)
+        hdr[j] = round == 0 ? 0xff : static_cast<uint8_t>(buf[round * 61 + j]);
+      hdr[10] = hdr[11] = 0;
+      const uint16_t field = ip_fast_csum(hdr, ihl);
+      check(field == csum_fold(csum_partial(hdr, ihl * 4, 0)), "ip_fast_csum == csum_partial", ihl, round);
+      hdr[10] = static_cast<uint8_t>(field), hdr[11] = static_cast<uint8_t>(field >> 8);
+      check(ip_fast_csum(hdr, ihl) == 0, "ip_fast_csum of a filled-in header is 0", ihl, round);
+    }
   if (failures) return 1;
   std::printf("csum_test: ok\n");
   return 0;
