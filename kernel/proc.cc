@@ -75,7 +75,7 @@ void make_runnable(proc *p) {
   p->state = procstate::RUNNABLE;
   cpu *c = mycpu();
   // WF_SYNC: p runs here once the waker sleeps (sched.cc).
-  if ((c->sync_wakeup || !poke_idle_hart(c)) && c->proc) c->proc->wakee_waiting = true;
+  if ((c->sync_wakeup || !poke_idle_hart(c)) && c->proc) c->proc->others_waiting = true;
 }
 
 // The pokes make_runnable left for this hart to send (release() calls this
@@ -147,9 +147,14 @@ void run(cpu *c, proc *p) {
   switch_to(p->pagetable);
   p->state = procstate::RUNNING;
   p->slice_start = arch::now();
-  p->wakee_waiting = false; // a new slice
+  // A new slice. The process that left this hart runnable waits for it
+  // (need_resched); if another hart has taken it since, the cost is one
+  // early yield.
+  p->others_waiting = c->yielder && c->yielder != p;
+  c->yielder = nullptr;
   swtch(&c->scheduler, &p->ctx);
   c->proc = nullptr;
+  if (p->state == procstate::RUNNABLE) c->yielder = p;
 }
 
 const char *state_name(procstate s) {

@@ -53,13 +53,14 @@ constexpr uint64_t TRAPFRAME_SPACE = 272;
 struct cpu {
   static constexpr int MAX_HELD = 8; // deepest spinlock nesting the kernel uses, with room
 
-  struct proc *proc = nullptr; // the process running here, or null
-  context scheduler;           // swtch() here to enter the scheduler loop
-  int noff = 0;                // depth of push_off() nesting
-  bool intena = false;         // were interrupts on before the first push_off()?
-  uint32_t idle = 0;           // waiting in wfi for a runnable process (atomic)
-  uint32_t ipi_pending = 0;    // harts to poke once this one holds no spinlock (make_runnable)
-  bool sync_wakeup = false;    // the wakeup under way is WF_SYNC: poke no hart (ptable.lock held)
+  struct proc *proc = nullptr;    // the process running here, or null
+  context scheduler;              // swtch() here to enter the scheduler loop
+  int noff = 0;                   // depth of push_off() nesting
+  bool intena = false;            // were interrupts on before the first push_off()?
+  uint32_t idle = 0;              // waiting in wfi for a runnable process (atomic)
+  uint32_t ipi_pending = 0;       // harts to poke once this one holds no spinlock (make_runnable)
+  bool sync_wakeup = false;       // the wakeup under way is WF_SYNC: poke no hart (ptable.lock held)
+  struct proc *yielder = nullptr; // the last process to leave this hart still RUNNABLE (run())
   // The spinlocks this hart holds, oldest first (spinlock.cc). Only this
   // hart changes them, with interrupts off.
   spinlock *held[MAX_HELD] = {};
@@ -90,10 +91,11 @@ struct proc {
   proc *parent = nullptr;
   int hart = -1; // where it runs or last ran (for the proc dump)
   // Wakeup preemption (need_resched): when run() last switched it in, in
-  // time-CSR ticks, and whether a process woken since then waits for its
-  // hart. Only the hart it runs on touches them.
+  // time-CSR ticks, and whether another process waits for its hart -- one
+  // woken for it since, or the one it took the hart from. Only the hart it
+  // runs on touches them.
   uint64_t slice_start = 0;
-  bool wakee_waiting = false;
+  bool others_waiting = false;
   // Linux's task state. The process writes its own (set_current_state)
   // without ptable.lock, wakers change it to TASK_RUNNING with it held;
   // always accessed atomically.
@@ -172,12 +174,15 @@ void yield();
 // dropped; with it the reader drains the queue every millisecond. The
 // granularity is checked on each return to user mode, not only at the
 // wakeup: the sender's first datagram wakes the reader at the start of its
-// slice, and the later ones find it awake. Any sooner, and two processes
-// that wake each other would take turns at every wakeup.
+// slice, and the later ones find it awake. A process that the tick took
+// the hart from waits just the same (the reader, preempted while it
+// drained the queue), so it counts too (run()). Any sooner than the
+// granularity, and two processes that wake each other would take turns at
+// every wakeup.
 constexpr uint64_t WAKEUP_GRANULARITY = arch::TIMEBASE_HZ / 1000;
 
 [[nodiscard]] inline bool need_resched(proc *p) {
-  return p->wakee_waiting && arch::now() - p->slice_start >= WAKEUP_GRANULARITY;
+  return p->others_waiting && arch::now() - p->slice_start >= WAKEUP_GRANULARITY;
 }
 
 [[nodiscard]] int fork(); // the child's pid, -EAGAIN or -ENOMEM
