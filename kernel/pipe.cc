@@ -32,7 +32,10 @@
 
 namespace kernel {
 
-constexpr int PIPE_PAGES = 4;
+// Linux's capacity since 2.6.11: sixteen pages. With four, a writer and a
+// reader that share a hart switched every 16 KiB, and each switch of
+// address space (QEMU empties its TLB) cost as much as copying a few pages.
+constexpr int PIPE_PAGES = 16;
 constexpr uint64_t PIPESIZE = PIPE_PAGES * PGSIZE;
 // A write of at most PIPE_BUF bytes is atomic, as POSIX requires: it waits
 // for room for all of it, so several writers' records never interleave.

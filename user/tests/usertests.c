@@ -16,7 +16,7 @@
 
 enum {
   PGSIZE = 4096,
-  PIPESIZE = 16384, // a pipe's buffer
+  PIPESIZE = 65536, // a pipe's buffer
   PIPE_BUF = 4096,  // writes up to this size are atomic
 };
 
