@@ -23,6 +23,11 @@ constexpr bool UBSAN = false;
 // memset per kalloc() and kfree(), so the normal build skips it.
 constexpr bool JUNK_PAGES = LOCKDEP || UBSAN;
 
+// Check in usertrap() that a trap it is given came from user mode: trapvec
+// tells the two apart by sscratch alone (trapvec.S). A CSR read, so an exit
+// from QEMU's translated code, on every trap.
+constexpr bool TRAP_DEBUG = LOCKDEP || UBSAN;
+
 // Poison freed slab objects and look for each freed object on its page's
 // free list, so a double free panics naming the cache (slab.cc). The walk
 // costs up to a page's worth of objects per free.

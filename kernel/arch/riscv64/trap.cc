@@ -1,13 +1,15 @@
 // Traps: system calls, interrupts and exceptions, from user or kernel mode.
 // Mirrors xv6's trap.c.
 //
-// From user mode: uservec (trapvec.S) saves the user registers in the trap
+// Every trap enters at trapvec (trapvec.S), which sends it on by where it
+// came from. From user mode: uservec saves the user registers in the trap
 // frame on the process's kernel stack and calls usertrap(). The way back is
 // usertrapret() -> userret. From kernel mode: kernelvec saves the registers a
 // call clobbers and calls kerneltrap().
 #include "arch.hh"
 #include "clock.hh"
 #include "dev/uart.hh"
+#include "debug/debug.hh"
 #include "dev/virtio.hh"
 #include "plic.hh"
 #include "printf.hh"
@@ -18,8 +20,7 @@
 #include "syscall.hh"
 
 extern "C" {
-void uservec();
-void kernelvec();
+void trapvec();
 [[noreturn]] void userret(kernel::trapframe *tf);
 void usertrap();
 void kerneltrap();
@@ -100,7 +101,8 @@ irq devintr(uint64_t scause) {
 namespace arch {
 
 void trapinithart() {
-  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec));
+  CSR_WRITE(sscratch, 0); // in the kernel (trapvec.S)
+  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(trapvec));
   CSR_WRITE(scounteren, 0x7); // user mode may read cycle, time, instret
   set_next_timer();
 }
@@ -109,14 +111,11 @@ void trapinithart() {
 
 [[noreturn]] void usertrapret() {
   proc *p = myproc();
-  // From here to sret a trap would enter uservec while still in the kernel.
-  intr_off();
-  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(uservec));
+  // Interrupts off, and sret to go to user mode: from the write of sscratch
+  // to sret, a trap would be taken for one from user mode.
+  CSR_CLEAR(sstatus, SSTATUS_SIE | SSTATUS_SPP);
   CSR_WRITE(sscratch, reinterpret_cast<uint64_t>(p->kstack) + KSTACK_SIZE);
-  uint64_t s = CSR_READ(sstatus);
-  s &= ~SSTATUS_SPP; // sret goes to user mode
-  s |= SSTATUS_SPIE; // with interrupts on
-  CSR_WRITE(sstatus, s);
+  CSR_SET(sstatus, SSTATUS_SPIE); // with interrupts on
   CSR_WRITE(sepc, p->tf->epc);
   p->tf->kernel_hartid = hartid();
   userret(p->tf);
@@ -127,8 +126,7 @@ void trapinithart() {
 using namespace kernel;
 
 extern "C" void usertrap() {
-  if (CSR_READ(sstatus) & SSTATUS_SPP) panic("usertrap: trap did not come from user mode");
-  CSR_WRITE(stvec, reinterpret_cast<uint64_t>(kernelvec)); // we are in the kernel now
+  if (TRAP_DEBUG && (CSR_READ(sstatus) & SSTATUS_SPP)) panic("usertrap: trap did not come from user mode");
 
   proc *p = myproc();
   const uint64_t scause = CSR_READ(scause);

@@ -3,8 +3,11 @@
 // No page-table switch happens here: the kernel is mapped in every process's
 // page table (memlayout.hh), so the handlers run on whatever satp holds.
 //
-// While a process runs in user mode, stvec = uservec and sscratch holds the
-// top of its kernel stack. While the kernel runs, stvec = kernelvec.
+// stvec always holds trapvec, which tells the two kinds of trap apart by
+// sscratch, as Linux does: while a process runs in user mode sscratch holds
+// the top of its kernel stack, and while the kernel runs it holds 0. (Two
+// entries, one for each mode, would need two writes of stvec per system
+// call, and each CSR write is an exit from QEMU's translated code.)
 
 // struct trapframe (proc.hh): x1..x31 at (n-1)*8, then epc, kernel_hartid,
 // and orig_a0 (which syscall() fills in, not this code).
@@ -13,17 +16,23 @@
 #define TF_SPACE  272 /* TRAPFRAME_SPACE in proc.hh: 34 registers' worth */
 
         .section .text
-        .global uservec
+        .global trapvec
         .align 4
+trapvec:
+        csrrw   sp, sscratch, sp    // from user mode: sp = kernel stack top, sscratch = user sp
+        bnez    sp, uservec
+        csrrw   sp, sscratch, sp    // from the kernel: sp as it was, sscratch 0 again
+        j       kernelvec
+
+        .global uservec
 uservec:
         .cfi_startproc
         .cfi_undefined ra           // user code is not a kernel caller: bt stops here
-        csrrw   sp, sscratch, sp    // sp = kernel stack top, sscratch = user sp
         addi    sp, sp, -TF_SPACE   // the trap frame
         .irp    n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
         sd      x\n, ((\n - 1) * 8)(sp)
         .endr
-        csrr    t0, sscratch
+        csrrw   t0, sscratch, zero  // sscratch = 0: in the kernel now
         sd      t0, 8(sp)           // user sp
         csrr    t0, sepc
         sd      t0, TF_EPC(sp)
@@ -34,7 +43,7 @@ uservec:
         .cfi_endproc
 
 // userret(trapframe *tf): back to user mode with tf's registers.
-// usertrapret() has set stvec, sscratch, sepc and sstatus already.
+// usertrapret() has set sscratch, sepc and sstatus already.
         .global userret
 userret:
         .irp    n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -52,7 +61,6 @@ userret:
 #define KF_SEPC 264 /* with the interrupted s0 below it: a frame record */
 #define KF_FP   256
         .global kernelvec
-        .align 4
 kernelvec:
         .cfi_startproc
         .cfi_signal_frame
