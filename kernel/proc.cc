@@ -146,10 +146,13 @@ void run(cpu *c, proc *p) {
   p->hart = static_cast<int>(c - cpus);
   switch_to(p->pagetable);
   p->state = procstate::RUNNING;
-  p->slice_start = arch::now();
-  // A new slice. The process that left this hart runnable waits for it
+  // A new slice, unless p is the process that just left the hart runnable
+  // and nothing ran since: then the tick only looked for others, found
+  // none, and p's slice goes on, as in Linux, where nothing would have
+  // switched. Otherwise the one that left waits for the hart
   // (need_resched); if another hart has taken it since, the cost is one
   // early yield.
+  if (c->yielder != p) p->slice_start = arch::now();
   p->others_waiting = c->yielder && c->yielder != p;
   c->yielder = nullptr;
   swtch(&c->scheduler, &p->ctx);
