@@ -35,7 +35,7 @@
 enum {
   RUNS = 5,     // runs per figure; the median is reported
   CHUNK = 4096, // bytes per pipe read/write and per memcpy
-  RING = 65536, // memcpy's destination: as big as a pipe's ring
+  RING = 16384, // memcpy's destination; small, because the fork figures copy bench itself
   PORT_TPUT = 7301,
   PORT_PING = 7311,
   PORT_PONG = 7312,
