@@ -355,27 +355,19 @@ void scheduler() {
     // orders the two) and sends that IPI.
     arch::intr_off();
     __atomic_store_n(&c->idle, 1u, __ATOMIC_SEQ_CST);
+    bool ran = false;
     acquire(&ptable.lock); // raw: run()'s swtch() hands it to the process, which releases it
-    // Scan again after running anything, until a whole scan finds nothing,
-    // without letting go of ptable.lock in between. So the hart stays on
-    // the last process's page table until the next one's (Linux's lazy
-    // TLB, in small): a ping-pong between two processes costs one switch
-    // of address space each way, not two by way of the kernel's table.
-    for (bool ran = true; ran;) {
-      ran = false;
-      for (proc &p : ptable.proc) {
-        if (p.state != procstate::RUNNABLE) continue;
-        __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
-        run(c, &p);
-        ran = true;
-      }
-      if (ran) __atomic_store_n(&c->idle, 1u, __ATOMIC_SEQ_CST); // as before the first scan
+    for (proc &p : ptable.proc) {
+      if (p.state != procstate::RUNNABLE) continue;
+      __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
+      run(c, &p);
+      ran = true;
     }
     // The last process's page table may be freed (exit, exec) as soon as
     // ptable.lock is released: stop using it first.
     switch_to(kernel_pagetable);
-    release(&ptable.lock);      // raw: taken above, or again by the last process to switch back (sched())
-    arch::wait_for_interrupt(); // the last scan found nothing
+    release(&ptable.lock); // raw: taken above, or again by the last process to switch back (sched())
+    if (!ran) arch::wait_for_interrupt();
     __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
     arch::intr_on(); // take whatever interrupt is pending
   }
