@@ -49,8 +49,9 @@ constexpr int WF_SYNC = 0x01; // wake_flags: the waker is about to sleep (sync_w
 // for the answer next -- so no idle hart is poked (cpu::sync_wakeup, read
 // by make_runnable): the wakee runs on this hart once the waker sleeps,
 // without an IPI and a second hart's wakeup, as Linux's wake_affine would
-// place it. If the waker does not sleep after all, the wakee runs at the
-// hart's next tick, and an idle hart is poked for the waker then (yield).
+// place it. If the waker does not sleep after all, the wakee gets the hart
+// once the waker has had 1 ms of its slice (need_resched), and an idle
+// hart is poked for the waker then (yield).
 // Interrupts must be off (a spinlock held), so that the hart stays the
 // same.
 class [[nodiscard]] sync_wakeups {
