@@ -2,7 +2,7 @@
 #   make qemu      build everything and boot to a shell (Ctrl-A x quits QEMU)
 #   make test      build everything and run every test; ends "N passed, N failed"
 #   make stress    build everything, hammer pipes and sockets, then fuzz system calls (CPUS=4 unless given)
-#   make bench     build everything and run the benchmarks (ICOUNT=1: in guest time)
+#   make bench     build everything and run the benchmarks (ICOUNT=1: in guest time; RUNS=3: medians of 3 boots)
 #   make lab LAB=name OUT=DIR   write the student tree for a lab (docs/labs/README.md)
 #   make grade     run a lab's graded tests (in a student tree; in this one: LAB=name or LAB=all)
 #   make test-labs check every lab: its student tree builds, scores below full marks, and this tree full marks
@@ -192,7 +192,7 @@ stress: all
 # under QEMU's -icount shift=0, figures in guest time that repeat run to run.
 ICOUNT ?= 0
 bench: all
-	KITE_BUILD=$(B) $(PYTHON) tools/bench.py $(if $(filter 1,$(ICOUNT)),--icount)
+	KITE_BUILD=$(B) $(PYTHON) tools/bench.py $(if $(filter 1,$(ICOUNT)),--icount) $(if $(RUNS),--runs $(RUNS))
 
 # ---- coursework (docs/labs/README.md)
 .PHONY: lab grade test-labs

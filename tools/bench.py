@@ -10,6 +10,7 @@ left a figure out. Python 3 standard library only.
     python3 tools/bench.py                 # CPUS=1 and CPUS=3, wall-clock
     python3 tools/bench.py --icount        # CPUS=1, QEMU -icount shift=0: guest time
     python3 tools/bench.py --cpus 1 --quick
+    python3 tools/bench.py --runs 3        # each hart count booted 3 times: medians and ranges
 
 Under -icount QEMU runs every hart in one host thread, taking turns, so a
 wakeup across harts waits for the waker's turn to end: figures on several
@@ -18,6 +19,7 @@ runs on one hart unless --cpus says otherwise.
 """
 import argparse
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -163,20 +165,45 @@ def targets(results, mode):
     return out
 
 
+def combine(samples):
+    """Several runs' results -> (medians, ranges). samples: {cpus: [{name:
+    (value, unit)}, ...]}; medians: {cpus: {name: (median, unit)}}, the
+    shape targets() and report() take; ranges: {cpus: {name: (low, high)}}."""
+    medians, ranges = {}, {}
+    for cpus, runs in samples.items():
+        medians[cpus], ranges[cpus] = {}, {}
+        for name in runs[0]:
+            values = [run[name][0] for run in runs]
+            medians[cpus][name] = (statistics.median(values), runs[0][name][1])
+            ranges[cpus][name] = (min(values), max(values))
+    return medians, ranges
+
+
 # ---- the report
 
 def suffix(cpus, mode):
     return f"@cpus{cpus}" + ("-icount" if mode == "icount" else "")
 
 
-def report(results, mode):
+def cell(results, ranges, cpus, name):
+    """A table cell: the figure, and its range over the runs if there were several."""
+    text = f"{results[cpus][name][0]:g}"
+    if ranges:
+        low, high = ranges[cpus][name]
+        if low != high:
+            text += f" ({low:g}-{high:g})"
+    return text
+
+
+def report(results, mode, ranges=None):
     cpus_list = sorted(results)
     refs = XV6[mode]
-    head = f"{'figure':<18} {'unit':<17}" + "".join(f"{'CPUS=' + str(c):>11}" for c in cpus_list)
+    width = 25 if ranges else 11
+    head = f"{'figure':<18} {'unit':<17}" + "".join(f"{'CPUS=' + str(c):>{width}}" for c in cpus_list)
     head += "   xv6-riscv " + "/".join(str(c) for c in cpus_list if c in refs)
     print(head)
     for name, unit, _ in FIGURES:
-        row = f"{name:<18} {unit:<17}" + "".join(f"{results[c][name][0]:>11g}" for c in cpus_list)
+        row = f"{name:<18} {unit:<17}" + "".join(f"{cell(results, ranges, c, name):>{width}}" for c in cpus_list)
         ref = [refs[c][name] for c in cpus_list if c in refs and name in refs[c]]
         if ref:
             row += "   " + " / ".join(f"{x:g}" for x in ref)
@@ -197,23 +224,34 @@ def main():
     ap.add_argument("--cpus", help="comma-separated hart counts (default 1,3; with --icount, 1)")
     ap.add_argument("--icount", action="store_true", help="QEMU -icount shift=0: figures in guest time")
     ap.add_argument("--quick", action="store_true", help="bench -q: small sizes, one run (a smoke test)")
+    ap.add_argument("--runs", type=int, default=1, metavar="N",
+                    help="boot each hart count N times, in turns, and report each figure's median and range "
+                         "(the wall-clock figures of a busy host move by a third from run to run)")
     args = ap.parse_args()
+    if args.runs < 1:
+        ap.error(f"--runs must be at least 1, not {args.runs}")
     cpus_list = [int(c) for c in (args.cpus or ("1" if args.icount else "1,3")).split(",")]
     mode = "icount" if args.icount else "wall"
-    results = {}
+    samples = {cpus: [] for cpus in cpus_list}
     t0 = time.monotonic()
-    for cpus in cpus_list:
-        print(f"# bench on {cpus} hart{'s' if cpus > 1 else ''}{' with -icount shift=0' if args.icount else ''}...",
-              flush=True)
-        try:
-            results[cpus] = run_bench(cpus, args.icount, args.quick)
-        except (BenchError, GuestError) as e:
-            print(f"bench: CPUS={cpus}: {e}", file=sys.stderr)
-            return 1
+    # In turns -- CPUS=1, CPUS=3, CPUS=1, ... -- so that a spell of host
+    # load spoils one run of each count, not every run of one.
+    for run in range(args.runs):
+        for cpus in cpus_list:
+            print(f"# bench on {cpus} hart{'s' if cpus > 1 else ''}{' with -icount shift=0' if args.icount else ''}"
+                  f"{f', run {run + 1} of {args.runs}' if args.runs > 1 else ''}...", flush=True)
+            try:
+                samples[cpus].append(run_bench(cpus, args.icount, args.quick))
+            except (BenchError, GuestError) as e:
+                print(f"bench: CPUS={cpus}: {e}", file=sys.stderr)
+                return 1
+    results, ranges = combine(samples)
     clock = "guest time (-icount shift=0)" if args.icount else "wall-clock time under TCG"
     runs = "one run (quick)" if args.quick else "medians of 5 runs"
+    if args.runs > 1:
+        runs += f", then the median (and range) of {args.runs} boots"
     print(f"# Kite benchmarks: {runs}, {clock}; {time.monotonic() - t0:.0f}s\n")
-    report(results, mode)
+    report(results, mode, ranges if args.runs > 1 else None)
     return 0
 
 
