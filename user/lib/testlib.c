@@ -4,6 +4,7 @@
 
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/param.h"
+#include "kernel/uapi/signal.h"
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/testlib.h"
 #include "user/lib/user.h"
@@ -79,6 +80,11 @@ void reap_all(const int *pids, int n, const int *status, int st, const char *wha
 
 void xpipe(int *p) {
   if (pipe(p) < 0) fail("pipe failed");
+}
+
+void xsigaction(int sig, void (*handler)(int), unsigned long flags) {
+  struct sigaction act = {handler, flags, 0, 0};
+  if (sigaction(sig, &act, 0) < 0) fail("sigaction(%d) failed: %s", sig, strerror(errno));
 }
 
 int xopen(const char *path, int mode) {

@@ -56,6 +56,8 @@ void expect_child(int pid, int status, const char *what);
 // if status is null, with st).
 void reap_all(const int *pids, int n, const int *status, int st, const char *what);
 void xpipe(int *p);
+// sigaction(sig) with this handler and sa_flags, or fail.
+void xsigaction(int sig, void (*handler)(int), unsigned long flags);
 int xopen(const char *path, int mode);
 void xwrite(int fd, const void *p, int n); // the whole write, or fail
 int readn(int fd, void *p, int max);       // read to EOF or max bytes

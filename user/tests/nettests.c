@@ -130,11 +130,6 @@ static void on_alarm(int sig) {
   alarm_count++;
 }
 
-static void install(int sig, void (*handler)(int), unsigned long flags) {
-  struct sigaction act = {handler, flags, 0, 0};
-  EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
-}
-
 static uint32 checksum(const unsigned char *p, int n) {
   uint32 h = 2166136261u;
   for (int i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
@@ -577,7 +572,7 @@ static void late_datagram_arrives(int s, const char *what) {
     exit(0);
   }
   alarm_count = 0;
-  install(SIGALRM, on_alarm, 0); // a safety net: ends the wait after 5 s
+  xsigaction(SIGALRM, on_alarm, 0); // a safety net: ends the wait after 5 s
   alarm(5);
   unsigned long t0 = time_ns();
   long n = recvfrom(s, buf, 16, 0, 0, 0);
@@ -708,8 +703,8 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
   if (timeout_sec) set_timeout(s, timeout_sec, 0);
   sig_count = 0;
   alarm_count = 0;
-  install(SIGUSR1, on_sig, flags);
-  install(SIGALRM, on_alarm, 0);
+  xsigaction(SIGUSR1, on_sig, flags);
+  xsigaction(SIGALRM, on_alarm, 0);
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
@@ -768,7 +763,7 @@ static void wait_count(int n, const char *what) {
 
 static void test_sigio(void) {
   sig_count = 0;
-  install(SIGIO, on_sig, SA_RESTART);
+  xsigaction(SIGIO, on_sig, SA_RESTART);
   int s = bound_socket(PORT_SIGIO);
   EXPECT_EQ(fcntl(s, F_SETOWN, getpid()), 0);
   EXPECT_EQ(fcntl(s, F_GETOWN, 0), getpid());

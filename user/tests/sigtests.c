@@ -16,11 +16,6 @@ static void count_handler(int sig) {
   last_sig = sig;
 }
 
-static void install(int sig, void (*handler)(int), unsigned long flags) {
-  struct sigaction act = {handler, flags, 0, 0};
-  EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
-}
-
 // ---- a handler interrupts code that has a value in every register
 
 // spin_with_regs(&flag): fills every register it may with a known value,
@@ -69,12 +64,12 @@ static void flag_handler(int sig) {
 
 // The handler runs, and the interrupted code finds every register intact.
 static void test_handler(void) {
-  install(SIGUSR1, count_handler, 0);
+  xsigaction(SIGUSR1, count_handler, 0);
   EXPECT_EQ(raise(SIGUSR1), 0);
   EXPECT_EQ(caught, 1);
   EXPECT_EQ(last_sig, SIGUSR1);
 
-  install(SIGUSR2, flag_handler, 0);
+  xsigaction(SIGUSR2, flag_handler, 0);
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
@@ -115,7 +110,7 @@ static void test_sigkill(void) {
 
 // pause() returns -1/EINTR once a handler has run.
 static void test_pause(void) {
-  install(SIGUSR1, count_handler, 0);
+  xsigaction(SIGUSR1, count_handler, 0);
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
@@ -131,7 +126,7 @@ static void test_pause(void) {
 // alarm() fires SIGALRM after about the right time; alarm(0) cancels and
 // reports what was left.
 static void test_alarm(void) {
-  install(SIGALRM, count_handler, 0);
+  xsigaction(SIGALRM, count_handler, 0);
   unsigned long t0 = time_ns();
   EXPECT_EQ(alarm(1), 0);
   EXPECT_EQ(pause(), -1);
@@ -150,7 +145,7 @@ static void test_alarm(void) {
 static void read_interrupted(unsigned long flags) {
   int p[2];
   xpipe(p);
-  install(SIGUSR1, count_handler, flags);
+  xsigaction(SIGUSR1, count_handler, flags);
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
@@ -179,7 +174,7 @@ static void test_restart(void) { read_interrupted(SA_RESTART); }
 
 // A blocked signal stays pending and is delivered as soon as it is unblocked.
 static void test_blocked(void) {
-  install(SIGUSR2, count_handler, 0);
+  xsigaction(SIGUSR2, count_handler, 0);
   sigset_t set = 1ul << (SIGUSR2 - 1), old;
   EXPECT_EQ(sigprocmask(SIG_BLOCK, &set, &old), 0);
   EXPECT_EQ(raise(SIGUSR2), 0);
@@ -284,7 +279,7 @@ static void test_badargs(void) {
   // process dies of it.
   int pid = xfork();
   if (pid == 0) {
-    install(SIGUSR1, (void (*)(int))0x7ffff000, 0);
+    xsigaction(SIGUSR1, (void (*)(int))0x7ffff000, 0);
     raise(SIGUSR1);
     exit(9);
   }
@@ -346,7 +341,7 @@ static void test_sigreturn(void) {
   EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
          "rt_sigreturn from a frame without the magic number: status 0x%x, expected SIGSEGV", st);
 
-  install(SIGUSR1, block_all_handler, 0);
+  xsigaction(SIGUSR1, block_all_handler, 0);
   EXPECT_EQ(raise(SIGUSR1), 0);
   EXPECT(frame_found, "the handler found no signal frame above it");
   sigset_t now = 0, none = 0;

@@ -62,12 +62,16 @@ static void set_timeo(int s, int name, long sec, long usec) {
          strerror(errno));
 }
 
-// A TCP socket whose blocking calls give up after 20 s: a hang reports.
+// Blocking calls on s give up after 20 s: a hang reports.
+static void give_up_after_20s(int s) {
+  set_timeo(s, SO_RCVTIMEO, 20, 0);
+  set_timeo(s, SO_SNDTIMEO, 20, 0);
+}
+
 static int tcp_socket(void) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   EXPECT(s >= 0, "socket(AF_INET, SOCK_STREAM, 0) failed: %s", strerror(errno));
-  set_timeo(s, SO_RCVTIMEO, 20, 0);
-  set_timeo(s, SO_SNDTIMEO, 20, 0);
+  give_up_after_20s(s);
   return s;
 }
 
@@ -93,8 +97,7 @@ static int connect_to(int port) {
 static int xaccept(int ls) {
   int s = accept(ls, 0, 0);
   EXPECT(s >= 0, "accept failed: %s", strerror(errno));
-  set_timeo(s, SO_RCVTIMEO, 20, 0);
-  set_timeo(s, SO_SNDTIMEO, 20, 0);
+  give_up_after_20s(s);
   return s;
 }
 
@@ -129,11 +132,6 @@ static volatile int sig_count;
 static void on_sig(int sig) {
   (void)sig;
   sig_count++;
-}
-
-static void install(int sig, void (*handler)(int), unsigned long flags) {
-  struct sigaction act = {handler, flags, 0, 0};
-  EXPECT(sigaction(sig, &act, 0) == 0, "sigaction(%d) failed: %s", sig, strerror(errno));
 }
 
 static int local_port(int s) {
@@ -406,7 +404,7 @@ static void test_sigpipe(void) {
   int s = xaccept(ls);
   close(s); // a FIN: no unread data
   expect_eof(c, "after the peer's close");
-  install(SIGPIPE, on_sig, 0);
+  xsigaction(SIGPIPE, on_sig, 0);
   sig_count = 0;
   // The first write is accepted; the peer, gone, answers it with a RST.
   EXPECT_EQ(write(c, "a", 1), 1);
@@ -452,7 +450,7 @@ static void test_accept(void) {
   EXPECT_EQ(fcntl(ls, F_SETFL, 0), 0);
   set_timeo(ls, SO_RCVTIMEO, 0, 0);
   // A signal without SA_RESTART: EINTR.
-  install(SIGUSR1, on_sig, 0);
+  xsigaction(SIGUSR1, on_sig, 0);
   sig_count = 0;
   int parent = getpid();
   int pid = xfork();
@@ -465,7 +463,7 @@ static void test_accept(void) {
   EXPECT(sig_count == 1, "the handler ran %d times", sig_count);
   expect_child(pid, 0, "the signaller");
   // With SA_RESTART the accept goes on, and takes the connection that comes.
-  install(SIGUSR1, on_sig, SA_RESTART);
+  xsigaction(SIGUSR1, on_sig, SA_RESTART);
   sig_count = 0;
   pid = xfork();
   if (pid == 0) {
@@ -1188,7 +1186,7 @@ static void test_peek(void) {
 // recv on s, with SO_RCVTIMEO timeout_sec (0: none), is interrupted by a
 // SIGUSR1 whose handler has these flags: it must fail with EINTR.
 static void interrupted_recv(int s, unsigned long flags, int timeout_sec) {
-  install(SIGUSR1, on_sig, flags);
+  xsigaction(SIGUSR1, on_sig, flags);
   set_timeo(s, SO_RCVTIMEO, timeout_sec, 0);
   sig_count = 0;
   int parent = getpid();
@@ -1219,7 +1217,7 @@ static void test_recv(void) {
   interrupted_recv(s, 0, 0);
   interrupted_recv(s, SA_RESTART, 5);
   // With SA_RESTART and no time-out, the read goes on and gets the data.
-  install(SIGUSR1, on_sig, SA_RESTART);
+  xsigaction(SIGUSR1, on_sig, SA_RESTART);
   set_timeo(s, SO_RCVTIMEO, 0, 0);
   sig_count = 0;
   int parent = getpid();
@@ -1245,7 +1243,7 @@ static void test_sigio(void) {
   int ls = listener(PORT_SIGIO, 1);
   int c = connect_to(PORT_SIGIO);
   int s = xaccept(ls);
-  install(SIGIO, on_sig, SA_RESTART);
+  xsigaction(SIGIO, on_sig, SA_RESTART);
   sig_count = 0;
   EXPECT_EQ(fcntl(s, F_SETOWN, getpid()), 0);
   EXPECT_EQ(fcntl(s, F_SETFL, O_ASYNC), 0);

@@ -274,8 +274,7 @@ static void noop_handler(int sig) { (void)sig; }
 static void test_pollsignal(void) {
   int p[2];
   xpipe(p);
-  struct sigaction act = {noop_handler, 0, 0, 0};
-  EXPECT_EQ(sigaction(SIGUSR1, &act, 0), 0);
+  xsigaction(SIGUSR1, noop_handler, 0);
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
