@@ -290,6 +290,23 @@ static uint64 udp64_throughput(void) { return udp_throughput(64, sz->udp_small);
 static uint64 udp1k_throughput(void) { return udp_throughput(1024, sz->udp_large); }
 static uint64 last_udp_drops(void) { return udp_drops; }
 
+// The two ends of a socket ping-pong: the echoing side, until recv stops
+// returning a byte, and the timed side, rtt_rounds round trips.
+static void pong(int s) {
+  char c;
+  while (recv(s, &c, 1, 0) == 1)
+    if (send(s, &c, 1, 0) != 1) exit(1);
+}
+
+static uint64 time_ping_pong(int s, const char *what) {
+  char c = 'x';
+  uint64 t0 = rdtime();
+  for (int i = 0; i < sz->rtt_rounds; i++)
+    if (send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+      die("%s ping-pong: round %d failed: %s", what, i, strerror(errno));
+  return rdtime() - t0;
+}
+
 static uint64 udp_rtt(void) {
   int a = bound_socket(PORT_PING);
   int b = bound_socket(PORT_PONG);
@@ -297,22 +314,16 @@ static uint64 udp_rtt(void) {
   if (connect(a, SA(&pb), sizeof pb) < 0 || connect(b, SA(&pa), sizeof pa) < 0)
     die("UDP ping-pong: connect: %s", strerror(errno));
   int pid = must_fork();
-  char c = 'x';
   if (pid == 0) {
     close(a);
     set_timeout(b, 5000000); // the loop ends when the pings stop
-    while (recv(b, &c, 1, 0) == 1)
-      if (send(b, &c, 1, 0) != 1) exit(1);
+    pong(b);
     exit(0);
   }
   close(b);
-  uint64 t0 = rdtime();
-  for (int i = 0; i < sz->rtt_rounds; i++)
-    if (send(a, &c, 1, 0) != 1 || recv(a, &c, 1, 0) != 1)
-      die("UDP ping-pong: round %d failed: %s", i, strerror(errno));
-  uint64 t = rdtime() - t0;
+  uint64 t = time_ping_pong(a, "UDP");
   // A zero-length datagram tells the pong side to stop (recv returns 0).
-  if (send(a, &c, 0, 0) != 0) die("UDP ping-pong: the last send failed");
+  if (send(a, "", 0, 0) != 0) die("UDP ping-pong: the last send failed");
   close(a);
   reap(pid, "UDP pong");
   return us_each(t, sz->rtt_rounds);
@@ -378,21 +389,15 @@ static uint64 tcp_throughput(void) {
 static uint64 tcp_rtt(void) {
   int ls = tcp_listener(PORT_TCP_RTT);
   int pid = must_fork();
-  char c = 'x';
   if (pid == 0) {
     int s = tcp_connect(PORT_TCP_RTT);
-    while (recv(s, &c, 1, 0) == 1)
-      if (send(s, &c, 1, 0) != 1) exit(1);
+    pong(s);
     close(s);
     exit(0);
   }
   int s = tcp_accept(ls);
   close(ls);
-  uint64 t0 = rdtime();
-  for (int i = 0; i < sz->rtt_rounds; i++)
-    if (send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
-      die("TCP ping-pong: round %d failed: %s", i, strerror(errno));
-  uint64 t = rdtime() - t0;
+  uint64 t = time_ping_pong(s, "TCP");
   close(s); // the pong side reads end of file
   reap(pid, "TCP pong");
   return us_each(t, sz->rtt_rounds);
