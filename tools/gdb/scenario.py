@@ -33,7 +33,8 @@ def pipe_sleep_and_wakeup():
     wakes the same channel when a line is typed, and at the change of wc's
     state that it makes (the lab's `watch -l` step)."""
     # (GDB anchors the regex at the start of the name: kernel::piperead.)
-    gdb.execute('break kernel::sched if $_any_caller_matches(".*piperead", 5)')
+    # From sleep: a timer interrupt in piperead also reaches sched, by yield.
+    gdb.execute('break kernel::sched if $_caller_matches("kernel::sleep", 1) && $_any_caller_matches(".*piperead", 5)')
     marker("ARMED")  # the driver types: cat | wc
     bounded_continue(30)
     hart = gdb.selected_thread().num - 1
