@@ -59,6 +59,7 @@ struct cpu {
   bool intena = false;            // were interrupts on before the first push_off()?
   uint32_t idle = 0;              // waiting in wfi for a runnable process (atomic)
   uint32_t ipi_pending = 0;       // harts to poke once this one holds no spinlock (make_runnable)
+  uint32_t softirq_pending = 0;   // softirqs raised here, not run yet (softirq.cc)
   bool sync_wakeup = false;       // the wakeup under way is WF_SYNC: poke no hart (ptable.lock held)
   struct proc *yielder = nullptr; // the last process to leave this hart still RUNNABLE (run())
   // The spinlocks this hart holds, oldest first (spinlock.cc). Only this

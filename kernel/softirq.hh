@@ -1,8 +1,12 @@
 // Software interrupts ("softirqs"): work an interrupt-time path defers,
 // as Linux's network receive does. raise_softirq() marks the work pending
-// on this hart and sets the hart's supervisor software-interrupt bit; the
-// software interrupt then runs the handler as soon as interrupts are on --
-// in interrupt context, on whatever stack the hart was using.
+// on this hart, with interrupts off; nothing interrupts anything. The work
+// runs, still with interrupts off, at the first of two moments:
+//   - the pop_off() that would turn interrupts back on (Linux's
+//     local_bh_enable): a packet sent from a system call is received in that
+//     call, once the sender holds no spinlock;
+//   - the end of the interrupt that raised it (Linux's irq_exit), in
+//     devintr(): a TCP timer's retransmission.
 #pragma once
 
 namespace kernel {
@@ -10,7 +14,7 @@ namespace kernel {
 enum softirq_nr { NET_RX_SOFTIRQ = 0, NR_SOFTIRQS };
 
 void open_softirq(softirq_nr nr, void (*action)());
-void raise_softirq(softirq_nr nr);
-void do_softirq(); // the software-interrupt handler (trap.cc)
+void raise_softirq(softirq_nr nr); // interrupts off
+void do_softirq();                 // run this hart's pending softirqs; interrupts off
 
 } // namespace kernel

@@ -6,6 +6,7 @@
 #include "debug/lockdep.hh"
 #include "printf.hh"
 #include "proc.hh"
+#include "softirq.hh"
 
 namespace kernel {
 
@@ -58,7 +59,12 @@ namespace {
 [[gnu::always_inline]] inline void pop_off_here(cpu *c) {
   if (LOCKDEP && arch::intr_enabled()) panic("pop_off: interrupts are on inside a critical section");
   if (c->noff < 1) panic("pop_off: more pops than pushes");
-  if (--c->noff == 0 && c->intena) arch::intr_on();
+  if (--c->noff == 0 && c->intena) {
+    // Interrupts come back on here, so no spinlock is held: run the
+    // softirqs raised meanwhile first (Linux's local_bh_enable).
+    if (c->softirq_pending) do_softirq();
+    arch::intr_on();
+  }
 }
 
 // acquire and acquire_nested: one body, inlined into both, so that the

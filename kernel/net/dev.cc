@@ -2,9 +2,11 @@
 // drivers/net/loopback.c and net/core/dev.c, reduced).
 //
 // Sending to 127.0.0.1 "transmits" a packet by queueing it on this hart's
-// backlog and raising the network software interrupt: the rest of the
-// receive path then runs in interrupt context, as it would for a packet a
-// network card delivered, not in the sender's system call.
+// backlog and raising the network softirq. The rest of the receive path
+// runs as that softirq, as it would for a packet a network card delivered:
+// with interrupts off, once the sender holds no spinlock -- still in the
+// sender's system call, on its stack, as on Linux, where the loopback's
+// packet is received at the local_bh_enable() that ends dev_queue_xmit().
 #include "arch.hh"
 #include "debug/debug.hh"
 #include "printf.hh"
@@ -134,7 +136,7 @@ int netif_rx(sk_buff *skb) {
     sd->qlen++;
     raise_softirq(NET_RX_SOFTIRQ);
   }
-  pop_off(); // interrupts on again: the softirq runs now
+  pop_off(); // if this turns interrupts on, the softirq runs in it
   if (dropped) {
     net_inc_stats(&net_counters::drops_backlog);
     kfree_skb(skb);
@@ -143,7 +145,7 @@ int netif_rx(sk_buff *skb) {
   return 0;
 }
 
-// The NET_RX softirq: in interrupt context on the hart that queued.
+// The NET_RX softirq, on the hart that queued.
 void net_rx_action() { process_backlog(&softnet[arch::hartid()]); }
 
 void net_init() {

@@ -28,8 +28,6 @@ inline bool is_kernel_ram(uint64_t a) { return a >= KERNBASE && a < PHYSTOP; }
 
 // Raise a supervisor software interrupt on another hart (ACLINT SSWI).
 void send_ipi(int hart);
-// ... or on this one (softirqs): supervisor mode may set its own SSIP bit.
-inline void raise_self_soft_interrupt() { CSR_SET(sip, riscv::SIE_SSIE); }
 // Power QEMU off; it exits with `code` as its status.
 [[noreturn]] void poweroff(int code);
 

@@ -24,7 +24,7 @@ constexpr uint64_t SSTATUS_SPIE = 1ull << 5; // interrupts enabled before the tr
 constexpr uint64_t SSTATUS_SIE = 1ull << 1;  // supervisor interrupts enabled
 
 // sie / sip bits
-constexpr uint64_t SIE_SSIE = 1ull << 1; // software (IPIs, softirqs)
+constexpr uint64_t SIE_SSIE = 1ull << 1; // software (IPIs)
 constexpr uint64_t SIE_STIE = 1ull << 5; // timer
 constexpr uint64_t SIE_SEIE = 1ull << 9; // external (PLIC)
 

@@ -68,9 +68,8 @@ int fault_signal(uint64_t scause) {
 }
 
 // Handle an interrupt, if scause is one.
-irq devintr(uint64_t scause) {
-  if (!(scause & SCAUSE_INTERRUPT)) return irq::none;
-  switch (scause & ~SCAUSE_INTERRUPT) {
+irq handle_irq(uint64_t irq_nr) {
+  switch (irq_nr) {
   case IRQ_S_EXT: {
     const int n = plic_claim();
     if (n == UART0_IRQ)
@@ -87,13 +86,21 @@ irq devintr(uint64_t scause) {
     clock_tick();
     return irq::timer;
   case IRQ_S_SOFT:
-    // An IPI (another hart made a process runnable while this one was
-    // idle: waking from wfi was the point) or a softirq this hart raised.
+    // An IPI: another hart made a process runnable while this one was
+    // idle, and waking from wfi was the point.
     CSR_CLEAR(sip, SIE_SSIE);
-    do_softirq();
     return irq::other;
   default: return irq::none;
   }
+}
+
+irq devintr(uint64_t scause) {
+  if (!(scause & SCAUSE_INTERRUPT)) return irq::none;
+  const irq kind = handle_irq(scause & ~SCAUSE_INTERRUPT);
+  // Linux's irq_exit: what the handler deferred (a TCP timer's
+  // retransmission, received) runs before the trap returns.
+  if (mycpu()->softirq_pending) do_softirq();
+  return kind;
 }
 
 } // namespace
