@@ -142,13 +142,13 @@ tcp_out tcp_out_for(sock *sk, uint32_t seq, uint8_t flags) {
           static_cast<bool>(flags & TCPHDR_SYN)};
 }
 
-// An ACK went out on some segment: no delayed ACK is owed any more.
+// An ACK went out on some segment: no delayed ACK is owed any more. The
+// timer stays set and finds nothing to do, as the retransmission timer
+// does (inet_csk_clear_xmit_timer); the next delayed ACK sets it again.
 void tcp_event_ack_sent(sock *sk) {
   inet_connection_sock *icsk = inet_csk(sk);
   icsk->icsk_ack_sched = false;
-  if (!icsk->icsk_ack_timer) return;
   icsk->icsk_ack_timer = false;
-  sk_stop_timer(sk, &icsk->icsk_delack_timer);
 }
 
 // A segment with no payload of its own: an ACK, a RST, a probe.

@@ -28,11 +28,14 @@ void tcp_reset_xmit_timer(sock *sk, icsk_timer what, uint32_t when) {
   sk_reset_timer(sk, &inet_csk(sk)->icsk_retransmit_timer, jiffies() + when);
 }
 
+// The timer itself stays set, as in Linux (which defines no
+// INET_CSK_CLEAR_TIMERS): when it fires it finds nothing pending and does
+// nothing. Stopping it at each ACK, only to set it again for the next
+// segment, would cost the timer lock twice per segment; left alone, the
+// next segment's mod_timer usually finds it set for the same tick already.
 void inet_csk_clear_xmit_timer(sock *sk, icsk_timer what) {
   inet_connection_sock *icsk = inet_csk(sk);
-  if (icsk->icsk_pending != what) return;
-  icsk->icsk_pending = icsk_timer::NONE;
-  sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
+  if (icsk->icsk_pending == what) icsk->icsk_pending = icsk_timer::NONE;
 }
 
 // After an ACK: time the oldest unacknowledged segment afresh, or stop the
