@@ -8,7 +8,7 @@
 namespace kernel {
 
 struct timer_list {
-  list_node entry;      // on the pending list; guarded by the timer lock
+  list_node entry;      // on the pending list; guarded by the timer lock (mod_timer peeks without)
   uint64_t expires = 0; // the tick (jiffies) it fires at
   void (*function)(timer_list *) = nullptr;
   void *data = nullptr; // for the function's use

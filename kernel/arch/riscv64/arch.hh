@@ -19,9 +19,12 @@ inline void intr_off() { riscv::intr_off(); }
 inline void wait_for_interrupt() { riscv::wfi(); }
 
 inline uint64_t frame_pointer() { return riscv::read_fp(); }
+// Not volatile, so GCC may read it once per function: a function's frame
+// stays on one stack for its whole life (myproc() relies on that too), and
+// sp moves only in prologues and epilogues.
 inline uint64_t stack_pointer() {
   uint64_t sp;
-  asm volatile("mv %0, sp" : "=r"(sp));
+  asm("mv %0, sp" : "=r"(sp));
   return sp;
 }
 inline bool is_kernel_ram(uint64_t a) { return a >= KERNBASE && a < PHYSTOP; }
