@@ -17,6 +17,7 @@
 #include "printf.hh"
 #include "sched.hh"
 #include "signal.hh"
+#include "softirq.hh"
 #include "lib/string.hh"
 #include "vm.hh"
 
@@ -369,6 +370,7 @@ void scheduler() {
     release(&ptable.lock); // raw: taken above, or again by the last process to switch back (sched())
     if (!ran) arch::wait_for_interrupt();
     __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
+    assert_no_softirq_pending();
     arch::intr_on(); // take whatever interrupt is pending
   }
 }
