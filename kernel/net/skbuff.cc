@@ -110,37 +110,47 @@ uint8_t *skb_pull(sk_buff *skb, uint32_t n) {
   return skb->data;
 }
 
+namespace {
+
+// The two-underscore helpers' precondition: the queue's lock is held, or
+// the queue is a TCP receive queue, which the socket lock guards instead.
+void check_guarded(sk_buff_head *q, source_location where = source_location::current()) {
+  if (!q->socket_locked && !holding(&q->lock)) panic("queue lock not held", where);
+}
+
+} // namespace
+
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb) {
-  if (!holding(&q->lock)) panic("__skb_queue_tail: queue lock not held");
+  check_guarded(q);
   q->list.push_back(*skb);
   __atomic_store_n(&q->qlen, q->qlen + 1, __ATOMIC_RELAXED); // skb_queue_empty reads it unlocked
 }
 
 sk_buff *__skb_dequeue(sk_buff_head *q) {
-  if (!holding(&q->lock)) panic("__skb_dequeue: queue lock not held");
+  check_guarded(q);
   sk_buff *skb = q->list.pop_front();
   if (skb) __atomic_store_n(&q->qlen, q->qlen - 1, __ATOMIC_RELAXED);
   return skb;
 }
 
 void __skb_unlink(sk_buff *skb, sk_buff_head *q) {
-  if (!holding(&q->lock)) panic("__skb_unlink: queue lock not held");
+  check_guarded(q);
   skb->list.unlink();
   __atomic_store_n(&q->qlen, q->qlen - 1, __ATOMIC_RELAXED);
 }
 
 sk_buff *skb_peek_tail(sk_buff_head *q) {
-  if (!holding(&q->lock)) panic("skb_peek_tail: queue lock not held");
+  check_guarded(q);
   return q->list.back();
 }
 
 sk_buff *skb_queue_next(sk_buff_head *q, sk_buff *skb) {
-  if (!holding(&q->lock)) panic("skb_queue_next: queue lock not held");
+  check_guarded(q);
   return q->list.next(*skb);
 }
 
 sk_buff *skb_peek(sk_buff_head *q) {
-  if (!holding(&q->lock)) panic("skb_peek: queue lock not held");
+  check_guarded(q);
   return q->list.front();
 }
 

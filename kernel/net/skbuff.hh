@@ -79,17 +79,23 @@ inline uint32_t skb_tailroom(const sk_buff *skb) { return static_cast<uint32_t>(
 // the device's backlog. Interrupt context (the receive path) takes the lock
 // too. Only the queue functions below change list and qlen, so the two
 // always agree; a walk over the list holds the lock.
+//
+// One exception: a TCP socket's receive queue is guarded by the socket lock
+// (sock.hh), as in Linux, which takes no queue lock there. TCP marks it
+// socket_locked, and checks that it holds the socket (sock_owned_by_me)
+// where it uses the two-underscore helpers without the queue's lock.
 struct sk_buff_head {
   constexpr explicit sk_buff_head(const char *name) : lock(name) {}
   spinlock lock;
   intrusive_list<sk_buff, &sk_buff::list> list; // guarded by lock
   uint32_t qlen = 0;                            // guarded by lock (skb_queue_empty reads it without)
+  bool socket_locked = false;                   // TCP's receive queue: the socket lock guards it
 };
 
 // Linux's queue helpers. The ones with two underscores are called with
-// q->lock held (and check it): a caller that must look at the queue and
-// change it in one step, like __skb_recv_datagram, holds the lock across
-// both. The others take the lock themselves, but for skb_queue_empty.
+// q->lock held (and check it; or, for a socket_locked queue, the socket): a caller that must look at the
+// queue and change it in one step, like __skb_recv_datagram, holds the lock across both. The others take the
+// lock themselves, but for skb_queue_empty.
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
 void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q

@@ -14,6 +14,8 @@
 //   3. a queue's own lock: sk_receive_queue.lock; then sk_wq.lock; then
 //      ptable.lock (inside wakeups).
 // UDP takes no socket lock: its receive queue's own lock is all it needs.
+// TCP's receive queue is the other way round: the socket lock guards it,
+// and TCP does not take the queue's lock (sk_buff_head::socket_locked).
 //
 // Why both a socket lock and spinlocks: a process copying data to or from
 // user memory may sleep (a page of the user's is not a spinlock's
@@ -25,8 +27,11 @@
 #pragma once
 #include <cstdint>
 #include <type_traits>
+#include "debug/debug.hh"
 #include "lib/list.hh"
 #include "net/skbuff.hh"
+#include "printf.hh"
+#include "spinlock.hh"
 #include "timer.hh"
 #include "uapi/socket.h"
 #include "user_ptr.hh"
@@ -232,6 +237,12 @@ void sock_orphan(struct sock *sk); // its socket is gone: SOCK_DEAD; under the s
 void lock_sock(struct sock *sk);
 void release_sock(struct sock *sk); // and process the backlog
 [[nodiscard]] inline bool sock_owned_by_user(const sock *sk) { return sk->sk_lock.owned; }
+// The checked build's check that sk is locked: a process owns it, or this
+// hart holds slock (Linux's sock_owned_by_me, which asks lockdep).
+inline void sock_owned_by_me(sock *sk, source_location where = source_location::current()) {
+  if (LOCKDEP && !sock_owned_by_user(sk) && !holding(&sk->sk_lock.slock))
+    panic("the socket is not locked", where);
+}
 // From the receive path (sk_lock.slock held, owned): park skb for the owner. -ENOBUFS if full.
 [[nodiscard]] int sk_add_backlog(struct sock *sk, sk_buff *skb, uint32_t limit);
 

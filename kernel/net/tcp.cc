@@ -22,6 +22,11 @@ uint32_t tcp_mss_max() { return skb_max_size() - SKB_MAX_HEADER; }
 void tcp_init_sock(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
   tcp_init_xmit_timers(sk);
+  // The socket lock guards the receive queue, as in Linux: the owner reads
+  // it, and the receive path (or the owner, from the backlog) appends to
+  // it, never both at once. Its own spinlock would be a second, needless
+  // lock per segment each way (docs/performance.md).
+  sk->sk_receive_queue.socket_locked = true;
   tp->mss_cache = tcp_mss_max();
   sk->sk_state = TCP_CLOSE;
   sk->sk_rcvbuf = TCP_RMEM_DEFAULT;
@@ -160,9 +165,10 @@ namespace {
 
 // The queued segment holding byte seq, and seq's offset in it (Linux's
 // tcp_recv_skb). Segments are queued in order, one after the other.
+// Under the socket lock, not the queue's (tcp_init_sock).
 sk_buff *tcp_recv_skb(sock *sk, uint32_t seq, uint32_t *off) {
+  sock_owned_by_me(sk);
   sk_buff_head *q = &sk->sk_receive_queue;
-  lock_guard g(q->lock);
   for (sk_buff *skb = skb_peek(q); skb; skb = skb_queue_next(q, skb)) {
     const uint32_t offset = seq - TCP_SKB_CB(skb)->seq;
     if (offset < skb->len) {
@@ -175,10 +181,8 @@ sk_buff *tcp_recv_skb(sock *sk, uint32_t seq, uint32_t *off) {
 
 // A segment read to its end leaves the queue (Linux's sk_eat_skb).
 void sk_eat_skb(sock *sk, sk_buff *skb) {
-  {
-    lock_guard g(sk->sk_receive_queue.lock);
-    __skb_unlink(skb, &sk->sk_receive_queue);
-  }
+  sock_owned_by_me(sk);
+  __skb_unlink(skb, &sk->sk_receive_queue);
   kfree_skb(skb);
 }
 

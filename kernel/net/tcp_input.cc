@@ -96,10 +96,11 @@ bool tcp_try_coalesce(sk_buff *tail, sk_buff *skb) {
 
 // Onto the receive queue, charged to the socket (unless it was when it
 // went on the out-of-order queue). True if it was joined to the previous
-// segment instead (and can be freed).
+// segment instead (and can be freed). Under the socket lock, not the
+// queue's (tcp_init_sock).
 bool tcp_queue_rcv(sock *sk, sk_buff *skb) {
+  sock_owned_by_me(sk);
   sk_buff_head *q = &sk->sk_receive_queue;
-  lock_guard g(q->lock);
   if (tcp_try_coalesce(skb_peek_tail(q), skb)) return true;
   if (!skb->sk) skb_set_owner_r(skb, sk);
   __skb_queue_tail(q, skb);
