@@ -370,7 +370,7 @@ void scheduler() {
     release(&ptable.lock); // raw: taken above, or again by the last process to switch back (sched())
     if (!ran) arch::wait_for_interrupt();
     __atomic_store_n(&c->idle, 0u, __ATOMIC_RELAXED);
-    assert_no_softirq_pending();
+    run_leftover_softirqs();
     arch::intr_on(); // take whatever interrupt is pending
   }
 }

@@ -16,8 +16,9 @@ void (*actions[NR_SOFTIRQS])() = {};
 void open_softirq(softirq_nr nr, void (*action)()) { actions[nr] = action; }
 
 // Interrupts are off, so the caller is inside a push_off() (the pop_off
-// that turns them back on runs the softirq), an interrupt (devintr runs it)
-// or a softirq (do_softirq's loop runs it): the work is not left pending.
+// that turns them back on runs the softirq: process context has them on
+// outside spinlocks), an interrupt (devintr runs it) or a softirq
+// (do_softirq's loop runs it): the work is not left pending.
 void raise_softirq(softirq_nr nr) {
   if (LOCKDEP && arch::intr_enabled()) panic("raise_softirq: interrupts on");
   mycpu()->softirq_pending |= 1u << nr;

@@ -121,7 +121,7 @@ void trapinithart() {
   // Interrupts off, and sret to go to user mode: from the write of sscratch
   // to sret, a trap would be taken for one from user mode.
   CSR_CLEAR(sstatus, SSTATUS_SIE | SSTATUS_SPP);
-  assert_no_softirq_pending();
+  run_leftover_softirqs();
   CSR_WRITE(sscratch, reinterpret_cast<uint64_t>(p->kstack) + KSTACK_SIZE);
   CSR_SET(sstatus, SSTATUS_SPIE); // with interrupts on
   CSR_WRITE(sepc, p->tf->epc);
@@ -139,15 +139,24 @@ extern "C" void usertrap() {
   proc *p = myproc();
   const uint64_t scause = CSR_READ(scause);
   irq kind = irq::none;
+  // Whichever way it came, what follows the trap's own work -- the system
+  // call, exit, signal delivery, yield -- runs with interrupts on, as
+  // process context always does. That is also what makes the pop_off
+  // ending each spinlock run the softirqs raised under it: a process
+  // killed in user mode closes its sockets in do_exit, and their FINs must
+  // go now (tcptests killed).
   if (scause == EXC_ECALL_U) {
-    if (killed(p)) do_exit(-1, SIGKILL);
     p->tf->epc += 4; // return past the ecall
     intr_on();       // the system call may take a while; let interrupts in
+    if (killed(p)) do_exit(-1, SIGKILL);
     syscall();
-  } else if ((kind = devintr(scause)) == irq::none) {
+  } else if ((kind = devintr(scause)) != irq::none) {
+    intr_on();
+  } else {
     const int sig = fault_signal(scause);
     printf("pid %d (%s): %s at pc %p, address %p: killed by signal %d\n", p->pid, p->name, cause_name(scause),
            reinterpret_cast<void *>(CSR_READ(sepc)), reinterpret_cast<void *>(CSR_READ(stval)), sig);
+    intr_on();
     do_exit(-1, sig);
   }
   if (killed(p)) do_exit(-1, SIGKILL);
