@@ -35,10 +35,12 @@ void add_timer(timer_list *t) {
 int mod_timer(timer_list *t, uint64_t expires) {
   // Linux's shortcut, for TCP above all, which re-arms its timers for every
   // segment, mostly for the tick they are already set for: then nothing
-  // changes, and the lock is not needed. Read without it, on purpose: the
-  // caller keeps others from changing t (TCP: the socket's owner, or
-  // slock), but run_timers may be taking t off the list right now -- and
-  // then t fires now, which is not early, since it was due at `expires`.
+  // changes, and the lock is not needed. Read without it, on purpose: t
+  // pending for `expires` stays so, or fires now because run_timers is
+  // taking it off the list -- not early, since it was due. Only another
+  // mod_timer of t at the same moment could move it (TCP's busy retry,
+  // tcp_timer.cc, while a process owns the socket), and then t may fire
+  // early: TCP's handler checks for that (tcp_write_timer_handler).
   if (__atomic_load_n(&t->entry.next, __ATOMIC_RELAXED) != nullptr &&
       __atomic_load_n(&t->expires, __ATOMIC_RELAXED) == expires)
     return 1;

@@ -115,6 +115,7 @@ struct inet_connection_sock : sock {
   timer_list icsk_retransmit_timer;     // retransmission, or a zero-window probe
   timer_list icsk_delack_timer;         // a delayed ACK
   icsk_timer icsk_pending = icsk_timer::NONE;
+  uint64_t icsk_timeout = 0;            // the tick icsk_pending's work is due (Linux's icsk_timeout)
   uint32_t icsk_rto = TCP_TIMEOUT_INIT; // ticks until the next retransmission
   uint32_t icsk_retransmits = 0;        // of the same data, without an ACK in between
   bool icsk_ack_sched = false;          // an ACK is owed (Linux's ICSK_ACK_SCHED)

@@ -397,7 +397,7 @@ int tcp_rcv_synsent_state_process(sock *sk, sk_buff *skb) {
   tp->rcv_nxt = tp->rcv_wup = tp->copied_seq = cb->seq + 1;
   tp->snd_wl1 = cb->seq;
   tcp_parse_mss(skb, &tp->mss_cache);
-  (void)tcp_ack(sk, skb); // frees the SYN, stops its timer, takes the window
+  (void)tcp_ack(sk, skb); // frees the SYN, clears its timer's work, takes the window
   tcp_set_state(sk, TCP_ESTABLISHED);
   if (!sock_flag(sk, SOCK_DEAD)) {
     sk->sk_state_change(sk); // wakes connect() in inet_wait_for_connect

@@ -24,15 +24,17 @@ void sk_stop_timer(sock *sk, timer_list *t) {
 }
 
 void tcp_reset_xmit_timer(sock *sk, icsk_timer what, uint32_t when) {
-  inet_csk(sk)->icsk_pending = what;
-  sk_reset_timer(sk, &inet_csk(sk)->icsk_retransmit_timer, jiffies() + when);
+  inet_connection_sock *icsk = inet_csk(sk);
+  icsk->icsk_pending = what;
+  icsk->icsk_timeout = jiffies() + when;
+  sk_reset_timer(sk, &icsk->icsk_retransmit_timer, icsk->icsk_timeout);
 }
 
 // The timer itself stays set, as in Linux (which defines no
-// INET_CSK_CLEAR_TIMERS): when it fires it finds nothing pending and does
-// nothing. Stopping it at each ACK, only to set it again for the next
-// segment, would cost the timer lock twice per segment; left alone, the
-// next segment's mod_timer usually finds it set for the same tick already.
+// INET_CSK_CLEAR_TIMERS): when it fires it finds nothing pending, or work
+// due later, and does nothing (tcp_write_timer_handler). Stopping it at each ACK, only to set it again for
+// the next segment, would cost the timer lock twice per segment; left alone, the next segment's mod_timer
+// usually finds it set for the same tick already.
 void inet_csk_clear_xmit_timer(sock *sk, icsk_timer what) {
   inet_connection_sock *icsk = inet_csk(sk);
   if (icsk->icsk_pending == what) icsk->icsk_pending = icsk_timer::NONE;
@@ -90,7 +92,14 @@ void tcp_retransmit_timer(sock *sk) {
 
 void tcp_write_timer_handler(sock *sk) {
   inet_connection_sock *icsk = inet_csk(sk);
-  if (sk->sk_state == TCP_CLOSE) return;
+  if (sk->sk_state == TCP_CLOSE || icsk->icsk_pending == icsk_timer::NONE) return;
+  // Early: a timer left set from before fired (or a busy retry came back)
+  // after new work was set for later -- perhaps while this handler waited
+  // for slock. Set it again for that time, as Linux does.
+  if (icsk->icsk_timeout > jiffies()) {
+    sk_reset_timer(sk, &icsk->icsk_retransmit_timer, icsk->icsk_timeout);
+    return;
+  }
   const icsk_timer what = icsk->icsk_pending;
   icsk->icsk_pending = icsk_timer::NONE;
   switch (what) {
