@@ -24,11 +24,12 @@ void open_softirq(softirq_nr nr, void (*action)());
 void raise_softirq(softirq_nr nr); // interrupts off
 void do_softirq();                 // run this hart's pending softirqs; interrupts off
 
-// At the other places interrupts come on (the scheduler's loop, the return
-// to user mode) nothing raised should be left: a path that raises one with
-// interrupts off and no pop_off to turn them on again is a bug, which the
-// checked build stops at (the test suite runs it); a normal build runs the
-// work late rather than leave it for the next interrupt.
+// At the other places interrupts come on (the scheduler's loop; the return
+// to user mode, in the checked build only) nothing raised should be left: a
+// path that raises one with interrupts off and no pop_off to turn them on
+// again is a bug, which the checked build stops at (the test suite runs
+// it); a normal build's scheduler runs the work late rather than leave it
+// for the next interrupt.
 inline void run_leftover_softirqs(std::source_location where = std::source_location::current()) {
   if (!mycpu()->softirq_pending) return;
   if (LOCKDEP) panic("a softirq was left pending", where);

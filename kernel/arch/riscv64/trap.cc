@@ -121,7 +121,7 @@ void trapinithart() {
   // Interrupts off, and sret to go to user mode: from the write of sscratch
   // to sret, a trap would be taken for one from user mode.
   CSR_CLEAR(sstatus, SSTATUS_SIE | SSTATUS_SPP);
-  run_leftover_softirqs();
+  if constexpr (LOCKDEP) run_leftover_softirqs(); // every system call passes here: the check only
   CSR_WRITE(sscratch, reinterpret_cast<uint64_t>(p->kstack) + KSTACK_SIZE);
   CSR_SET(sstatus, SSTATUS_SPIE); // with interrupts on
   CSR_WRITE(sepc, p->tf->epc);
