@@ -93,9 +93,10 @@ struct sk_buff_head {
 };
 
 // Linux's queue helpers. The ones with two underscores are called with
-// q->lock held (and check it; or, for a socket_locked queue, the socket): a caller that must look at the
-// queue and change it in one step, like __skb_recv_datagram, holds the lock across both. The others take the
-// lock themselves, but for skb_queue_empty.
+// q->lock held (and check it; a socket_locked queue's caller holds the
+// socket instead): a caller that must look at the queue and change it in
+// one step, like __skb_recv_datagram, holds the lock across both. The
+// others take the lock themselves, but for skb_queue_empty.
 void __skb_queue_tail(sk_buff_head *q, sk_buff *skb);
 [[nodiscard]] sk_buff *__skb_dequeue(sk_buff_head *q); // null if empty
 void __skb_unlink(sk_buff *skb, sk_buff_head *q);      // skb must be on q

@@ -119,7 +119,7 @@ struct inet_connection_sock : sock {
   uint32_t icsk_rto = TCP_TIMEOUT_INIT; // ticks until the next retransmission
   uint32_t icsk_retransmits = 0;        // of the same data, without an ACK in between
   bool icsk_ack_sched = false;          // an ACK is owed (Linux's ICSK_ACK_SCHED)
-  bool icsk_ack_timer = false; // the owed ACK is timed (ICSK_ACK_TIMER); the timer may stay set without it
+  bool icsk_ack_timer = false;          // the owed ACK is timed (ICSK_ACK_TIMER); the timer may outlive it
 };
 
 // Linux's tcp_sock: the sequence spaces of RFC 793. Guarded by the socket

@@ -32,8 +32,9 @@ void tcp_reset_xmit_timer(sock *sk, icsk_timer what, uint32_t when) {
 
 // The timer itself stays set, as in Linux (which defines no
 // INET_CSK_CLEAR_TIMERS): when it fires it finds nothing pending, or work
-// due later, and does nothing (tcp_write_timer_handler). Stopping it at each ACK, only to set it again for
-// the next segment, would cost the timer lock twice per segment; left alone, the next segment's mod_timer
+// due later, and does nothing (tcp_write_timer_handler). Stopping it at
+// each ACK, only to set it again for the next segment, would cost the
+// timer lock twice per segment; left alone, the next segment's mod_timer
 // usually finds it set for the same tick already.
 void inet_csk_clear_xmit_timer(sock *sk, icsk_timer what) {
   inet_connection_sock *icsk = inet_csk(sk);

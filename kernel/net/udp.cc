@@ -76,12 +76,6 @@ int udp_bind_locked(struct sock *sk, uint32_t addr, uint16_t port) {
 // Bind to an ephemeral port unless bound already.
 int udp_autobind_locked(struct sock *sk) { return sk->sport ? 0 : udp_bind_locked(sk, 0, 0); }
 
-// The UDP checksum: over a pseudo-header of the IP addresses, then the
-// UDP header and payload.
-uint32_t udp_csum_start(uint32_t saddr, uint32_t daddr, uint16_t ulen) {
-  return csum_tcpudp_nofold(saddr, daddr, ulen, IPPROTO_UDP_NR, 0);
-}
-
 int __udp_queue_rcv_skb(struct sock *sk, sk_buff *skb) {
   const int rc = sock_queue_rcv_skb(sk, skb);
   if (rc < 0) {
@@ -229,7 +223,9 @@ int udp_sendmsg(struct sock *sk, msghdr *msg, uint64_t len) {
   uh->dest = dport;
   uh->len = htons(ulen);
   uh->check = 0;
-  uh->check = csum_fold(csum_partial(uh, sizeof *uh, udp_csum_start(saddr, daddr, ulen) + payload_csum));
+  // The pseudo-header of the IP addresses, the payload's sum, the header.
+  uh->check = csum_fold(
+      csum_partial(uh, sizeof *uh, csum_tcpudp_nofold(saddr, daddr, ulen, IPPROTO_UDP_NR, payload_csum)));
   if (uh->check == 0) uh->check = 0xffff; // 0 would mean "no checksum"
   sock_inc_stats(sk, &net_counters::datagrams_out);
   (void)ip_queue_xmit(skb, saddr, daddr, IPPROTO_UDP_NR);
