@@ -60,6 +60,13 @@ void expect_child(int pid, int status, const char *what) {
   if (st != status) fail("%s: child exited with status %d, expected %d", what, st, status);
 }
 
+void expect_killed(int pid, int sig, const char *what) {
+  int st = 0;
+  EXPECT(waitpid(pid, &st, 0) == pid, "%s: waitpid(%d) failed: %s", what, pid, strerror(errno));
+  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == sig, "%s: status 0x%x, expected death by signal %d", what, st,
+         sig);
+}
+
 // Reap n children whose pids are in pids[] (in any order); each must exit
 // with status[i] (or, if status is null, with st).
 void reap_all(const int *pids, int n, const int *status, int st, const char *what) {

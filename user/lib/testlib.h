@@ -52,6 +52,8 @@ unsigned long ms_since(unsigned long t0); // milliseconds since time_ns() gave t
 int xfork(void);    // fork, or fail
 int xwait(int pid); // wait for child pid; its exit status
 void expect_child(int pid, int status, const char *what);
+// waitpid for child pid, which a signal sig must have ended.
+void expect_killed(int pid, int sig, const char *what);
 // Reap n children pids[] in any order; each must exit with status[i] (or,
 // if status is null, with st).
 void reap_all(const int *pids, int n, const int *status, int st, const char *what);

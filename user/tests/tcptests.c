@@ -426,10 +426,7 @@ static void test_sigpipe(void) {
     write(c, "b", 1);
     exit(0); // not reached
   }
-  int st;
-  EXPECT_EQ(waitpid(pid, &st, 0), pid);
-  EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "the writer's status is 0x%x, not killed by SIGPIPE",
-         st);
+  expect_killed(pid, SIGPIPE, "the writer");
   close(c);
   close(ls);
 }
@@ -1307,9 +1304,7 @@ static void test_killed(void) {
       EXPECT_EQ(kill(pid, SIGKILL), 0);
     }
     expect_eof(s, sig == SIGKILL ? "the killed peer's FIN" : "the faulting peer's FIN");
-    int st = 0;
-    EXPECT(waitpid(pid, &st, 0) == pid, "waitpid(%d) failed: %s", pid, strerror(errno));
-    EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == sig, "status 0x%x, expected signal %d", st, sig);
+    expect_killed(pid, sig, "the peer");
     close(s);
   }
   close(ls);
