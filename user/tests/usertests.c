@@ -1561,6 +1561,52 @@ static void test_pipesignal(void) {
 }
 
 // ---------------------------------------------------------------------------
+// pipeatomic: a write of at most PIPE_BUF bytes that does not fit waits for
+// room for all of it, having written nothing (POSIX); xv6 wrote what fitted
+// and slept for the rest, which lets another writer's bytes in between.
+// pipemany's records cannot tell: they divide the pipe's size. No race here:
+// one process leaves `room` bytes free, and SIGALRM (no SA_RESTART) ends the
+// blocked write, which must fail with EINTR and leave the pipe as it was.
+
+static void test_pipeatomic(void) {
+  static const int rooms[] = {100, PIPE_BUF - 1};
+  xsigaction(SIGALRM, ps_handler, 0); // no SA_RESTART: EINTR
+  for (int c = 0; c < (int)(sizeof rooms / sizeof rooms[0]); c++) {
+    const int room = rooms[c], full = PIPESIZE - room;
+    int p[2];
+    xpipe(p);
+    for (int off = 0; off < full; off += PIPE_BUF) {
+      int n = full - off < PIPE_BUF ? full - off : PIPE_BUF;
+      for (int i = 0; i < n; i++) buf[i] = bulkpat(off + i);
+      xwrite(p[1], buf, n);
+    }
+    memset(buf2, 'X', PIPE_BUF);
+    alarm(1);
+    int r = write(p[1], buf2, PIPE_BUF), err = errno;
+    alarm(0);
+    EXPECT(r == -1 && err == EINTR,
+           "with %d bytes free, a write of %d bytes that SIGALRM interrupted returned %d (%s), "
+           "expected -1 (EINTR) having written nothing",
+           room, PIPE_BUF, r, r < 0 ? strerror(err) : "no error");
+    // A write that fits exactly goes in whole at once.
+    for (int i = 0; i < room; i++) buf[i] = bulkpat(full + i);
+    xwrite(p[1], buf, room);
+    close(p[1]);
+    // The pipe holds the filling and that write: no byte of the interrupted one.
+    int got = 0, n;
+    while (got <= PIPESIZE && (n = readn(p[0], buf, PIPE_BUF)) > 0) {
+      for (int i = 0; i < n; i++)
+        if ((uchar)buf[i] != bulkpat(got + i))
+          fail("with %d bytes free: byte %d of the pipe is %d, expected %d", room, got + i, (uchar)buf[i],
+               bulkpat(got + i));
+      got += n;
+    }
+    EXPECT(got == PIPESIZE, "with %d bytes free: the pipe held %d bytes, expected %d", room, got, PIPESIZE);
+    close(p[0]);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // sleep and uptime.
 
 static void test_sleep(void) {
@@ -1844,6 +1890,7 @@ static const struct test tests[] = {
     {"pipekill", test_pipekill},
     {"pipebadptr", test_pipebadptr},
     {"pipesignal", test_pipesignal},
+    {"pipeatomic", test_pipeatomic},
     {"sleep", test_sleep},
     {"manyfiles", test_manyfiles},
     {"concurrentfs", test_concurrentfs},
