@@ -208,6 +208,14 @@ class Guest:
             raise GuestError(f"freemem printed no slab lines: {out!r}")
         return {name: int(n) for name, n in caches.items()}
 
+    def chan_wakeups(self):
+        """Sleepers xv6's wakeup() has made runnable since boot, as `freemem` reports them."""
+        out = self.run("freemem", 30)
+        m = re.search(r"^wakeups: (\d+)$", out, re.M)
+        if not m:
+            raise GuestError(f"freemem printed no wakeups line: {out!r}")
+        return int(m.group(1))
+
     def close(self):
         if self.proc.poll() is None:
             try:

@@ -7,7 +7,7 @@ from bench import quick_check as bench_quick_check
 from qemu import GuestError
 from stress import SHORT_TESTS as STRESS_TESTS
 from tests.harness import GuestSession, guest_test
-from tests.shell import SHELL_CASES, check_boot, other_hart_counts, shell_case
+from tests.shell import SHELL_BODIES, SHELL_CASES, check_boot, other_hart_counts, shell_case
 
 
 # The in-guest test programs (user/lib/testlib.h gives their protocol).
@@ -48,6 +48,35 @@ def run_test_program(results, session, program, args, selected, label=None, one_
         guest_test(results, session, full, body)
 
 
+def leak_checker(results, session, label):
+    """Take the session's free pages and each cache's objects in use now;
+    return a test body that finds them the same after the tests."""
+    try:
+        baseline = session.get().free_pages()
+        baseline_slab = session.get().slab_objects()
+    except GuestError as e:
+        baseline = baseline_slab = None
+        results.record(f"{label}/freemem", False, 0, str(e))
+    baseline_boot = session.boots
+
+    def leak_check(guest):
+        if baseline is None:
+            return False, "no baseline: freemem failed at the start"
+        if session.boots != baseline_boot:
+            return False, "the guest was rebooted after a failure, so pages cannot be compared"
+        after = guest.free_pages()
+        if after != baseline:
+            return False, f"{baseline} pages free before the tests, {after} after"
+        slab = guest.slab_objects()
+        leaked = [f"{name} {baseline_slab.get(name, 0)} -> {n}" for name, n in slab.items()
+                  if n != baseline_slab.get(name, 0)]
+        if leaked:
+            return False, "objects in use before and after the tests: " + ", ".join(leaked)
+        return True, f"{after} pages free, as before; every cache's objects in use as before"
+
+    return leak_check
+
+
 def run_guest_tests(results, args, selected):
     other_hart_counts(results, args, selected)
     session = GuestSession(args.cpus)
@@ -55,17 +84,14 @@ def run_guest_tests(results, args, selected):
         guest_test(results, session, f"boot/cpus{args.cpus}", check_boot)
         if session.guest is None:
             return
-        try:
-            baseline = session.get().free_pages()
-            baseline_slab = session.get().slab_objects()
-        except GuestError as e:
-            baseline = baseline_slab = None
-            results.record("guest/freemem", False, 0, str(e))
-        baseline_boot = session.boots
+        leak_check = leak_checker(results, session, "guest")
 
         for name, command, expect in SHELL_CASES:
             if selected(f"shell/{name}"):
                 guest_test(results, session, f"shell/{name}", shell_case(command, expect))
+        for name, body in SHELL_BODIES:
+            if selected(f"shell/{name}"):
+                guest_test(results, session, f"shell/{name}", body)
 
         for program in TEST_PROGRAMS:
             run_test_program(results, session, program, args, selected, one_hart=args.cpus == 1)
@@ -79,21 +105,6 @@ def run_guest_tests(results, args, selected):
             if selected(name):
                 guest_test(results, session, name, body)
 
-        def leak_check(guest):
-            if baseline is None:
-                return False, "no baseline: freemem failed at the start"
-            if session.boots != baseline_boot:
-                return False, "the guest was rebooted after a failure, so pages cannot be compared"
-            after = guest.free_pages()
-            if after != baseline:
-                return False, f"{baseline} pages free before the tests, {after} after"
-            slab = guest.slab_objects()
-            leaked = [f"{name} {baseline_slab.get(name, 0)} -> {n}" for name, n in slab.items()
-                      if n != baseline_slab.get(name, 0)]
-            if leaked:
-                return False, "objects in use before and after the tests: " + ", ".join(leaked)
-            return True, f"{after} pages free, as before; every cache's objects in use as before"
-
         if selected("guest/no-leaked-pages"):
             guest_test(results, session, "guest/no-leaked-pages", leak_check)
     finally:
@@ -101,7 +112,10 @@ def run_guest_tests(results, args, selected):
     if args.cpus != 1:
         one = GuestSession(1)
         try:
+            one_leak_check = selected("guest@cpus1/no-leaked-pages") and leak_checker(results, one, "guest@cpus1")
             for program in ONE_HART_PROGRAMS:
                 run_test_program(results, one, program, args, selected, label=f"{program}@cpus1", one_hart=True)
+            if one_leak_check:
+                guest_test(results, one, "guest@cpus1/no-leaked-pages", one_leak_check)
         finally:
             one.close()

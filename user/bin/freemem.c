@@ -1,10 +1,13 @@
 // freemem: print how many physical pages are free and how many processes
-// exist, as sysinfo() reports them. The test harness compares the page count
+// exist, as sysinfo() reports them, with each cache's counters. The test harness compares the page count
 // before and after a test run to find leaks, so the format is fixed:
 //   freemem: N pages free (E empty slabs), P procs
 // (N counts the E empty slab pages the kernel's caches keep for reuse.)
 // and then a line per kmem_cache (the harness compares these too):
 //   slab NAME: SIZE bytes, OBJECTS objects in use, PAGES pages
+// and last the sleepers xv6's wakeup() has made runnable since boot (the
+// harness checks that pingpong's reads really sleep):
+//   wakeups: W
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/user.h"
@@ -21,5 +24,6 @@ int main(void) {
     struct sysinfo_cache *c = &si.caches[i];
     printf("slab %s: %lu bytes, %lu objects in use, %lu pages\n", c->name, c->size, c->objects, c->pages);
   }
+  printf("wakeups: %lu\n", si.chan_wakeups);
   return 0;
 }
