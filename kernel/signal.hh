@@ -17,9 +17,10 @@ constexpr int ERESTARTNOHAND = 514; // restart only if no handler runs (pause)
 // not block sig. Caller holds ptable.lock. Any context.
 void send_signal(proc *p, int sig);
 
-// Called on every return to user mode: deliver one pending signal -- run
-// its default action or set up its handler's frame -- and settle a system
-// call that returned -ERESTARTSYS (restart it, or make it fail with EINTR).
+// Called on the way back to user mode, when signal_work_pending() says so:
+// deliver one pending signal -- run its default action or set up its
+// handler's frame -- and settle a system call that returned -ERESTARTSYS
+// (restart it, or make it fail with EINTR).
 // restartable: the trap was a system call that may be restarted.
 void do_signal(proc *p, bool restartable);
 // Has do_signal anything to do: a signal to deliver, or a system call that

@@ -2,9 +2,10 @@
 // header (Linux's net/ipv4/tcp_output.c).
 //
 // The write queue keeps every segment until it is acknowledged, so a lost
-// one can be sent again; what goes to IP is a copy (Linux sends a clone
-// that shares the data). send_head divides the queue: before it, segments
-// sent at least once; from it on, segments not sent yet.
+// one can be sent again; what goes to IP is a clone that shares the data,
+// or a copy if the buffer is shared already (tcp_transmit_skb). send_head
+// divides the queue: before it, segments sent at least once; from it on,
+// segments not sent yet.
 #include "net/ip.hh"
 #include "net/tcp.hh"
 #include "lib/string.hh"

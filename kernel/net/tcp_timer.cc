@@ -41,8 +41,9 @@ void inet_csk_clear_xmit_timer(sock *sk, icsk_timer what) {
   if (icsk->icsk_pending == what) icsk->icsk_pending = icsk_timer::NONE;
 }
 
-// After an ACK: time the oldest unacknowledged segment afresh, or stop the
-// timer when nothing is in flight (Linux's tcp_rearm_rto).
+// After an ACK: time the oldest unacknowledged segment afresh, or, when
+// nothing is in flight, clear the pending retransmission; the timer stays
+// set and finds nothing to do (Linux's tcp_rearm_rto).
 void tcp_rearm_rto(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
   if (tp->snd_una == tp->snd_nxt)
@@ -74,9 +75,10 @@ bool tcp_write_timeout(sock *sk) {
 }
 
 // No ACK came for the oldest segment in time (Linux's
-// tcp_retransmit_timer). Send it again, and -- since the peer dropped
-// whatever followed it (it keeps no out-of-order queue) -- go back and
-// send the rest again too, as the window allows. Each time out doubles the
+// tcp_retransmit_timer). Send it again, and -- since without SACK we
+// cannot tell what the peer kept on its out-of-order queue, which it also
+// gives up when short of room -- go back and send the rest again too, as
+// the window allows; the peer drops what it has. Each time out doubles the
 // wait, up to TCP_RTO_MAX.
 void tcp_retransmit_timer(sock *sk) {
   tcp_sock *tp = tcp_sk(sk);
