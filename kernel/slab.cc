@@ -11,8 +11,9 @@
 // kmem_cache_free finds the page header by rounding the address down to
 // its page, so an object needs no header of its own.
 //
-// kmalloc(size) rounds size up to a power-of-two class (lib/kmalloc_size.hh)
-// and allocates from that class's cache; above KMALLOC_MAX it returns a
+// kmalloc(size) rounds size up to a size class (lib/kmalloc_size.hh: the
+// powers of two to 1024, then half a page) and allocates from that class's
+// cache; above KMALLOC_MAX it returns a
 // whole page from kalloc(). kfree tells the two apart by alignment: a slab
 // object never starts a page (the header does), a big allocation always does.
 //
@@ -24,8 +25,8 @@
 // test has freed everything.
 //
 // What SLUB does more: per-CPU slabs that allocate without any lock, a
-// struct page per frame instead of an in-page header (so a 2048-byte class
-// fits two per page), higher-order pages for big objects, keeping more
+// struct page per frame instead of an in-page header (so its 2048-byte class
+// fits two per page, where Kite's largest is 2016), higher-order pages for big objects, keeping more
 // empty slabs (min_partial is 5 to 10, by object size), merging caches of similar
 // size, constructors, NUMA nodes, and the debugging of slub_debug (red zones,
 // owner tracking), of which the checked build keeps poisoning and the
@@ -47,14 +48,15 @@ namespace {
 
 constexpr uint32_t SLAB_ALIGN = 16;
 constexpr uint32_t SLAB_HEADER = (sizeof(slab) + SLAB_ALIGN - 1) / SLAB_ALIGN * SLAB_ALIGN;
-static_assert(slab_objects_per_page(PGSIZE, SLAB_HEADER, KMALLOC_MAX) >= 2,
+static_assert(PGSIZE == SLAB_PAGE && SLAB_HEADER <= SLAB_HEADER_MAX);
+static_assert(slab_objects_per_page(PGSIZE, SLAB_HEADER, KMALLOC_MAX) == 2,
               "the largest class fits twice a page");
 constexpr int POISON_FREE = 0x6b; // Linux's byte for freed objects
 
 // The kmalloc-N caches, by class.
 kmem_cache *kmalloc_caches[KMALLOC_CLASSES];
-const char *const kmalloc_names[KMALLOC_CLASSES] = {"kmalloc-32",  "kmalloc-64",  "kmalloc-128",
-                                                    "kmalloc-256", "kmalloc-512", "kmalloc-1024"};
+const char *const kmalloc_names[KMALLOC_CLASSES] = {
+    "kmalloc-32", "kmalloc-64", "kmalloc-128", "kmalloc-256", "kmalloc-512", "kmalloc-1024", "kmalloc-2016"};
 
 struct free_object {
   free_object *next;
@@ -128,7 +130,8 @@ kmem_cache *kmem_cache_create(const char *name, uint32_t size) {
 void *kmem_cache_alloc(kmem_cache *c) {
   lock_guard g(c->lock);
   slab *s = c->partial.front();
-  if (!s) {
+  const bool fresh = !s;
+  if (fresh) {
     g.unlock(); // kalloc() takes kmem.lock; keep the cache lock a leaf
     s = new_slab(c);
     if (!s) return nullptr;
@@ -138,9 +141,10 @@ void *kmem_cache_alloc(kmem_cache *c) {
   }
   auto *o = static_cast<free_object *>(s->freelist);
   s->freelist = o->next;
-  // An empty slab here is the kept one (a new slab comes only when the
-  // list is empty, and so no slab is kept).
-  if (s->inuse++ == 0 && c->empty_slabs > 0) c->empty_slabs--;
+  // An empty slab that is not fresh is a kept one. (While the lock was let
+  // go for kalloc(), another hart may have freed a slab empty and kept it:
+  // that one stays kept, and counted.)
+  if (s->inuse++ == 0 && !fresh) c->empty_slabs--;
   if (s->inuse == c->per_page) s->link.unlink(); // full: off the partial list
   c->objects_in_use++;
   if constexpr (SLAB_DEBUG) check_poison(c, o);

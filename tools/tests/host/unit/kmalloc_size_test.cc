@@ -34,26 +34,32 @@ static void test_boundaries() {
   CHECK(kmalloc_index(33) == 1);
   CHECK(kmalloc_index(64) == 1);
   CHECK(kmalloc_index(65) == 2);
-  CHECK(kmalloc_index(1023) == KMALLOC_CLASSES - 1);
-  CHECK(kmalloc_index(1024) == KMALLOC_CLASSES - 1);
-  CHECK(kmalloc_index(1025) == -1); // a whole page
+  CHECK(kmalloc_index(1023) == KMALLOC_CLASSES - 2);
+  CHECK(kmalloc_index(1024) == KMALLOC_CLASSES - 2);
+  CHECK(kmalloc_index(1025) == KMALLOC_CLASSES - 1); // half a page
+  CHECK(kmalloc_index(2016) == KMALLOC_CLASSES - 1);
+  CHECK(kmalloc_index(2017) == -1); // a whole page
   CHECK(kmalloc_index(4096) == -1);
   CHECK(kmalloc_index(UINT64_MAX) == -1); // no overflow in the doubling
 }
 
-static void test_classes_are_powers_of_two() {
+// Powers of two, then half a page less the largest slab header.
+static void test_classes() {
   for (int i = 0; i < KMALLOC_CLASSES; i++) {
     const uint32_t s = kmalloc_class_size(i);
-    CHECK((s & (s - 1)) == 0);
+    if (i < KMALLOC_CLASSES - 1) CHECK((s & (s - 1)) == 0);
+    CHECK(s % 16 == 0);
     CHECK(kmalloc_index(s) == i);
   }
   CHECK(kmalloc_class_size(0) == KMALLOC_MIN);
+  CHECK(kmalloc_class_size(KMALLOC_CLASSES - 1) == KMALLOC_MAX);
+  CHECK(KMALLOC_MAX == 2016);
 }
 
 // A slab page of every class holds at least two objects after its header
 // (otherwise the class would be no better than a page).
 static void test_objects_per_page() {
-  constexpr uint32_t header = 48;
+  constexpr uint32_t header = SLAB_HEADER_MAX; // the worst case
   for (int i = 0; i < KMALLOC_CLASSES; i++) {
     const uint32_t size = kmalloc_class_size(i);
     const uint32_t n = slab_objects_per_page(4096, header, size);
@@ -69,7 +75,7 @@ static void test_objects_per_page() {
 int main() {
   test_every_size_fits_its_class();
   test_boundaries();
-  test_classes_are_powers_of_two();
+  test_classes();
   test_objects_per_page();
   if (failures) std::printf("%d checks failed\n", failures);
   return failures ? 1 : 0;
