@@ -45,7 +45,9 @@ constexpr uint32_t MIN_PARTIAL = 1;
 constexpr int KMEM_CACHES_MAX = 16;
 
 // Every cache, for sysinfo and GDB (p kernel::kmem_caches). The first
-// nkmem_caches are live; they are created at boot and never destroyed.
+// nkmem_caches are live; they are created at boot and never destroyed
+// (but for the checked build's `provoke use-after-free`, which makes a
+// cache of its own just before it panics).
 extern kmem_cache kmem_caches[KMEM_CACHES_MAX];
 extern int nkmem_caches;
 

@@ -20,6 +20,7 @@ namespace {
 constinit spinlock provoke_a{"provoke A"};
 constinit spinlock provoke_b{"provoke B"};
 constinit sleeplock provoke_sleeplock{"provoke"};
+constinit kmem_cache *provoke_cache = nullptr; // use_after_free's own; guarded by provoke_a
 
 int64_t shift_too_far() {
   volatile int width = 32; // volatile: the compiler must not see the UB coming
@@ -60,6 +61,32 @@ void double_free() {
   kfree(c);
 }
 
+// Writes into a slab object after freeing it, then allocates from its cache
+// again. The cache is this function's own, made on its first call, so no
+// other hart can take the freed object first. In that fresh cache a and b
+// share the first page; b keeps the page in use, so it stays at the front
+// of the partial list, and the free puts a at the head of its free list:
+// the next allocation hands out a, whose poison the checked build finds
+// overwritten at byte 40 (the poison check skips the first 8, the free
+// list's link).
+void use_after_free() {
+  kmem_cache *c;
+  {
+    lock_guard g(provoke_a);
+    if (!provoke_cache) provoke_cache = kmem_cache_create("provoke", 64);
+    c = provoke_cache;
+  }
+  auto *a = static_cast<uint8_t *>(kmem_cache_alloc(c));
+  void *b = kmem_cache_alloc(c);
+  if (!a || !b) panic("provoke: no memory for the use after free");
+  kmem_cache_free(c, a);
+  a[40] = 0;                         // the use after free
+  void *again = kmem_cache_alloc(c); // a again: the checked build panics here
+  if (again != a) panic("provoke: the freed object was not handed out next");
+  kmem_cache_free(c, again);
+  kmem_cache_free(c, b);
+}
+
 // Sends a UDP datagram whose checksum is one off: the checked build's
 // loopback_xmit checks every sender's checksum, and panics.
 void bad_checksum() {
@@ -98,6 +125,10 @@ int64_t sys_provoke() {
   case PROVOKE_DOUBLE_FREE:
     if constexpr (!SLAB_DEBUG) return -ENOSYS;
     double_free();
+    return 0;
+  case PROVOKE_USE_AFTER_FREE:
+    if constexpr (!SLAB_DEBUG) return -ENOSYS;
+    use_after_free();
     return 0;
   case PROVOKE_BAD_CSUM:
     if constexpr (!CSUM_DEBUG) return -ENOSYS;

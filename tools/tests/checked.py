@@ -29,6 +29,11 @@ CHECKER_CASES = [
     ("checked/slab-double-free", True, "double-free",
      [r"kmem_cache_free: double free of 0x[0-9a-f]+ in cache kmalloc-64",
       r"panic on hart \d+: slab: double free"]),
+    # provoke.cc writes byte 40 of an object of its own cache "provoke" after
+    # freeing it; the next allocation hands the object out again.
+    ("checked/slab-use-after-free", True, "use-after-free",
+     [r"kmem_cache_alloc: 0x[0-9a-f]+ in cache provoke written after it was freed \(byte 40\)",
+      r"panic on hart \d+: slab: use after free"]),
     ("checked/bad-checksum", True, "bad-csum",
      [r"loopback_xmit: a UDP packet of 8 bytes to port 9\b",
       r"panic on hart \d+: loopback_xmit: the sender's checksum is wrong"]),

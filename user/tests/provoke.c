@@ -17,6 +17,7 @@ static const struct {
     {"unlock-twice", PROVOKE_UNLOCK_TWICE},
     {"double-free", PROVOKE_DOUBLE_FREE},
     {"bad-csum", PROVOKE_BAD_CSUM},
+    {"use-after-free", PROVOKE_USE_AFTER_FREE},
 };
 
 int main(int argc, char *argv[]) {
@@ -30,6 +31,7 @@ int main(int argc, char *argv[]) {
       exit(1);
     }
   }
-  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free|bad-csum\n");
+  fprintf(2, "usage: provoke "
+             "panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free|bad-csum|use-after-free\n");
   exit(2);
 }
