@@ -13,7 +13,14 @@ from tests.harness import GuestSession, guest_test
 # The sleeping side of a UDP receive, innermost first, as kite-bt shows it.
 RECV_CHAIN = ["schedule", "schedule_timeout", "wait_for_packet", "__skb_recv_datagram",
               "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sys_recvfrom", "syscall", "usertrap"]
-KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets", "kite-slabs"]
+KITE_COMMANDS = ["kite-ps", "kite-harts", "kite-locks", "kite-current", "kite-dmesg", "kite-sockets"]
+# kite-slabs, and GDB's own print of the caches it reads, in the same stop:
+# the two must agree on every number.
+SLABS_CHECK = ["echo @@SLABS@@\\n", "kite-slabs", "echo @@CACHES@@\\n", "p kernel::kmem_caches", "echo @@END@@\\n"]
+SLAB_ROW = re.compile(r"^(\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", re.M)
+CACHE_VALUE = re.compile(r'name = 0x[0-9a-f]+ "([^"]+)", size = (\d+), per_page = (\d+), '
+                         r"partial = intrusive_list of kernel::slab(?: = \{([^}]*)\})?, "
+                         r"objects_in_use = (\d+), pages = (\d+), empty_slabs = (\d+)\}")
 # The pretty-printers (kite.py): a spinlock, a process, an intrusive list.
 PRINTER_CHECKS = ["p kernel::ptable.lock", "p kernel::ptable.proc[0]", "p kernel::udp_table.bound"]
 PRINTER_EXPECT = [r'^\$\d+ = spinlock "ptable": (free|held by hart \d+)', r"^\$\d+ = proc 1 \(init\) SLEEPING",
@@ -75,13 +82,14 @@ def run_gdb_tests(results, args, selected):
                 break
         else:
             return False, f"kite-ps shows no sleeping udp:\n{ps[-1500:]}"
-        out = gdb_batch(port, KITE_COMMANDS + [f"kite-bt {m.group(1)}"] + PRINTER_CHECKS)
+        out = gdb_batch(port, KITE_COMMANDS + SLABS_CHECK + [f"kite-bt {m.group(1)}"] + PRINTER_CHECKS)
         if "Python Exception" in out or "Error occurred" in out:
             return False, f"a kite command failed:\n{out[-2000:]}"
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", out):
             return False, f"kite-sockets does not show the reader's exclusive entry:\n{out[-1500:]}"
-        if not re.search(r"^skbuff_head_cache +\d+ +\d+ +\d+ +\d+ +\d+ +[01]$", out, re.M):
-            return False, f"kite-slabs does not show the skbuff_head_cache:\n{out[-1500:]}"
+        ok, why = check_slabs(out, 1)
+        if not ok:
+            return False, why
         wq = re.search(r"wait queue (0x[0-9a-f]+):", out)
         wq_out = gdb_batch(port, [f"kite-wq (kernel::wait_queue_head *){wq.group(1)}"]) if wq else ""
         if not re.search(rf"pid {m.group(1)} \(udp\)\s+exclusive\s+kernel::.*receiver_wake_function", wq_out):
@@ -95,7 +103,18 @@ def run_gdb_tests(results, args, selected):
             return False, f"kite-bt frames {frames}, expected the chain {RECV_CHAIN}"
         guest.send("udp send 7 bye")  # the machine runs on after GDB detached
         guest.expect(r"udp: 3 bytes from", 10)
-        return True, ""
+        # Two readers asleep: each cache of theirs holds 2 objects on 1 page,
+        # so a count printed in another's column shows too.
+        guest.run("udp recv 7 &", 10)
+        guest.run("udp recv 8 &", 10)
+        for _ in range(20):  # until both sleep and no other udp (the sender, the first reader) is left
+            ps = gdb_batch(port, ["kite-ps"])
+            if len(re.findall(r"^\s*\d+ SLEEPING\s+TASK_INTERRUPTIBLE\s+udp ", ps, re.M)) == 2 and \
+                    len(re.findall(r"^\s*\d+ \S+\s+\S+\s+udp ", ps, re.M)) == 2:
+                break
+        else:
+            return False, f"kite-ps does not show just the two udp readers asleep:\n{ps[-1500:]}"
+        return check_slabs(gdb_batch(port, SLABS_CHECK), 2)
 
     for name, scenario in (("gdb/commands-and-recv-backtrace", lambda g, port: commands(g)),
                            ("gdb/pipe-sleep-and-wakeup", pipe_scenario), ("gdb/udp-sleep-and-wake-chains", udp_scenario),
@@ -110,6 +129,33 @@ def run_gdb_tests(results, args, selected):
             guest_test(results, session, name, lambda g, scenario=scenario: scenario(g, port))
         finally:
             session.close()
+
+
+def check_slabs(out, readers):
+    """kite-slabs' table against GDB's print of kernel::kmem_caches from the
+    same stop (SLABS_CHECK): the same caches, and in each every column
+    (PARTIAL is the length of the partial list GDB prints). And the UDP
+    readers asleep, each with a socket and a UDP sock, must show in both
+    caches: `readers` objects in use on one page, on the partial list."""
+    table, caches = section(out, "SLABS", "CACHES"), section(out, "CACHES", "END")
+    if table is None or caches is None:
+        return False, f"GDB did not run kite-slabs and print kernel::kmem_caches:\n{out[-1500:]}"
+    shown = {name: tuple(int(n) for n in row) for name, *row in SLAB_ROW.findall(table)}
+    printed = {name: (int(size), int(per_page), int(in_use), int(pages), len(partial.split(",")) if partial else 0,
+                      int(empty))
+               for name, size, per_page, partial, in_use, pages, empty in CACHE_VALUE.findall(caches)}
+    if not printed or "skbuff_head_cache" not in printed:
+        return False, f"`p kernel::kmem_caches` does not show the caches:\n{caches[:1500]}"
+    if shown != printed:
+        diff = [f"{n}: kite-slabs {shown.get(n)}, GDB {printed.get(n)}"
+                for n in sorted(set(shown) | set(printed)) if shown.get(n) != printed.get(n)]
+        return False, ("kite-slabs disagrees with `p kernel::kmem_caches` (size, per page, in use, pages, partial, "
+                       "empty):\n" + "\n".join(diff) + f"\n{table[-1500:]}")
+    for name in ("UDP", "socket"):
+        if shown.get(name, ())[2:6] != (readers, 1, 1, 0):
+            return False, f"kite-slabs: {readers} UDP readers, but the {name} cache does not show {readers} " \
+                          f"objects in use on 1 page, partial and not empty:\n{table}"
+    return True, ""
 
 
 # The waking side of a UDP receive, innermost first: try_to_wake_up down to
