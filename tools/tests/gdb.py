@@ -290,7 +290,8 @@ def tcp_scenario(guest, port):
     woken = section(text, "DATA_WAKE", "DONE")
     if not re.search(r"receive queue: 1 segments, \d+ of \d+ bytes", woken):
         return False, f"kite-sockets does not show the queued segment:\n{woken[-1500:]}"
-    guest.expect(r"hello tcp", 20)  # GDB detached: the listener prints the line
+    guest.expect(r"hello tcp", 20)  # the console's echo of the line typed for the client,
+    guest.expect(r"hello tcp", 20)  # then, GDB detached, the listener's print of the line it received
     guest.proc.stdin.write(b"\x04")  # and the client's end of input closes both
     guest.proc.stdin.flush()
     guest.expect(r"\$ $", 20)
