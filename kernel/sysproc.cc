@@ -3,6 +3,7 @@
 #include "arch.hh"
 #include "clock.hh"
 #include "uapi/errno.h"
+#include "uapi/procstate.h"
 #include "kalloc.hh"
 #include "proc.hh"
 #include "sched.hh"
@@ -29,6 +30,27 @@ int64_t sys_fork() { return fork(); }
 int64_t sys_wait() { return wait_common(-1, argaddr<int>(0), 0, xv6_status); }
 int64_t sys_waitpid() { return wait_common(argint(0), argaddr<int>(1), argint(2), posix_status); }
 int64_t sys_kill() { return kill(argint(0)); }
+
+// procstate(pid): the state of any process (uapi/procstate.h), or -ESRCH.
+// It exists for tests, which must not kill or signal a child they mean to
+// be blocked in a system call before it is: a slow host would end the
+// child some other way, and the test pass without the wakeup it is about.
+int64_t sys_procstate() {
+  lock_guard g(ptable.lock);
+  const proc *p = find_proc_locked(argint(0));
+  if (!p) return -ESRCH;
+  switch (p->state) {
+  case procstate::UNUSED: break; // find_proc_locked never returns one
+  case procstate::EMBRYO: return PROC_NEW;
+  case procstate::RUNNABLE: return PROC_RUNNABLE;
+  case procstate::RUNNING: return PROC_RUNNING;
+  case procstate::SLEEPING:
+    return __atomic_load_n(&p->task_state, __ATOMIC_RELAXED) & TASK_INTERRUPTIBLE ? PROC_SLEEPING
+                                                                                  : PROC_DISK_SLEEP;
+  case procstate::ZOMBIE: return PROC_ZOMBIE;
+  }
+  return -ESRCH;
+}
 
 int64_t sys_sbrk() {
   const int n = argint(0);

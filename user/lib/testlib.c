@@ -4,6 +4,7 @@
 
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/param.h"
+#include "kernel/uapi/procstate.h"
 #include "kernel/uapi/signal.h"
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/testlib.h"
@@ -83,6 +84,26 @@ void reap_all(const int *pids, int n, const int *status, int st, const char *wha
     int want = status ? status[j] : st;
     if (s != want) fail("%s: child %d exited with status %d, expected %d", what, w, s, want);
   }
+}
+
+void wait_until_asleep(int pid, const char *what) {
+  static const char *const names[] = {
+      [PROC_NEW] = "being forked",
+      [PROC_RUNNABLE] = "runnable",
+      [PROC_RUNNING] = "running",
+      [PROC_SLEEPING] = "asleep",
+      [PROC_DISK_SLEEP] = "asleep uninterruptibly",
+      [PROC_ZOMBIE] = "a zombie",
+  };
+  int st = 0;
+  for (int i = 0; i < 500; i++) { // 5 s at 100 ticks a second
+    st = procstate(pid);
+    if (st == PROC_SLEEPING) return;
+    if (st < 0 || st == PROC_ZOMBIE) break; // it will never block now
+    sleep(1);
+  }
+  const char *now = st < 0 ? strerror(errno) : st <= PROC_ZOMBIE ? names[st] : "?";
+  fail("%s (pid %d) never blocked in the kernel: %s", what, pid, now);
 }
 
 void xpipe(int *p) {

@@ -57,6 +57,12 @@ void expect_killed(int pid, int sig, const char *what);
 // Reap n children pids[] in any order; each must exit with status[i] (or,
 // if status is null, with st).
 void reap_all(const int *pids, int n, const int *status, int st, const char *what);
+// Wait, a tick at a time for up to 5 s, until process pid is asleep in a
+// system call that a wakeup, kill or signal ends (procstate's
+// PROC_SLEEPING); fail if it never is. For a test about waking a blocked
+// process: kill it before it blocks, and it dies all the same, and the
+// test passes without the wakeup it is about.
+void wait_until_asleep(int pid, const char *what);
 void xpipe(int *p);
 // sigaction(sig) with this handler and sa_flags, or fail.
 void xsigaction(int sig, void (*handler)(int), unsigned long flags);

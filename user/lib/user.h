@@ -71,7 +71,8 @@ int accept4(int fd, struct sockaddr *addr, unsigned int *addrlen, int flags);
 struct sock_info;
 int netconns(struct sock_info *buf, int max); // every socket and its state (the netstat tool)
 int netdrop(int every, int count);            // drop every `every`th TCP segment, count times (tests)
-int provoke(int what); // a deliberate kernel error for a checker to catch (kernel/uapi/provoke.h; tests)
+int provoke(int what);  // a deliberate kernel error for a checker to catch (kernel/uapi/provoke.h; tests)
+int procstate(int pid); // asleep, running ...? (kernel/uapi/procstate.h; tests: testlib's wait_until_asleep)
 // net.c
 long send(int fd, const void *buf, unsigned long len, int flags);
 long recv(int fd, void *buf, unsigned long len, int flags);

@@ -686,6 +686,11 @@ static void g_netstat(struct call *c) {
 
 static void g_netinject(struct call *c) { c->a[0] = packet(&c->a[1]); }
 
+// It only looks: any pid will do, other processes' too.
+static void g_procstate(struct call *c) {
+  c->a[0] = chance(70) ? pid(20) : chance(50) ? (long)below(200) : any();
+}
+
 static void g_netconns(struct call *c) {
   static const long max[] = {0, 1, 2, 8, 64, 900, -1, 0x7fffffff, 0x100000001l};
   long n = PICK(max);
@@ -772,6 +777,7 @@ static const struct gen {
     {SYS_accept4, 6, g_accept},
     {SYS_netconns, 2, g_netconns},
     {SYS_netdrop, 1, g_netdrop},
+    {SYS_procstate, 2, g_procstate},
 };
 enum { NGENS = sizeof gens / sizeof gens[0] };
 static int total_weight;
