@@ -488,7 +488,7 @@ static void test_exclusive(void) {
     }
   }
   close(p[1]);
-  sleep(10); // all readers block in recvfrom
+  for (int i = 0; i < NREADERS; i++) wait_until_asleep(pids[i], "a reader"); // in recvfrom
 
   int c = udp_socket();
   struct net_counters c0, c1;
@@ -534,7 +534,7 @@ static void test_writespace(void) {
     if (n != 4) fail("the reader's recvfrom returned %ld (%s)", n, n < 0 ? strerror(errno) : "");
     exit(0);
   }
-  sleep(10); // the reader blocks in recvfrom
+  wait_until_asleep(pid, "the reader"); // in recvfrom
   struct net_counters c0, c1;
   counters(&c0);
   for (int i = 0; i < 3; i++) EXPECT_EQ(wqctl(WQ_WRITE_SPACE, s, 0), 0);
@@ -710,10 +710,10 @@ static void interrupted_recv(unsigned long flags, int timeout_sec, int expect_ei
   if (pid == 0) {
     close(s);
     int c = udp_socket();
-    sleep(20);
+    wait_until_asleep(parent, "the reader");
     if (kill(parent, SIGUSR1) != 0) fail("kill(SIGUSR1) failed: %s", strerror(errno));
     if (!expect_eintr) {
-      sleep(20);
+      wait_until_asleep(parent, "the restarted reader");
       send_to(c, "late", 4, PORT_SIG);
     }
     exit(0);
@@ -895,7 +895,7 @@ static void shutdown_wakes(int s, int want_r, int want_errno, const char *what) 
            n < 0 ? strerror(errno) : "data", ms_since(t0));
     exit(0);
   }
-  sleep(10);
+  wait_until_asleep(pid, what); // the reader, blocked in recvfrom
   int r = shutdown(s, SHUT_RD);
   if (want_r == 0)
     EXPECT(r == 0, "%s: shutdown(SHUT_RD) failed: %s", what, strerror(errno));

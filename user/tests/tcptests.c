@@ -383,8 +383,8 @@ static void test_reset(void) {
            r, errno, strerror(errno));
     exit(0);
   }
-  sleep(10); // let the child block
-  close(s);  // "unread" was never read: RST
+  wait_until_asleep(pid, "the reader"); // blocked in read()
+  close(s);                             // "unread" was never read: RST
   expect_child(pid, 0, "the reader");
   counters(&c1);
   EXPECT(c1.tcp_rst_out > c0.tcp_rst_out && c1.tcp_rst_in > c0.tcp_rst_in,
@@ -453,7 +453,7 @@ static void test_accept(void) {
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
-    sleep(10);
+    wait_until_asleep(parent, "the acceptor");
     kill(parent, SIGUSR1);
     exit(0);
   }
@@ -465,9 +465,9 @@ static void test_accept(void) {
   sig_count = 0;
   pid = xfork();
   if (pid == 0) {
-    sleep(10);
+    wait_until_asleep(parent, "the acceptor");
     kill(parent, SIGUSR1);
-    sleep(10);
+    wait_until_asleep(parent, "the restarted accept");
     int c = connect_to(PORT_ACCEPT);
     xwrite(c, "late", 4);
     close(c);
@@ -484,7 +484,7 @@ static void test_accept(void) {
   sig_count = 0;
   pid = xfork();
   if (pid == 0) {
-    sleep(10);
+    wait_until_asleep(parent, "the acceptor");
     kill(parent, SIGUSR1);
     exit(0);
   }
@@ -1190,7 +1190,7 @@ static void interrupted_recv(int s, unsigned long flags, int timeout_sec) {
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
-    sleep(10);
+    wait_until_asleep(parent, "the reader");
     kill(parent, SIGUSR1);
     exit(0);
   }
@@ -1221,9 +1221,9 @@ static void test_recv(void) {
   int parent = getpid();
   int pid = xfork();
   if (pid == 0) {
-    sleep(10);
+    wait_until_asleep(parent, "the reader");
     kill(parent, SIGUSR1);
-    sleep(10);
+    wait_until_asleep(parent, "the restarted recv");
     xwrite(c, "after", 5);
     exit(0);
   }

@@ -372,7 +372,7 @@ static void test_kill(void) {
     sleep(1000);
     exit(0);
   }
-  sleep(3);
+  wait_until_asleep(pid, "the sleeper");
   t0 = uptime();
   EXPECT_EQ(kill(pid), 0);
   expect_child(pid, -1, "killed sleeper");
@@ -401,7 +401,7 @@ static void test_kill(void) {
     wait(0);
     exit(0); // reached only if wait returned: too late, or not killed
   }
-  sleep(5);
+  wait_until_asleep(pid, "the waiter");
   t0 = uptime();
   EXPECT_EQ(kill(pid), 0);
   expect_child(pid, -1, "killed waiter");
@@ -1377,7 +1377,7 @@ static void test_pipeeof(void) {
   close(n[1]);
   EXPECT_EQ(read(n[0], buf2, 1), 1);
   close(n[0]);
-  sleep(5); // the writer blocks on the full pipe
+  wait_until_asleep(pid, "the writer to a full pipe");
   close(p[0]);
   expect_child(pid, 0, "writer to a pipe whose reader closed");
 }
@@ -1424,7 +1424,8 @@ static void test_pipekill(void) {
   close(b[0]);
   close(b[1]);
 
-  sleep(10); // let A and B block
+  wait_until_asleep(ra, "reader A");
+  wait_until_asleep(wb, "writer B");
   int t0 = uptime();
   EXPECT_EQ(kill(ra), 0);
   EXPECT_EQ(kill(wb), 0);
@@ -1504,7 +1505,7 @@ static void test_pipebadptr(void) {
     exit(0);
   }
   close(p[0]);
-  sleep(5);
+  wait_until_asleep(pid, "the reader with a bad buffer");
   xwrite(p[1], "hello", 5);
   close(p[1]);
   expect_child(pid, 0, "reader with a bad buffer");
