@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools"))
 from lab import LabError, all_regions, make_tree, rebase_links, regions_in, student_text  # noqa: E402
 from labs import ANSWER_POINTS, LABS  # noqa: E402
-from tests.shell import SHELL_CASES  # noqa: E402
+from tests.shell import SHELL_BODIES, SHELL_CASES  # noqa: E402
 
 
 def refused(lines, message):
@@ -74,7 +74,8 @@ def test_every_lab_has_regions_and_a_page():
 
 def known_tests():
     """Every test name the harness can run that a lab may grade."""
-    names = {f"shell/{n}" for n, _, _ in SHELL_CASES} | {f"boot/cpus{n}" for n in (1, 3, 8)}
+    names = {f"shell/{n}" for n, _, _ in SHELL_CASES} | {f"shell/{n}" for n, _ in SHELL_BODIES}
+    names |= {f"boot/cpus{n}" for n in (1, 3, 8)}
     for program in (ROOT / "user" / "tests").glob("*.c"):
         table = re.findall(r'\{"(\w+)", test_\w+\}', program.read_text())
         names |= {f"{program.stem}/{t}" for t in table}
