@@ -25,9 +25,13 @@ namespace {
 
 constexpr uint32_t SK_RCVBUF_DEFAULT = 212992; // Linux's net.core.rmem_default
 constexpr uint32_t SK_SNDBUF_DEFAULT = 212992; // ... and wmem_default
-// Room for two full-sized small packets at least (Linux's SOCK_MIN_RCVBUF is
-// one: 2048 + sizeof(struct sk_buff), after rounding). The maximum is that of
-// a Linux whose net.core.rmem_max was raised to 2 MiB (doubled: 4 MiB).
+// The minimum is twice Linux's SOCK_MIN_RCVBUF (2048 + sizeof(struct
+// sk_buff)), because Kite queues a packet only if it fits under sk_rcvbuf
+// (sock_rmem_room), where Linux lets one go past it: a TCP segment in a
+// page-sized buffer (4,208 bytes charged) must still fit in the minimum.
+// The maximum is that of a Linux whose net.core.rmem_max was raised to
+// 2 MiB (doubled: 4 MiB; stock Linux stops at 425,984): the benchmarks'
+// 1 KiB datagrams use it.
 constexpr uint32_t SOCK_MIN_RCVBUF = 2 * (2048 + sizeof(sk_buff));
 constexpr uint32_t SOCK_MIN_SNDBUF = 2 * (2048 + sizeof(sk_buff));
 constexpr uint32_t SOCK_MAX_BUF = 4 * 1024 * 1024;
