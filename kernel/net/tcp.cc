@@ -45,8 +45,8 @@ void tcp_set_state(sock *sk, tcp_state state) {
   sk->sk_state = state;
 }
 
-// The connection is over (a reset, the last ACK, the end of TIME_WAIT or
-// of the retries). A socket still open is told (sk_state_change wakes
+// The connection is over (a reset, the last ACK, the end of TIME_WAIT, of
+// an orphan's FIN_WAIT2 or of the retries). A socket still open is told (sk_state_change wakes
 // every waiter, who then finds the state or the error); an orphan is
 // destroyed.
 void tcp_done(sock *sk) {

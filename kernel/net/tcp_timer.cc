@@ -125,10 +125,12 @@ void tcp_keepalive_timer_handler(sock *sk) {
   case TCP_LISTEN: inet_csk_reqsk_queue_prune(sk); break;
   case TCP_TIME_WAIT: tcp_done(sk); break;
   case TCP_FIN_WAIT2:
-    if (sock_flag(sk, SOCK_DEAD)) { // an orphan whose peer never closed
-      tcp_send_active_reset(sk);
-      tcp_done(sk);
-    }
+    // An orphan whose peer has not closed yet: it goes without a word, as
+    // Linux's FIN_WAIT2 time-wait sock does. A RST would reset a peer that
+    // may still be waiting, unread, in its listener's accept queue
+    // (tcptests lateaccept); the peer's own FIN, when it comes, meets no
+    // socket and gets its RST then.
+    if (sock_flag(sk, SOCK_DEAD)) tcp_done(sk);
     break;
   default: break;
   }

@@ -49,6 +49,7 @@ enum {
   PORT_REUSE = 8321,
   PORT_REORDER = 8331,
   PORT_KILLED = 8341,
+  PORT_LATE = 8351,
 };
 
 enum { CHUNK = 4096 };
@@ -359,6 +360,28 @@ static void test_halfclose(void) {
   EXPECT(n == 8 && memcmp(buf, "response", 8) == 0, "the client read %d bytes after its shutdown", n);
   expect_child(pid, 0, "the server");
   close(c);
+  close(ls);
+}
+
+// ---- lateaccept: a connection its client has closed waits in the accept
+// queue longer than the client's orphan lives in FIN_WAIT2 (TCP_FIN_TIMEOUT,
+// 1 s), and is still accepted whole: the orphan ends without a RST, as on
+// Linux, so the server reads the request, then end of file.
+
+static void test_lateaccept(void) {
+  int ls = listener(PORT_LATE, 1);
+  int c = connect_to(PORT_LATE);
+  xwrite(c, "request", 7);
+  close(c);
+  sleep(150); // 1.5 s: past the client's FIN_WAIT2
+  struct sockaddr_in peer;
+  unsigned int len = sizeof peer;
+  int s = accept(ls, SA(&peer), &len);
+  EXPECT(s >= 0, "accept 1.5 s after the client closed failed: %s", strerror(errno));
+  give_up_after_20s(s);
+  int n = readn(s, buf, sizeof buf);
+  EXPECT(n == 7 && memcmp(buf, "request", 7) == 0, "the server read %d bytes, then end of file", n);
+  close(s);
   close(ls);
 }
 
@@ -1311,14 +1334,31 @@ static void test_killed(void) {
 }
 
 static const struct test tests[] = {
-    {"echo", test_echo},           {"refused", test_refused},     {"bulk", test_bulk},
-    {"duplex", test_duplex},       {"halfclose", test_halfclose}, {"reset", test_reset},
-    {"sigpipe", test_sigpipe},     {"accept", test_accept},       {"nonblock", test_nonblock},
-    {"backlog", test_backlog},     {"many", test_many},           {"poll", test_poll},
-    {"window", test_window},       {"sndtimeo", test_sndtimeo},   {"reuse", test_reuse},
-    {"drops", test_drops},         {"malformed", test_malformed}, {"badargs", test_badargs},
-    {"peek", test_peek},           {"recv", test_recv},           {"sigio", test_sigio},
-    {"readwrite", test_readwrite}, {"reorder", test_reorder},     {"killed", test_killed},
+    {"echo", test_echo},
+    {"refused", test_refused},
+    {"bulk", test_bulk},
+    {"duplex", test_duplex},
+    {"halfclose", test_halfclose},
+    {"reset", test_reset},
+    {"lateaccept", test_lateaccept},
+    {"sigpipe", test_sigpipe},
+    {"accept", test_accept},
+    {"nonblock", test_nonblock},
+    {"backlog", test_backlog},
+    {"many", test_many},
+    {"poll", test_poll},
+    {"window", test_window},
+    {"sndtimeo", test_sndtimeo},
+    {"reuse", test_reuse},
+    {"drops", test_drops},
+    {"malformed", test_malformed},
+    {"badargs", test_badargs},
+    {"peek", test_peek},
+    {"recv", test_recv},
+    {"sigio", test_sigio},
+    {"readwrite", test_readwrite},
+    {"reorder", test_reorder},
+    {"killed", test_killed},
     {"free", test_free},
 };
 
