@@ -86,6 +86,7 @@ int64_t sys_sysinfo() {
     info.chan_wakeups = ptable.chan_wakeups;
   }
   info.ncpu = started_harts();
+  info.ipis = __atomic_load_n(&ipis_sent, __ATOMIC_RELAXED);
   slab_sysinfo(&info);
   {
     lock_guard g(tickslock);

@@ -18,6 +18,7 @@ struct sysinfo {
   uint64 ncpu;         // harts running the scheduler
   uint64 ticks;        // timer ticks since boot
   uint64 chan_wakeups; // sleepers made runnable by xv6 wakeup()/wakeup1() since boot
+  uint64 ipis;         // IPIs sent to idle harts to run a process made runnable, since boot
   uint64 ncaches;      // entries of caches[] in use
   struct sysinfo_cache caches[SYSINFO_CACHES];
 };

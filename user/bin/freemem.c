@@ -8,6 +8,8 @@
 // and last the sleepers xv6's wakeup() has made runnable since boot (the
 // harness checks that pingpong's reads really sleep):
 //   wakeups: W
+// and the IPIs sent to idle harts to run a process made runnable (sysinfo ipis):
+//   ipis: I
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/sysinfo.h"
 #include "user/lib/user.h"
@@ -25,5 +27,6 @@ int main(void) {
     printf("slab %s: %lu bytes, %lu objects in use, %lu pages\n", c->name, c->size, c->objects, c->pages);
   }
   printf("wakeups: %lu\n", si.chan_wakeups);
+  printf("ipis: %lu\n", si.ipis);
   return 0;
 }

@@ -18,6 +18,7 @@ static const struct {
     {"double-free", PROVOKE_DOUBLE_FREE},
     {"bad-csum", PROVOKE_BAD_CSUM},
     {"use-after-free", PROVOKE_USE_AFTER_FREE},
+    {"ipi-locked", PROVOKE_IPI_LOCKED},
 };
 
 int main(int argc, char *argv[]) {
@@ -31,7 +32,7 @@ int main(int argc, char *argv[]) {
       exit(1);
     }
   }
-  fprintf(2, "usage: provoke "
-             "panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free|bad-csum|use-after-free\n");
+  fprintf(2, "usage: provoke panic|ubsan|lock-order|sleep-locked|unlock-twice|double-free|bad-csum|"
+             "use-after-free|ipi-locked\n");
   exit(2);
 }

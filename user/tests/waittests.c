@@ -3,8 +3,11 @@
 // clock_gettime and nanosleep. The runner is in testlib.h.
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/errno.h"
+#include "kernel/uapi/param.h"
 #include "kernel/uapi/poll.h"
+#include "kernel/uapi/procstate.h"
 #include "kernel/uapi/signal.h"
+#include "kernel/uapi/sysinfo.h"
 #include "kernel/uapi/time.h"
 #include "kernel/uapi/wqctl.h"
 #include "user/lib/testlib.h"
@@ -346,6 +349,161 @@ static void test_wakepreempt(void) {
          PREEMPT_LATE_MS);
 }
 
+// Wakeup IPIs (kernel/proc.cc: make_runnable, poke_idle_hart,
+// send_pending_ipis), counted by sysinfo's ipis: a wakeup pokes an idle
+// hart, and only an idle one, unless it is a sync wakeup, which pokes
+// none. The counter is the whole guest's, so the bounds leave room for
+// the odd IPI of something else (a tick's yield, a hart passing through
+// its scheduler loop, which counts as idle while it waits for ptable.lock);
+// a kernel that breaks the rule sends about one IPI per wakeup. On one
+// hart there is no other hart to poke: ipiidle and ipibusy have nothing to
+// test there, and ipisync sees no IPI at all.
+enum {
+  IPI_SYNC_ROUNDS = 1000, // pipe round trips: 2000 sync wakeups
+  IPI_ROUNDS = 100,       // wakeups through a test wait queue
+};
+
+static struct sysinfo ipi_si; // static: the user stack is one page
+
+static uint64 ipis_sent(void) {
+  xsysinfo(&ipi_si);
+  return ipi_si.ipis;
+}
+
+static uint64 harts(void) {
+  xsysinfo(&ipi_si);
+  return ipi_si.ncpu;
+}
+
+// Wait, without sleeping (this hart must stay busy), until process pid is
+// in state `want`; fail after 5 s.
+static void spin_until_state(int pid, int want, const char *what) {
+  const uint64 deadline = rdtime() + 5ul * TIMEBASE_HZ;
+  while (rdtime() < deadline) {
+    int st = procstate(pid);
+    if (st == want) return;
+    if (st < 0 || st == PROC_ZOMBIE) fail("%s (pid %d) is gone: %d", what, pid, st);
+    spin_until(rdtime() + TIMEBASE_HZ / 50000); // 20 us: ptable.lock is not this loop's alone
+  }
+  fail("%s (pid %d) never reached state %d (now %d)", what, pid, want, procstate(pid));
+}
+
+// A child that waits on queue q for a token, again and again, until killed
+// (or the queue's 5 s time-out: exit 2). If report >= 0, each time it is
+// woken it writes a byte there: 1 if its waker (this process) is running
+// then -- so on another hart -- else 0. The waker never reads the pipe
+// before the end, so the writes wake nobody.
+static int start_token_waiter(int q, int report) {
+  EXPECT_EQ(wqctl(WQ_RESET, q, 0), 0);
+  int waker = getpid();
+  int pid = xfork();
+  if (pid == 0) {
+    for (;;) {
+      if (wqctl(WQ_WAIT_EXCLUSIVE, q, 0) < 0) exit(2);
+      char beside = procstate(waker) == PROC_RUNNING;
+      if (report >= 0) xwrite(report, &beside, 1);
+    }
+  }
+  spin_until_state(pid, PROC_SLEEPING, "the waiter");
+  return pid;
+}
+
+// IPI_ROUNDS wakeups of the waiter by this process, which keeps running:
+// each finds the waiter asleep, so make_runnable runs for each. Returns
+// the IPIs sent meanwhile.
+static uint64 wake_rounds(int q, int waiter) {
+  uint64 before = ipis_sent();
+  for (int i = 0; i < IPI_ROUNDS; i++) {
+    EXPECT_EQ(wqctl(WQ_WAKE, q, 0), 0);
+    // The waiter is runnable now; it is asleep again once it has run.
+    spin_until_state(waiter, PROC_SLEEPING, "the waiter");
+  }
+  return ipis_sent() - before;
+}
+
+// A pipe ping-pong: every wakeup is a sync one (pipe.cc wake_side), whose
+// wakee runs on the waker's hart when the waker sleeps, so no hart is
+// poked. A kernel that ignored WF_SYNC would poke one of the idle harts at
+// nearly every wakeup: about 2000 IPIs.
+static void test_ipisync(void) {
+  int ab[2], ba[2];
+  xpipe(ab);
+  xpipe(ba);
+  int pid = xfork();
+  if (pid == 0) {
+    close(ab[1]); // so that the parent's close is end of file here
+    close(ba[0]);
+    char c;
+    while (read(ab[0], &c, 1) == 1) xwrite(ba[1], &c, 1);
+    exit(0);
+  }
+  close(ab[0]);
+  close(ba[1]);
+  char c = 'x';
+  xwrite(ab[1], &c, 1); // one round first: the child has started
+  EXPECT_EQ(read(ba[0], &c, 1), 1);
+  xsysinfo(&ipi_si);
+  uint64 ipis = ipi_si.ipis, wakeups = ipi_si.chan_wakeups;
+  for (int i = 0; i < IPI_SYNC_ROUNDS; i++) {
+    xwrite(ab[1], &c, 1);
+    EXPECT_EQ(read(ba[0], &c, 1), 1);
+  }
+  xsysinfo(&ipi_si);
+  ipis = ipi_si.ipis - ipis;
+  wakeups = ipi_si.chan_wakeups - wakeups;
+  close(ab[1]);
+  expect_child(pid, 0, "the echoing child");
+  close(ba[0]);
+  // Each round trip puts at least one side to sleep, or nothing was tested.
+  EXPECT(wakeups >= IPI_SYNC_ROUNDS, "%lu wakeups in %d round trips", wakeups, IPI_SYNC_ROUNDS);
+  EXPECT(ipis <= IPI_SYNC_ROUNDS / 20, "%lu IPIs for %lu sync wakeups", ipis, wakeups);
+}
+
+// With the other harts idle, a wakeup by a process that keeps running
+// pokes one (about one IPI per wakeup), and the woken process runs there,
+// beside the waker, rather than on the waker's hart after its slice.
+static void test_ipiidle(void) {
+  if (harts() < 2) return;
+  int report[2];
+  xpipe(report);
+  int waiter = start_token_waiter(0, report[1]);
+  close(report[1]);
+  uint64 ipis = wake_rounds(0, waiter);
+  EXPECT_EQ(kill(waiter), 0);
+  expect_child(waiter, -1, "the waiter");
+  static char beside[IPI_ROUNDS + 1];
+  int n = readn(report[0], beside, sizeof beside), rounds_beside = 0;
+  close(report[0]);
+  for (int i = 0; i < n; i++) rounds_beside += beside[i];
+  EXPECT_EQ(n, IPI_ROUNDS);
+  EXPECT(ipis >= IPI_ROUNDS / 2, "%lu IPIs for %d wakeups with idle harts", ipis, IPI_ROUNDS);
+  EXPECT(rounds_beside >= IPI_ROUNDS / 2, "the waiter ran beside its running waker in %d of %d rounds",
+         rounds_beside, IPI_ROUNDS);
+}
+
+// With every other hart busy -- a child spinning in user mode for each --
+// no hart is idle, so a wakeup pokes none: the waiter waits for a hart.
+static void test_ipibusy(void) {
+  const int n = (int)harts() - 1;
+  if (n < 1) return;
+  int waiter = start_token_waiter(1, -1);
+  int spinners[NCPU];
+  for (int i = 0; i < n; i++) {
+    spinners[i] = xfork();
+    if (spinners[i] == 0) {
+      spin_until(rdtime() + 30ul * TIMEBASE_HZ); // bounded: killed long before
+      exit(3);
+    }
+  }
+  for (int i = 0; i < n; i++) spin_until_state(spinners[i], PROC_RUNNING, "a spinner");
+  uint64 ipis = wake_rounds(1, waiter);
+  EXPECT_EQ(kill(waiter), 0);
+  expect_child(waiter, -1, "the waiter");
+  for (int i = 0; i < n; i++) EXPECT_EQ(kill(spinners[i]), 0);
+  reap_all(spinners, n, 0, -1, "the spinners");
+  EXPECT(ipis <= IPI_ROUNDS / 5, "%lu IPIs for %d wakeups with every hart busy", ipis, IPI_ROUNDS);
+}
+
 static const struct test tests[] = {
     {"polltimeout", test_polltimeout}, {"pollwake", test_pollwake},
     {"pollevents", test_pollevents},   {"pollsignal", test_pollsignal},
@@ -355,6 +513,8 @@ static const struct test tests[] = {
     {"killwaiter", test_killwaiter},   {"clock", test_clock},
     {"nanosleep", test_nanosleep},     {"sleepkill", test_sleepkill},
     {"badargs", test_badargs},         {"wakepreempt", test_wakepreempt},
+    {"ipisync", test_ipisync},         {"ipiidle", test_ipiidle},
+    {"ipibusy", test_ipibusy},
 };
 
 int main(int argc, char *argv[]) {
