@@ -4,7 +4,8 @@
 // A pipe is a ring of PIPESIZE bytes spread over PIPE_PAGES pages, with two
 // counters that only grow: nwrite - nread bytes are waiting. Readers sleep on
 // &nread until there is data, writers on &nwrite until there is room, each
-// through xv6's sleep/wakeup with the pipe's own lock.
+// through xv6's sleep/wakeup with the pipe's own lock. An end made
+// nonblocking (fcntl's O_NONBLOCK) never sleeps: -EAGAIN where it would.
 //
 // poll() waits on the pipe's wait queue instead (pipepoll): xv6's channels
 // cannot carry an event mask, and Linux's poll machinery needs one. So
@@ -150,10 +151,10 @@ void pipeclose(pipe *pi, bool writable) {
   if (last) free_pipe(pi);
 }
 
-int pipewrite(pipe *pi, user_ptr<char> buf, int n) {
+int pipewrite(pipe *pi, user_ptr<char> buf, int n, bool nonblock) {
   proc *p = myproc();
   const uint64_t need = n > 0 && static_cast<uint64_t>(n) <= PIPE_BUF ? n : 1;
-  int done = 0;
+  int done = 0, err = -EFAULT; // err: what a write that moved nothing returns
   lock_guard g(pi->lock);
   while (done < n) {
     if (!pi->readopen) {
@@ -163,6 +164,12 @@ int pipewrite(pipe *pi, user_ptr<char> buf, int n) {
     }
     const uint64_t room = PIPESIZE - (pi->nwrite - pi->nread);
     if (room == 0 || (done == 0 && room < need)) {
+      // Nonblocking, as Linux's pipe_write: what fitted, or -EAGAIN with
+      // nothing written (so an atomic write is still all or nothing).
+      if (nonblock) {
+        err = -EAGAIN;
+        break;
+      }
       // Only a write that must wait may be cut short by a signal. Checking
       // on every pass would let a signal that arrives between two runs of
       // the copy end an atomic (<= PIPE_BUF) write half done (POSIX: such
@@ -181,13 +188,14 @@ int pipewrite(pipe *pi, user_ptr<char> buf, int n) {
     done += static_cast<int>(run);
   }
   wake_readers(pi, POLLIN | POLLRDNORM);
-  return done > 0 || n == 0 ? done : -EFAULT;
+  return done > 0 || n == 0 ? done : err;
 }
 
-int piperead(pipe *pi, user_ptr<char> buf, int n) {
+int piperead(pipe *pi, user_ptr<char> buf, int n, bool nonblock) {
   proc *p = myproc();
   lock_guard g(pi->lock);
   while (pi->nread == pi->nwrite && pi->writeopen) {
+    if (nonblock) return -EAGAIN;
     if (signal_pending(p)) return -ERESTARTSYS;
     pi->sleeping_readers++;
     sleep(&pi->nread, g);

@@ -4,6 +4,7 @@
 #include "fs/fs.hh"
 #include "fs/log.hh"
 #include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "uapi/param.h"
 #include "net/socket.hh"
 #include "pipe.hh"
@@ -128,11 +129,13 @@ int filestat(file *f, user_ptr<struct stat> ust) {
   return copyout(myproc()->pagetable, ust, &st);
 }
 
+bool file::nonblocking() const { return __atomic_load_n(&flags, __ATOMIC_RELAXED) & O_NONBLOCK; }
+
 // Read up to n bytes into the user's buf (n >= 0: sys_read checks it).
 int fileread(file *f, user_ptr<char> buf, int n) {
   if (!f->readable) return -EBADF;
   switch (f->type) {
-  case file::kind::PIPE: return piperead(f->pipe, buf, n);
+  case file::kind::PIPE: return piperead(f->pipe, buf, n, f->nonblocking());
   case file::kind::SOCKET: return sock_read(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);
@@ -156,7 +159,7 @@ int fileread(file *f, user_ptr<char> buf, int n) {
 int filewrite(file *f, user_ptr<char> buf, int n) {
   if (!f->writable) return -EBADF;
   switch (f->type) {
-  case file::kind::PIPE: return pipewrite(f->pipe, buf, n);
+  case file::kind::PIPE: return pipewrite(f->pipe, buf, n, f->nonblocking());
   case file::kind::SOCKET: return sock_write(f, buf, n);
   case file::kind::DEVICE: {
     devsw_entry *dev = device(f);

@@ -32,8 +32,12 @@ struct file {
   short major = 0;               // kind::DEVICE
   struct socket *sock = nullptr; // kind::SOCKET
 
-  // fcntl's O_NONBLOCK | O_ASYNC (socket.h); set by fcntl, read without a lock.
+  // fcntl's O_NONBLOCK | O_ASYNC (uapi/fcntl.h); set by fcntl, read without a lock.
   uint32_t flags = 0;
+
+  // O_NONBLOCK: a read or write that would wait gives -EAGAIN instead.
+  // fcntl may set it at any moment, so a call reads it once.
+  [[nodiscard]] bool nonblocking() const;
 
   // Guarded by ip's sleep lock: processes sharing the file each read or
   // write under ilock, so each sees and advances the offset in turn.

@@ -89,9 +89,7 @@ int sock_recvmsg(socket *sock, msghdr *msg, uint64_t size, int flags) {
 int sock_sendmsg(socket *sock, msghdr *msg, uint64_t size) { return sock->ops->sendmsg(sock, msg, size); }
 
 // O_NONBLOCK on the file becomes MSG_DONTWAIT, as in Linux.
-int dontwait(file *f) {
-  return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ? MSG_DONTWAIT : 0;
-}
+int dontwait(file *f) { return f->nonblocking() ? MSG_DONTWAIT : 0; }
 
 int64_t getname(bool peer) {
   socket *sock;

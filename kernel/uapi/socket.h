@@ -4,6 +4,7 @@
 // SOCK_DGRAM (UDP).
 // C-compatible: user programs include it too.
 #pragma once
+#include "fcntl.h" // O_NONBLOCK, F_SETFL: the flags sockets are most used with
 #include "types.h"
 
 typedef unsigned short sa_family_t;
@@ -59,14 +60,6 @@ enum {
   SHUT_RD = 0,
   SHUT_WR = 1,
   SHUT_RDWR = 2,
-
-  // fcntl
-  F_GETFL = 3,
-  F_SETFL = 4,
-  F_SETOWN = 8, // the process that gets SIGIO for an O_ASYNC socket
-  F_GETOWN = 9,
-  O_NONBLOCK = 0x800,
-  O_ASYNC = 0x2000,
 };
 
 #define INADDR_ANY ((in_addr_t)0x00000000)

@@ -1607,6 +1607,47 @@ static void test_pipeatomic(void) {
   }
 }
 
+// pipenonblock: ends made O_NONBLOCK with fcntl give EAGAIN where they would
+// wait -- a read of an empty pipe, a write to a full one, an atomic write
+// that does not fit whole (nothing of it written) -- and a longer write
+// takes what fits, as on Linux.
+static void test_pipenonblock(void) {
+  int p[2];
+  xpipe(p);
+  EXPECT_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+  EXPECT_EQ(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+  EXPECT(fcntl(p[0], F_GETFL, 0) & O_NONBLOCK, "F_GETFL does not show O_NONBLOCK");
+  EXPECT_ERR(read(p[0], buf, 1), EAGAIN);
+  // Fill all but 100 bytes: a 101-byte write (atomic) must not go in at all.
+  const int room = 100, full = PIPESIZE - room;
+  for (int off = 0; off < full; off += PIPE_BUF) {
+    int n = full - off < PIPE_BUF ? full - off : PIPE_BUF;
+    for (int i = 0; i < n; i++) buf[i] = bulkpat(off + i);
+    xwrite(p[1], buf, n);
+  }
+  EXPECT_ERR(write(p[1], buf, room + 1), EAGAIN);
+  // A write longer than PIPE_BUF is not atomic: it takes the 100 bytes left.
+  static char big[PIPE_BUF + 1];
+  for (int i = 0; i < room; i++) big[i] = bulkpat(full + i);
+  EXPECT_EQ(write(p[1], big, sizeof big), room);
+  EXPECT_ERR(write(p[1], big, 1), EAGAIN); // full
+  // The reader gets exactly the pipe's worth, in order, then EAGAIN.
+  int got = 0, n;
+  while (got <= PIPESIZE && (n = read(p[0], buf, PIPE_BUF)) > 0) {
+    for (int i = 0; i < n; i++)
+      if ((uchar)buf[i] != bulkpat(got + i))
+        fail("byte %d of the pipe is %d, expected %d", got + i, (uchar)buf[i], bulkpat(got + i));
+    got += n;
+  }
+  EXPECT(n == -1 && errno == EAGAIN, "the emptied pipe's read returned %d (%s), expected EAGAIN", n,
+         n < 0 ? strerror(errno) : "no error");
+  EXPECT_EQ(got, PIPESIZE);
+  // With the writer gone, an empty pipe is end of file, not EAGAIN.
+  close(p[1]);
+  EXPECT_EQ(read(p[0], buf, 1), 0);
+  close(p[0]);
+}
+
 // ---------------------------------------------------------------------------
 // sleep and uptime.
 
@@ -1892,6 +1933,7 @@ static const struct test tests[] = {
     {"pipebadptr", test_pipebadptr},
     {"pipesignal", test_pipesignal},
     {"pipeatomic", test_pipeatomic},
+    {"pipenonblock", test_pipenonblock},
     {"sleep", test_sleep},
     {"manyfiles", test_manyfiles},
     {"concurrentfs", test_concurrentfs},

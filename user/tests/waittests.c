@@ -3,6 +3,7 @@
 // clock_gettime and nanosleep. The runner is in testlib.h.
 #include "kernel/uapi/types.h"
 #include "kernel/uapi/errno.h"
+#include "kernel/uapi/fcntl.h"
 #include "kernel/uapi/param.h"
 #include "kernel/uapi/poll.h"
 #include "kernel/uapi/procstate.h"
@@ -241,6 +242,8 @@ static void test_pollwake(void) {
   EXPECT_EQ(pfds[1].revents, 0); // a negative fd is skipped
   unsigned long ms = ms_since(t0);
   EXPECT(ms < 2000, "poll returned after %lu ms", ms);
+  // Nonblocking, so that a POLLIN given before the data came fails here.
+  EXPECT_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
   char b[4];
   EXPECT_EQ(read(p[0], b, 4), 4);
   expect_child(pid, 0, "the writer");
