@@ -80,26 +80,32 @@ void make_runnable(proc *p) {
   if ((c->sync_wakeup || !poke_idle_hart(c)) && c->proc) c->proc->others_waiting = true;
 }
 
-// The pokes make_runnable left for this hart to send (release() calls this
-// when the last spinlock goes). Interrupts are still off.
-void send_pending_ipis(cpu *c) {
-  const uint32_t harts = c->ipi_pending;
-  c->ipi_pending = 0; // first: the report below takes locks, and their release must not come back here
+// Linux's smp_send_reschedule: interrupt hart so that its scheduler looks
+// at the process table again. Every wakeup IPI goes through here, so the
+// check and the count below see them all. Interrupts are off.
+void smp_send_reschedule(int hart) {
   // An IPI sent under a spinlock (ptable.lock, say) makes every hart that
   // waits for the lock wait for QEMU's exit from translated code as well.
   // Nothing else would show it (the benchmarks only get slower), so the
   // checked build panics.
+  const cpu *c = mycpu();
   if (LOCKDEP && c->nheld != 0) {
     printf("spinlock '%s' held\n", c->held[c->nheld - 1]->name);
-    panic("send_pending_ipis: an IPI sent with a spinlock held");
+    panic("smp_send_reschedule: an IPI sent with a spinlock held");
   }
-  for (int i = 0; i < NCPU; i++) {
-    if (!(harts & (1u << i))) continue;
-    arch::send_ipi(i);
-    // Counted so that tests can check when IPIs go and when they must not
-    // (waittests ipisync, ipiidle, ipibusy).
-    __atomic_fetch_add(&ipis_sent, 1, __ATOMIC_RELAXED);
-  }
+  arch::send_ipi(hart);
+  // Counted so that tests can check when IPIs go and when they must not
+  // (waittests ipisync, ipiidle, ipibusy).
+  __atomic_fetch_add(&ipis_sent, 1, __ATOMIC_RELAXED);
+}
+
+// The pokes make_runnable left for this hart to send (release() calls this
+// when the last spinlock goes). Interrupts are still off.
+void send_pending_ipis(cpu *c) {
+  const uint32_t harts = c->ipi_pending;
+  c->ipi_pending = 0; // first: a panic's report takes locks, and their release must not come back here
+  for (int i = 0; i < NCPU; i++)
+    if (harts & (1u << i)) smp_send_reschedule(i);
 }
 
 namespace {

@@ -229,7 +229,8 @@ void wakeup(void *chan);
 void wakeup1(void *chan);    // caller holds ptable.lock
 void make_runnable(proc *p); // caller holds ptable.lock; pokes an idle hart when it is released
 void send_pending_ipis(cpu *c);
-extern uint64_t ipis_sent; // wakeup IPIs sent since boot (send_pending_ipis; sysinfo); atomic
+void smp_send_reschedule(int hart); // the one way to send a wakeup IPI
+extern uint64_t ipis_sent;          // wakeup IPIs sent since boot (smp_send_reschedule; sysinfo); atomic
 
 // Copy to or from either a user address (in the current process) or
 // kernel memory. Returns 0 or -EFAULT (a bad user address).

@@ -49,12 +49,11 @@ void unlock_twice() {
   a.unlock(); // the guard knows it let go: it panics here
 }
 
-// Sends the pokes make_runnable left with a spinlock held, which release()
-// never does (it sends them when the hart's last spinlock goes): the
-// checked build panics whether or not a poke is pending.
+// Sends a wakeup IPI with a spinlock held, which release() never does (it
+// sends make_runnable's pokes when the hart's last spinlock goes).
 void ipi_with_spinlock() {
   lock_guard a(provoke_a);
-  send_pending_ipis(mycpu()); // the checked build panics here
+  smp_send_reschedule(cpuid()); // the checked build panics here
 }
 
 // Frees an object twice. The object must share its page with another live

@@ -13,5 +13,5 @@ enum {
   PROVOKE_DOUBLE_FREE = 6,  // kfree() of a kmalloc() object twice (checked builds; else -ENOSYS)
   PROVOKE_BAD_CSUM = 7, // a UDP datagram with a wrong checksum to 127.0.0.1 (checked builds; else -ENOSYS)
   PROVOKE_USE_AFTER_FREE = 8, // a freed slab object written, then handed out (checked builds; else -ENOSYS)
-  PROVOKE_IPI_LOCKED = 9,     // send_pending_ipis() with a spinlock held (lock-checked builds; else -ENOSYS)
+  PROVOKE_IPI_LOCKED = 9, // smp_send_reschedule() with a spinlock held (lock-checked builds; else -ENOSYS)
 };

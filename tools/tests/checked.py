@@ -36,7 +36,7 @@ CHECKER_CASES = [
       r"panic on hart \d+: slab: use after free"]),
     ("checked/ipi-locked", True, "ipi-locked",
      [r"spinlock 'provoke A' held",
-      r"panic on hart \d+: send_pending_ipis: an IPI sent with a spinlock held"]),
+      r"panic on hart \d+: smp_send_reschedule: an IPI sent with a spinlock held"]),
     ("checked/bad-checksum", True, "bad-csum",
      [r"loopback_xmit: a UDP packet of 8 bytes to port 9\b",
       r"panic on hart \d+: loopback_xmit: the sender's checksum is wrong"]),

@@ -353,7 +353,7 @@ static void test_wakepreempt(void) {
 }
 
 // Wakeup IPIs (kernel/proc.cc: make_runnable, poke_idle_hart,
-// send_pending_ipis), counted by sysinfo's ipis: a wakeup pokes an idle
+// send_pending_ipis, smp_send_reschedule), counted by sysinfo's ipis: a wakeup pokes an idle
 // hart, and only an idle one, unless it is a sync wakeup, which pokes
 // none. The counter is the whole guest's, so the bounds leave room for
 // the odd IPI of something else (a tick's yield, a hart passing through
