@@ -378,6 +378,19 @@ static uint64 harts(void) {
   return ipi_si.ncpu;
 }
 
+// The bounds hold only with no one else about: a process left asleep with
+// a time-out (sleep(), say) is woken every tick, one IPI each time. So a
+// test starts with the guest to itself -- init, the shell, the runner and
+// the test (testlib runs each test in a child) -- and says so plainly where
+// it has not.
+static void expect_guest_to_ourselves(void) {
+  xsysinfo(&ipi_si);
+  EXPECT(ipi_si.nproc <= 4,
+         "%lu processes alive, where init, sh, waittests and its test were expected: "
+         "others' wakeups would count too",
+         ipi_si.nproc);
+}
+
 // Wait, without sleeping (this hart must stay busy), until process pid is
 // in state `want`; fail after 5 s.
 static void spin_until_state(int pid, int want, const char *what) {
@@ -429,6 +442,7 @@ static uint64 wake_rounds(int q, int waiter) {
 // poked. A kernel that ignored WF_SYNC would poke one of the idle harts at
 // nearly every wakeup: about 2000 IPIs.
 static void test_ipisync(void) {
+  expect_guest_to_ourselves();
   int ab[2], ba[2];
   xpipe(ab);
   xpipe(ba);
@@ -467,6 +481,7 @@ static void test_ipisync(void) {
 // beside the waker, rather than on the waker's hart after its slice.
 static void test_ipiidle(void) {
   if (harts() < 2) return;
+  expect_guest_to_ourselves();
   int report[2];
   xpipe(report);
   int waiter = start_token_waiter(0, report[1]);
@@ -489,6 +504,7 @@ static void test_ipiidle(void) {
 static void test_ipibusy(void) {
   const int n = (int)harts() - 1;
   if (n < 1) return;
+  expect_guest_to_ourselves();
   int waiter = start_token_waiter(1, -1);
   int spinners[NCPU];
   for (int i = 0; i < n; i++) {
