@@ -197,18 +197,21 @@ static void recv_stream_n(int s, uint32 seed, uint32 total) {
   }
 }
 
-// The TCP sockets with port as their own or their peer's (netconns).
-static int tcp_sockets_on(int port) {
+// The TCP sockets with port as their peer's, or as their own too when
+// own is set (netconns).
+static int tcp_sockets_with(int port, int own) {
   static struct sock_info info[64];
   int n = netconns(info, 64);
   EXPECT(n >= 0, "netconns failed: %s", strerror(errno));
   int count = 0;
   for (int i = 0; i < n; i++)
     if (info[i].type == SOCK_STREAM &&
-        (ntohs(info[i].local.sin_port) == port || ntohs(info[i].peer.sin_port) == port))
+        ((own && ntohs(info[i].local.sin_port) == port) || ntohs(info[i].peer.sin_port) == port))
       count++;
   return count;
 }
+
+static int tcp_sockets_on(int port) { return tcp_sockets_with(port, 1); }
 
 // ---- echo: the handshake, addresses, and data both ways
 
@@ -374,6 +377,8 @@ static void test_lateaccept(void) {
   xwrite(c, "request", 7);
   close(c);
   sleep(150); // 1.5 s: past the client's FIN_WAIT2
+  // Or nothing was tested: the client's end must be gone by now.
+  EXPECT(tcp_sockets_with(PORT_LATE, 0) == 0, "the client's socket is still there 1.5 s after its close");
   struct sockaddr_in peer;
   unsigned int len = sizeof peer;
   int s = accept(ls, SA(&peer), &len);
