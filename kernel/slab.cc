@@ -46,6 +46,9 @@ int nkmem_caches = 0;
 
 namespace {
 
+// The caches created so far (kmem_cache_create publishes each one whole).
+int ncaches() { return __atomic_load_n(&nkmem_caches, __ATOMIC_ACQUIRE); }
+
 constexpr uint32_t SLAB_ALIGN = 16;
 constexpr uint32_t SLAB_HEADER = (sizeof(slab) + SLAB_ALIGN - 1) / SLAB_ALIGN * SLAB_ALIGN;
 static_assert(PGSIZE == SLAB_PAGE && SLAB_HEADER <= SLAB_HEADER_MAX);
@@ -113,17 +116,22 @@ void check_poison(kmem_cache *c, void *obj) {
 
 } // namespace
 
+// Creators run one at a time (at boot; later only provoke, under its lock).
 kmem_cache *kmem_cache_create(const char *name, uint32_t size) {
-  if (nkmem_caches == KMEM_CACHES_MAX) panic("kmem_cache_create: too many caches");
+  const int n = nkmem_caches;
+  if (n == KMEM_CACHES_MAX) panic("kmem_cache_create: too many caches");
   if (size < sizeof(free_object)) size = sizeof(free_object);
   size = (size + SLAB_ALIGN - 1) / SLAB_ALIGN * SLAB_ALIGN;
   const uint32_t per_page = slab_objects_per_page(PGSIZE, SLAB_HEADER, size);
   if (per_page == 0) panic("kmem_cache_create: object larger than a page");
-  kmem_cache *c = &kmem_caches[nkmem_caches++];
+  kmem_cache *c = &kmem_caches[n];
   c->name = name;
   c->lock.name = name;
   c->size = size;
   c->per_page = per_page;
+  // Counted last: the readers below take no lock for the table, so a cache
+  // they can see must be whole.
+  __atomic_store_n(&nkmem_caches, n + 1, __ATOMIC_RELEASE);
   return c;
 }
 
@@ -178,7 +186,7 @@ void kmem_cache_free(kmem_cache *c, void *obj) {
 
 uint64_t slab_empty_pages() {
   uint64_t n = 0;
-  for (int i = 0; i < nkmem_caches; i++) {
+  for (int i = 0; i < ncaches(); i++) {
     lock_guard g(kmem_caches[i].lock);
     n += kmem_caches[i].empty_slabs;
   }
@@ -203,15 +211,16 @@ uint64_t ksize(const void *obj) {
 
 void slab_free(void *obj) {
   slab *s = slab_of(obj);
-  if (s->cache < kmem_caches || s->cache >= kmem_caches + nkmem_caches)
+  if (s->cache < kmem_caches || s->cache >= kmem_caches + ncaches())
     panic("kfree: neither a page nor an object of a slab page");
   kmem_cache_free(s->cache, obj);
 }
 
 void slab_sysinfo(struct sysinfo *info) {
   static_assert(KMEM_CACHES_MAX <= SYSINFO_CACHES);
-  info->ncaches = static_cast<uint64_t>(nkmem_caches);
-  for (int i = 0; i < nkmem_caches; i++) {
+  const int n = ncaches();
+  info->ncaches = static_cast<uint64_t>(n);
+  for (int i = 0; i < n; i++) {
     kmem_cache *c = &kmem_caches[i];
     sysinfo_cache *out = &info->caches[i];
     safestrcpy(out->name, c->name, sizeof out->name);
