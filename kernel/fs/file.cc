@@ -4,7 +4,6 @@
 #include "fs/fs.hh"
 #include "fs/log.hh"
 #include "uapi/errno.h"
-#include "uapi/fcntl.h"
 #include "uapi/param.h"
 #include "net/socket.hh"
 #include "pipe.hh"
@@ -128,8 +127,6 @@ int filestat(file *f, user_ptr<struct stat> ust) {
   iunlock(f->ip);
   return copyout(myproc()->pagetable, ust, &st);
 }
-
-bool file::nonblocking() const { return __atomic_load_n(&flags, __ATOMIC_RELAXED) & O_NONBLOCK; }
 
 // Read up to n bytes into the user's buf (n >= 0: sys_read checks it).
 int fileread(file *f, user_ptr<char> buf, int n) {

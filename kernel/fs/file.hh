@@ -6,6 +6,7 @@
 // the devsw table instead of the disk.
 #pragma once
 #include <cstdint>
+#include "uapi/fcntl.h"
 #include "uapi/param.h"
 #include "user_ptr.hh"
 
@@ -37,7 +38,7 @@ struct file {
 
   // O_NONBLOCK: a read or write that would wait gives -EAGAIN instead.
   // fcntl may set it at any moment, so a call reads it once.
-  [[nodiscard]] bool nonblocking() const;
+  [[nodiscard]] bool nonblocking() const { return __atomic_load_n(&flags, __ATOMIC_RELAXED) & O_NONBLOCK; }
 
   // Guarded by ip's sleep lock: processes sharing the file each read or
   // write under ilock, so each sees and advances the offset in turn.
