@@ -1114,6 +1114,28 @@ static uchar bulkpat(uint32 i) {
   return (uchar)((x >> 24) ^ (i >> 12));
 }
 
+// b[0..n) gets the pattern's bytes from stream position pos on.
+static void put_bulkpat(char *b, int n, uint32 pos) {
+  for (int i = 0; i < n; i++) b[i] = bulkpat(pos + i);
+}
+
+// Fail unless b[0..n) holds the pattern's bytes from stream position pos on.
+static void check_bulkpat(const char *b, int n, uint32 pos, const char *what) {
+  for (int i = 0; i < n; i++)
+    if ((uchar)b[i] != bulkpat(pos + i))
+      fail("%s: byte %d is %d, expected %d", what, pos + i, (uchar)b[i], bulkpat(pos + i));
+}
+
+// Write the pattern's first `bytes` bytes to fd, PIPE_BUF at a time (each
+// write must go in whole).
+static void put_bulkpat_fd(int fd, int bytes) {
+  for (int off = 0; off < bytes; off += PIPE_BUF) {
+    int n = bytes - off < PIPE_BUF ? bytes - off : PIPE_BUF;
+    put_bulkpat(buf, n, off);
+    xwrite(fd, buf, n);
+  }
+}
+
 static void test_pipebulk(void) {
   enum { TOTAL = 6 << 20 };
   int p[2];
@@ -1126,7 +1148,7 @@ static void test_pipebulk(void) {
     while (pos < TOTAL) {
       int n = 1 + rnd(&s) % 8192;
       if (n > TOTAL - pos) n = TOTAL - pos;
-      for (int i = 0; i < n; i++) buf[i] = bulkpat(pos + i);
+      put_bulkpat(buf, n, pos);
       int r = write(p[1], buf, n);
       if (r != n) fail("writer: write of %d bytes at %d returned %d", n, pos, r);
       pos += n;
@@ -1144,9 +1166,7 @@ static void test_pipebulk(void) {
     if (r == 0) break;
     if (r > n) fail("read of %d bytes returned %d", n, r);
     if (got + r > TOTAL) fail("read %d bytes, more than the %d written", got + r, TOTAL);
-    for (int i = 0; i < r; i++)
-      if ((uchar)buf2[i] != bulkpat(got + i))
-        fail("byte %d is %d, expected %d", got + i, (uchar)buf2[i], bulkpat(got + i));
+    check_bulkpat(buf2, r, got, "the pipe");
     got += r;
   }
   EXPECT(got == TOTAL, "end of file after %d bytes, expected %d", got, TOTAL);
@@ -1576,11 +1596,7 @@ static void test_pipeatomic(void) {
     const int room = rooms[c], full = PIPESIZE - room;
     int p[2];
     xpipe(p);
-    for (int off = 0; off < full; off += PIPE_BUF) {
-      int n = full - off < PIPE_BUF ? full - off : PIPE_BUF;
-      for (int i = 0; i < n; i++) buf[i] = bulkpat(off + i);
-      xwrite(p[1], buf, n);
-    }
+    put_bulkpat_fd(p[1], full);
     memset(buf2, 'X', PIPE_BUF);
     alarm(1);
     int r = write(p[1], buf2, PIPE_BUF), err = errno;
@@ -1590,16 +1606,15 @@ static void test_pipeatomic(void) {
            "expected -1 (EINTR) having written nothing",
            room, PIPE_BUF, r, r < 0 ? strerror(err) : "no error");
     // A write that fits exactly goes in whole at once.
-    for (int i = 0; i < room; i++) buf[i] = bulkpat(full + i);
+    put_bulkpat(buf, room, full);
     xwrite(p[1], buf, room);
     close(p[1]);
     // The pipe holds the filling and that write: no byte of the interrupted one.
+    char what[40];
+    snprintf(what, sizeof what, "with %d bytes free", room);
     int got = 0, n;
     while (got <= PIPESIZE && (n = readn(p[0], buf, PIPE_BUF)) > 0) {
-      for (int i = 0; i < n; i++)
-        if ((uchar)buf[i] != bulkpat(got + i))
-          fail("with %d bytes free: byte %d of the pipe is %d, expected %d", room, got + i, (uchar)buf[i],
-               bulkpat(got + i));
+      check_bulkpat(buf, n, got, what);
       got += n;
     }
     EXPECT(got == PIPESIZE, "with %d bytes free: the pipe held %d bytes, expected %d", room, got, PIPESIZE);
@@ -1620,23 +1635,17 @@ static void test_pipenonblock(void) {
   EXPECT_ERR(read(p[0], buf, 1), EAGAIN);
   // Fill all but 100 bytes: a 101-byte write (atomic) must not go in at all.
   const int room = 100, full = PIPESIZE - room;
-  for (int off = 0; off < full; off += PIPE_BUF) {
-    int n = full - off < PIPE_BUF ? full - off : PIPE_BUF;
-    for (int i = 0; i < n; i++) buf[i] = bulkpat(off + i);
-    xwrite(p[1], buf, n);
-  }
+  put_bulkpat_fd(p[1], full);
   EXPECT_ERR(write(p[1], buf, room + 1), EAGAIN);
   // A write longer than PIPE_BUF is not atomic: it takes the 100 bytes left.
   static char big[PIPE_BUF + 1];
-  for (int i = 0; i < room; i++) big[i] = bulkpat(full + i);
+  put_bulkpat(big, room, full);
   EXPECT_EQ(write(p[1], big, sizeof big), room);
   EXPECT_ERR(write(p[1], big, 1), EAGAIN); // full
   // The reader gets exactly the pipe's worth, in order, then EAGAIN.
   int got = 0, n;
   while (got <= PIPESIZE && (n = read(p[0], buf, PIPE_BUF)) > 0) {
-    for (int i = 0; i < n; i++)
-      if ((uchar)buf[i] != bulkpat(got + i))
-        fail("byte %d of the pipe is %d, expected %d", got + i, (uchar)buf[i], bulkpat(got + i));
+    check_bulkpat(buf, n, got, "the nonblocking pipe");
     got += n;
   }
   EXPECT(n == -1 && errno == EAGAIN, "the emptied pipe's read returned %d (%s), expected EAGAIN", n,

@@ -353,9 +353,9 @@ static void test_wakepreempt(void) {
 }
 
 // Wakeup IPIs (kernel/proc.cc: make_runnable, poke_idle_hart,
-// send_pending_ipis, smp_send_reschedule), counted by sysinfo's ipis: a wakeup pokes an idle
-// hart, and only an idle one, unless it is a sync wakeup, which pokes
-// none. The counter is the whole guest's, so the bounds leave room for
+// send_pending_ipis, smp_send_reschedule), counted by sysinfo's ipis: a
+// wakeup pokes an idle hart, and only an idle one, unless it is a sync
+// wakeup, which pokes none. The counter is the whole guest's, so the bounds leave room for
 // the odd IPI of something else (a tick's yield, a hart passing through
 // its scheduler loop, which counts as idle while it waits for ptable.lock);
 // a kernel that breaks the rule sends about one IPI per wakeup. On one
